@@ -1,0 +1,46 @@
+"""The ``scrisk`` command-line interface: the Typer app and explicit registration.
+
+Commands are thin translators (parse options, make one library call, render,
+set the exit code). Each lives in :mod:`scrisk.cli.commands`; shared options
+are declared once in :mod:`scrisk.cli.options`; the error boundary that turns
+:class:`~scrisk.errors.ScriskError` into a one-line message and an exit code
+is in :mod:`scrisk.cli.boundary`.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from scrisk.cli.boundary import main_with_boundary
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="scrisk",
+    help="Supply-chain dependency risk analyzer: concentration, chokepoints and export-control shocks "
+    "over bilateral HS-level trade flows.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+
+def _register() -> None:
+    from scrisk.cli.commands import analyze, check, diff, graph, materials, shock, validate
+
+    app.command("validate")(validate.validate)
+    app.command("analyze")(analyze.analyze)
+    app.command("materials")(materials.materials)
+    app.command("graph")(graph.graph)
+    app.command("shock")(shock.shock)
+    app.command("check")(check.check)
+    app.command("diff")(diff.diff)
+
+
+_register()
+
+
+def main() -> None:
+    """Run the app behind the error boundary (console-script entry point)."""
+    main_with_boundary(app)

@@ -1,0 +1,74 @@
+"""Options shared by several commands, declared once (Annotated + Enums)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+__all__ = [
+    "Format",
+    "FilesArg",
+    "FormatOpt",
+    "OutputOpt",
+    "DebugOpt",
+    "SourceOpt",
+    "CountryCodesOpt",
+    "ColumnsOpt",
+    "ValueUnitOpt",
+    "YearOpt",
+    "EncodingOpt",
+    "ProfileOpt",
+    "ReporterSideOpt",
+    "reader_options",
+]
+
+
+class Format(str, Enum):
+    """Output formats: table is for humans; json (the stable contract), csv and md for machines."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    md = "md"
+
+
+FilesArg = Annotated[
+    Optional[list[Path]],
+    typer.Argument(help="Trade-flow files or globs (BACI CSV/zip, Comtrade CSV, tidy CSV, Parquet). "
+                   "Omit to use the bundled example.", show_default=False),
+]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format; json is the stable contract.")]
+OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the output to this file instead of stdout.")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")]
+SourceOpt = Annotated[
+    Optional[str],
+    typer.Option("--source", help="Force the input format: baci, baci-zip, comtrade, tidy, parquet (default: sniffed)."),
+]
+CountryCodesOpt = Annotated[
+    Optional[Path],
+    typer.Option("--country-codes", help="BACI release country_codes CSV (default: the one beside the data file, "
+                 "else scrisk's bundled table)."),
+]
+ColumnsOpt = Annotated[
+    Optional[str],
+    typer.Option("--columns", help="Column mapping for tidy files, e.g. exporter=i,importer=j,hs=cmd,value=value[,year=t,qty=q]."),
+]
+ValueUnitOpt = Annotated[
+    Optional[str], typer.Option("--value-unit", help="Unit of the value column in tidy files: usd or kusd.")
+]
+YearOpt = Annotated[
+    Optional[list[int]], typer.Option("--year", help="Year(s) to keep; also the year of tidy files without a year column.")
+]
+EncodingOpt = Annotated[
+    Optional[str], typer.Option("--encoding", help="Text encoding: utf-8, utf-8-sig, cp949, shift_jis (default: detected).")
+]
+ProfileOpt = Annotated[
+    Optional[str], typer.Option("--profile", help="Named column-mapping profile from --profiles FILE (TOML) or scrisk.toml.")
+]
+ReporterSideOpt = Annotated[
+    Optional[str],
+    typer.Option("--comtrade-side", help="Which Comtrade reports to use: exports, imports, or both (prefer importer reports; default).")
+]

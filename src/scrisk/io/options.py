@@ -1,0 +1,59 @@
+"""Options that steer every reader (the library side of the CLI reader flags)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["ReadOptions"]
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read trade files into the canonical flow table.
+
+    Attributes
+    ----------
+    source : str or None
+        Force a reader: ``"baci"``, ``"baci-zip"``, ``"comtrade"``, ``"tidy"``,
+        ``"parquet"``. None sniffs the content.
+    country_codes : Path or None
+        A BACI release ``country_codes_*.csv``. None uses the one beside the
+        data file when present, else the bundled table.
+    columns : dict or None
+        Tidy-file mapping canonical name -> file column, canonical names being
+        ``year, exporter, importer, hs, value, qty``.
+    value_unit : str or None
+        ``"usd"`` or ``"kusd"`` for tidy files (default usd).
+    qty_unit : str or None
+        ``"kg"`` or ``"t"`` for tidy files (default kg).
+    years : tuple of int
+        Keep only these years (pushed into the scan). For tidy files without a
+        year column, a single year here is the year of every row.
+    hs : tuple of str
+        Keep only HS codes starting with one of these prefixes (pushed into
+        the scan).
+    encoding : str or None
+        Text encoding; None detects utf-8 / utf-8-sig / cp949 / shift_jis.
+    profile : str or None
+        Name of a column-mapping profile in ``profiles``.
+    profiles : Path or None
+        TOML file with ``[profiles.NAME]`` tables (keys as in ``columns`` plus
+        ``value_unit``, ``qty_unit``, ``encoding``, ``year``).
+    comtrade_side : str
+        ``"both"`` (default: importer reports, mirrored exporter reports where
+        the importer did not report), ``"imports"`` or ``"exports"``.
+    """
+
+    source: str | None = None
+    country_codes: Path | None = None
+    columns: dict[str, str] | None = None
+    value_unit: str | None = None
+    qty_unit: str | None = None
+    years: tuple[int, ...] = ()
+    hs: tuple[str, ...] = ()
+    encoding: str | None = None
+    profile: str | None = None
+    profiles: Path | None = None
+    comtrade_side: str = "both"
+    extra: dict = field(default_factory=dict)

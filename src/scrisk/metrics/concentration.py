@@ -1,0 +1,177 @@
+"""Supplier-concentration measures over the canonical flow frame.
+
+Pure functions: they take a flow DataFrame (columns of :mod:`scrisk.schema`)
+first, options keyword-only, do no I/O and never mutate their input. Shares
+and HHI are on the 0-1 scale; multiply HHI by 10,000 for the antitrust
+convention.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from scrisk.schema import EXPORTER, HS, IMPORTER, VALUE, YEAR
+
+__all__ = ["hhi", "supplier_shares", "import_concentration", "world_export_concentration"]
+
+
+def hhi(values) -> float:
+    """Compute the Herfindahl-Hirschman index of non-negative values (0-1 scale).
+
+    Values are normalised to shares first. Zero values do not count.
+
+    Parameters
+    ----------
+    values : array-like of float
+        Supplier values (or shares), all >= 0.
+
+    Returns
+    -------
+    float
+        Sum of squared shares in (0, 1]; NaN when the total is 0.
+
+    Examples
+    --------
+    >>> hhi([50, 50])
+    0.5
+    >>> hhi([10])
+    1.0
+    >>> round(hhi([0.6, 0.3, 0.1]), 2)
+    0.46
+    """
+    v = np.asarray(values, dtype="float64")
+    total = v.sum()
+    if not total > 0:
+        return float("nan")
+    s = v / total
+    return float((s * s).sum())
+
+
+def supplier_shares(flows: pd.DataFrame, *, importer: str, hs: str, year: int | None = None) -> pd.Series:
+    """Return each exporter's share of one importer's imports of one product.
+
+    Parameters
+    ----------
+    flows : DataFrame
+        Canonical flow frame.
+    importer : str
+        ISO3 importer.
+    hs : str
+        HS code (exact match).
+    year : int, optional
+        Restrict to one year; by default all years are pooled.
+
+    Returns
+    -------
+    Series
+        Shares indexed by exporter, sorted descending (ties by code), summing to 1.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"year": [2024, 2024], "exporter": ["CHN", "JPN"],
+    ...     "importer": ["KOR", "KOR"], "hs": ["811292", "811292"], "value_usd": [3.0, 1.0]})
+    >>> supplier_shares(f, importer="KOR", hs="811292").to_dict()
+    {'CHN': 0.75, 'JPN': 0.25}
+    """
+    m = (flows[IMPORTER] == importer) & (flows[HS] == hs)
+    if year is not None:
+        m &= flows[YEAR] == year
+    v = flows.loc[m].groupby(EXPORTER, observed=True)[VALUE].sum()
+    v = v[v > 0]
+    s = v / v.sum()
+    order = sorted(s.index, key=lambda c: (-s[c], c))
+    return s.reindex(order).rename("share")
+
+
+def _concentration(flows: pd.DataFrame, keys: list[str], supplier: str, prefix: str) -> pd.DataFrame:
+    """Shared engine: per group of ``keys``, concentration over ``supplier``."""
+    cols = [*keys, supplier, VALUE]
+    f = flows.loc[flows[VALUE] > 0, cols]
+    # one row per (keys, supplier): suppliers may repeat when years/lines pool
+    f = f.groupby([*keys, supplier], observed=True, sort=False)[VALUE].sum().reset_index()
+    total = f.groupby(keys, observed=True, sort=False)[VALUE].transform("sum")
+    share = f[VALUE] / total
+    f = f.assign(_share=share, _sq=share * share)
+    # top supplier: largest value, ties broken by the smaller code (deterministic)
+    f = f.sort_values([*keys, VALUE, supplier], ascending=[True] * len(keys) + [False, True], kind="mergesort")
+    g = f.groupby(keys, observed=True, sort=True)
+    out = pd.DataFrame(
+        {
+            f"{prefix}value_usd": g[VALUE].sum(),
+            f"{prefix}n_suppliers": g[VALUE].size().astype("int64"),
+            f"{prefix}top": g[supplier].first(),
+            f"{prefix}top_share": g["_share"].first(),
+            f"{prefix}hhi": g["_sq"].sum().clip(upper=1.0),
+        }
+    )
+    return out.reset_index()
+
+
+def import_concentration(flows: pd.DataFrame, *, by_year: bool = True) -> pd.DataFrame:
+    """Measure supplier concentration per (year, importer, hs).
+
+    Parameters
+    ----------
+    flows : DataFrame
+        Canonical flow frame.
+    by_year : bool, default True
+        When False, years are pooled and the ``year`` column is omitted.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``year, importer, hs, import_value_usd, n_suppliers,
+        top_supplier, top_share, hhi, effective_suppliers``; one row per
+        group with positive imports, sorted by the keys.
+
+    Notes
+    -----
+    Zero-value flows do not count as suppliers. HHI is the sum of squared
+    value shares (0-1); ``effective_suppliers`` is 1/HHI.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"year": [2024] * 3, "exporter": ["CHN", "JPN", "USA"],
+    ...     "importer": ["KOR"] * 3, "hs": ["811292"] * 3, "value_usd": [90.0, 8.0, 2.0]})
+    >>> r = import_concentration(f).iloc[0]
+    >>> r.top_supplier, round(float(r.top_share), 2), round(float(r.hhi), 4), int(r.n_suppliers)
+    ('CHN', 0.9, 0.8168, 3)
+    """
+    keys = [YEAR, IMPORTER, HS] if by_year else [IMPORTER, HS]
+    out = _concentration(flows, keys, EXPORTER, "")
+    out = out.rename(
+        columns={"value_usd": "import_value_usd", "top": "top_supplier"}
+    )
+    out["effective_suppliers"] = 1.0 / out["hhi"]
+    return out
+
+
+def world_export_concentration(flows: pd.DataFrame, *, by_year: bool = True) -> pd.DataFrame:
+    """Measure exporter concentration of world trade per (year, hs).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``year, hs, world_export_value_usd, n_exporters,
+        world_top_exporter, world_top_exporter_share, world_export_hhi``.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"year": [2024] * 3, "exporter": ["CHN", "CHN", "JPN"],
+    ...     "importer": ["KOR", "USA", "KOR"], "hs": ["811292"] * 3, "value_usd": [6.0, 2.0, 2.0]})
+    >>> r = world_export_concentration(f).iloc[0]
+    >>> r.world_top_exporter, float(r.world_top_exporter_share), round(float(r.world_export_hhi), 2)
+    ('CHN', 0.8, 0.68)
+    """
+    keys = [YEAR, HS] if by_year else [HS]
+    out = _concentration(flows, keys, EXPORTER, "w_")
+    return out.rename(
+        columns={
+            "w_value_usd": "world_export_value_usd",
+            "w_n_suppliers": "n_exporters",
+            "w_top": "world_top_exporter",
+            "w_top_share": "world_top_exporter_share",
+            "w_hhi": "world_export_hhi",
+        }
+    )

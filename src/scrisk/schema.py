@@ -1,0 +1,322 @@
+"""The canonical flow table: the one data contract between readers and analysis.
+
+Every reader in :mod:`scrisk.io` produces a :class:`FlowTable`; every metric,
+graph, shock and policy function consumes one. Nothing downstream ever sees
+a raw BACI, Comtrade or customs layout.
+
+Columns (constants below):
+
+========== ============ ====================================================
+column     dtype        meaning
+========== ============ ====================================================
+year       int64        calendar year of the flow
+exporter   string       ISO 3166-1 alpha-3 (Taiwan is ``TWN``)
+importer   string       ISO 3166-1 alpha-3
+hs         string       HS code, zero-padded, 6 digits or more (tariff lines)
+value_usd  float64      value in US dollars (not thousands), >= 0
+qty_kg     float64      quantity in kilograms, NaN when not reported
+========== ============ ====================================================
+
+The key ``(year, exporter, importer, hs)`` is unique in a valid table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from scrisk.errors import FlowSchemaError
+
+__all__ = [
+    "YEAR",
+    "EXPORTER",
+    "IMPORTER",
+    "HS",
+    "VALUE",
+    "QTY",
+    "FLOW_COLUMNS",
+    "KEY_COLUMNS",
+    "FLOW_DTYPES",
+    "FlowMeta",
+    "ReadReport",
+    "FlowTable",
+    "empty_flows",
+    "validate_flows",
+    "make_flow_table",
+]
+
+YEAR = "year"
+EXPORTER = "exporter"
+IMPORTER = "importer"
+HS = "hs"
+VALUE = "value_usd"
+QTY = "qty_kg"
+
+FLOW_COLUMNS: tuple[str, ...] = (YEAR, EXPORTER, IMPORTER, HS, VALUE, QTY)
+KEY_COLUMNS: tuple[str, ...] = (YEAR, EXPORTER, IMPORTER, HS)
+FLOW_DTYPES: dict[str, str] = {
+    YEAR: "int64",
+    EXPORTER: "string",
+    IMPORTER: "string",
+    HS: "string",
+    VALUE: "float64",
+    QTY: "float64",
+}
+
+
+@dataclass(frozen=True)
+class FlowMeta:
+    """Provenance carried alongside a flow table and into every output.
+
+    Attributes
+    ----------
+    source_format : str
+        ``"baci"``, ``"comtrade"``, ``"tidy"``, ``"parquet"``, ``"example"`` or
+        ``"mixed"`` when several formats were combined.
+    hs_revision : str or None
+        ``"HS2017"``, ``"HS2022"``... when known, else None.
+    inputs : tuple of str
+        The files read, in order.
+    years : tuple of int
+        Distinct years present after reading.
+    release : str or None
+        Data release when known (e.g. BACI ``"V202601"``).
+    notes : tuple of str
+        Free-text notes a reader wants to surface (e.g. which Comtrade side
+        was used).
+    """
+
+    source_format: str = "unknown"
+    hs_revision: str | None = None
+    inputs: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+    release: str | None = None
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        d = dataclasses.asdict(self)
+        d["inputs"] = list(self.inputs)
+        d["years"] = [int(y) for y in self.years]
+        d["notes"] = list(self.notes)
+        return d
+
+
+@dataclass
+class ReadReport:
+    """What happened to every input row: accepted or rejected with a reason.
+
+    ``rows_accepted + rows_rejected == rows_read`` always holds (checked by
+    :meth:`check`). Rows outside a ``--year``/``--hs`` filter pushed into the
+    scan are never read and so are not counted.
+
+    Attributes
+    ----------
+    rows_read, rows_accepted, rows_rejected : int
+    reasons : Counter
+        Rejected-row count per reason string (see :mod:`scrisk.io.reasons`).
+    value_usd_accepted : float
+        Sum of accepted value in USD.
+    value_usd_rejected : dict
+        Rejected value in USD per reason (rows whose value parsed).
+    unknown_codes : dict
+        ``{code: value_usd}`` for country codes that could not be mapped.
+    rejected : DataFrame
+        One row per rejected input row: ``file``, ``line`` (1-based physical
+        line, header = 1, or record number for Parquet), ``reason``, ``detail``
+        plus the original raw fields as strings.
+    """
+
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    reasons: Counter = field(default_factory=Counter)
+    value_usd_accepted: float = 0.0
+    value_usd_rejected: dict[str, float] = field(default_factory=dict)
+    unknown_codes: dict[str, float] = field(default_factory=dict)
+    rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
+    files: list[dict[str, Any]] = field(default_factory=list)
+
+    def check(self) -> None:
+        """Raise AssertionError if the row counts do not add up."""
+        if self.rows_accepted + self.rows_rejected != self.rows_read:
+            raise AssertionError(
+                f"row accounting broken: {self.rows_accepted} accepted + "
+                f"{self.rows_rejected} rejected != {self.rows_read} read"
+            )
+        if sum(self.reasons.values()) != self.rows_rejected:
+            raise AssertionError("rejection reasons do not sum to rows_rejected")
+
+    def merge(self, other: "ReadReport") -> "ReadReport":
+        """Return the combined report of two reads (several files)."""
+        rej = [r for r in (self.rejected, other.rejected) if len(r)]
+        vr = dict(self.value_usd_rejected)
+        for k, v in other.value_usd_rejected.items():
+            vr[k] = vr.get(k, 0.0) + v
+        uc = dict(self.unknown_codes)
+        for k, v in other.unknown_codes.items():
+            uc[k] = uc.get(k, 0.0) + v
+        return ReadReport(
+            rows_read=self.rows_read + other.rows_read,
+            rows_accepted=self.rows_accepted + other.rows_accepted,
+            rows_rejected=self.rows_rejected + other.rows_rejected,
+            reasons=self.reasons + other.reasons,
+            value_usd_accepted=self.value_usd_accepted + other.value_usd_accepted,
+            value_usd_rejected=vr,
+            unknown_codes=uc,
+            rejected=pd.concat(rej, ignore_index=True) if rej else pd.DataFrame(),
+            files=self.files + other.files,
+        )
+
+
+@dataclass
+class FlowTable:
+    """A validated flow frame with its provenance and read report.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        Canonical columns :data:`FLOW_COLUMNS`, validated.
+    meta : FlowMeta
+    report : ReadReport
+    """
+
+    frame: pd.DataFrame
+    meta: FlowMeta = field(default_factory=FlowMeta)
+    report: ReadReport = field(default_factory=ReadReport)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        """Distinct years in the frame, sorted."""
+        return tuple(sorted(int(y) for y in self.frame[YEAR].unique()))
+
+
+def empty_flows() -> pd.DataFrame:
+    """Return an empty frame with the canonical columns and dtypes.
+
+    Examples
+    --------
+    >>> list(empty_flows().columns)
+    ['year', 'exporter', 'importer', 'hs', 'value_usd', 'qty_kg']
+    """
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in FLOW_DTYPES.items()})
+
+
+def _schema():
+    import pandera.pandas as pa
+
+    code = pa.Column("string", pa.Check.str_matches(r"^[A-Z][A-Z0-9]{2}$"), nullable=False)
+    return pa.DataFrameSchema(
+        {
+            YEAR: pa.Column("int64", pa.Check.in_range(1900, 2100), nullable=False),
+            EXPORTER: code,
+            IMPORTER: code,
+            HS: pa.Column("string", pa.Check.str_matches(r"^\d{6,10}$"), nullable=False),
+            VALUE: pa.Column("float64", [pa.Check.ge(0), pa.Check(lambda s: pd.Series(s).notna())], nullable=False),
+            QTY: pa.Column("float64", pa.Check.ge(0, ignore_na=True), nullable=True),
+        },
+        strict=True,
+        ordered=False,
+        unique=list(KEY_COLUMNS),
+        report_duplicates="exclude_first",
+        name="scrisk flow table",
+    )
+
+
+_SCHEMA = None
+
+
+def validate_flows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Check a frame against the canonical flow schema and return it.
+
+    All problems are collected at once (pandera lazy validation) and raised
+    as one :class:`~scrisk.errors.FlowSchemaError` that lists them.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Columns :data:`FLOW_COLUMNS` with :data:`FLOW_DTYPES`.
+
+    Returns
+    -------
+    DataFrame
+        The same frame, columns in canonical order.
+
+    Raises
+    ------
+    FlowSchemaError
+        When a column is missing, mistyped, a value is out of range or a key
+        repeats.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"year": [2024], "exporter": ["CHN"], "importer": ["KOR"],
+    ...                    "hs": ["811292"], "value_usd": [1e6], "qty_kg": [float("nan")]})
+    >>> validate_flows(df.astype(FLOW_DTYPES)).shape
+    (1, 6)
+    """
+    import pandera.errors as pe
+
+    global _SCHEMA
+    if _SCHEMA is None:
+        _SCHEMA = _schema()
+    try:
+        out = _SCHEMA.validate(frame, lazy=True)
+    except pe.SchemaErrors as exc:
+        fc = exc.failure_cases
+        summary = "; ".join(
+            f"{r.column}: {r.check} (e.g. {r.failure_case!r})"
+            for r in fc.drop_duplicates(["column", "check"]).head(5).itertuples()
+        )
+        raise FlowSchemaError(
+            f"flow table breaks the canonical schema ({len(fc)} problems): {summary}. "
+            "Build it with scrisk.io readers or scrisk.schema.make_flow_table."
+        ) from None
+    return out[list(FLOW_COLUMNS)]
+
+
+def make_flow_table(
+    frame: pd.DataFrame,
+    *,
+    meta: FlowMeta | None = None,
+    report: ReadReport | None = None,
+) -> FlowTable:
+    """Coerce dtypes, validate and wrap a frame into a :class:`FlowTable`.
+
+    ``qty_kg`` is added as NaN when absent. Years in ``meta`` are filled from
+    the data.
+
+    Examples
+    --------
+    >>> t = make_flow_table(pd.DataFrame({"year": [2024], "exporter": ["JPN"],
+    ...     "importer": ["KOR"], "hs": ["370790"], "value_usd": [5.0]}))
+    >>> t.frame.dtypes["hs"], t.years
+    (<StringDtype(na_value=<NA>)>, (2024,))
+    """
+    df = frame.copy()
+    if QTY not in df.columns:
+        df[QTY] = float("nan")
+    missing = [c for c in FLOW_COLUMNS if c not in df.columns]
+    if missing:
+        raise FlowSchemaError(f"flow table lacks columns {missing}; expected {list(FLOW_COLUMNS)}")
+    df = df[list(FLOW_COLUMNS)]
+    try:
+        df = df.astype(FLOW_DTYPES)
+    except (ValueError, TypeError) as exc:
+        raise FlowSchemaError(f"flow table has values of the wrong type: {exc}") from None
+    df = validate_flows(df.reset_index(drop=True))
+    meta = meta or FlowMeta()
+    years = tuple(sorted(int(y) for y in df[YEAR].unique()))
+    meta = dataclasses.replace(meta, years=years)
+    if report is None:
+        report = ReadReport(
+            rows_read=len(df), rows_accepted=len(df), value_usd_accepted=float(df[VALUE].sum())
+        )
+    return FlowTable(frame=df, meta=meta, report=report)

@@ -1,0 +1,50 @@
+"""Shared fixtures: paths to ../shared/realdata (tests skip cleanly when absent) and small factories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+REALDATA = REPO.parent / "shared" / "realdata"
+TEST_DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session")
+def realdata() -> Path:
+    """Return ../shared/realdata, or skip the test when it is not beside the clone."""
+    if not REALDATA.is_dir():
+        pytest.skip("../shared/realdata is not present (a user's clone); real-data tests skipped")
+    return REALDATA
+
+
+@pytest.fixture(scope="session")
+def atlas(realdata: Path) -> Path:
+    """Return the baci-critmat-atlas folder of the real data."""
+    p = realdata / "baci-critmat-atlas"
+    if not p.is_dir():
+        pytest.skip("baci-critmat-atlas not present")
+    return p
+
+
+@pytest.fixture
+def tiny_flows() -> pd.DataFrame:
+    """A hand-made canonical flow frame: KOR imports of 811292 and 370790, two years."""
+    rows = [
+        (2022, "CHN", "KOR", "811292", 900.0, 10.0),
+        (2022, "JPN", "KOR", "811292", 80.0, 1.0),
+        (2022, "USA", "KOR", "811292", 20.0, None),
+        (2022, "JPN", "KOR", "370790", 930.0, 5.0),
+        (2022, "USA", "KOR", "370790", 70.0, 1.0),
+        (2022, "CHN", "JPN", "811292", 500.0, 4.0),
+        (2022, "KOR", "JPN", "811292", 500.0, 4.0),
+        (2024, "CHN", "KOR", "811292", 500.0, 6.0),
+        (2024, "JPN", "KOR", "811292", 300.0, 3.0),
+        (2024, "BEL", "KOR", "370790", 400.0, 2.0),
+        (2024, "JPN", "KOR", "370790", 600.0, 3.0),
+    ]
+    from scrisk.schema import FLOW_COLUMNS, FLOW_DTYPES
+
+    return pd.DataFrame(rows, columns=list(FLOW_COLUMNS)).astype(FLOW_DTYPES)
