@@ -72,3 +72,49 @@ ReporterSideOpt = Annotated[
     Optional[str],
     typer.Option("--comtrade-side", help="Which Comtrade reports to use: exports, imports, or both (prefer importer reports; default).")
 ]
+
+
+def _parse_columns(spec: str | None) -> dict[str, str] | None:
+    if not spec:
+        return None
+    from scrisk.errors import UsageError
+
+    out: dict[str, str] = {}
+    for part in spec.split(","):
+        if "=" not in part:
+            raise UsageError(
+                f"--columns entry {part!r} is not NAME=COLUMN; write e.g. --columns exporter=i,importer=j,hs=cmd,value=value"
+            )
+        k, v = part.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+def reader_options(
+    *,
+    source: str | None = None,
+    country_codes: Path | None = None,
+    columns: str | None = None,
+    value_unit: str | None = None,
+    years: list[int] | None = None,
+    encoding: str | None = None,
+    profile: str | None = None,
+    profiles: Path | None = None,
+    comtrade_side: str | None = None,
+    hs: list[str] | tuple[str, ...] | None = None,
+):
+    """Build a :class:`scrisk.io.options.ReadOptions` from the shared CLI reader flags."""
+    from scrisk.io.options import ReadOptions
+
+    return ReadOptions(
+        source=source,
+        country_codes=country_codes,
+        columns=_parse_columns(columns),
+        value_unit=value_unit,
+        years=tuple(years or ()),
+        hs=tuple(hs or ()),
+        encoding=encoding,
+        profile=profile,
+        profiles=profiles,
+        comtrade_side=comtrade_side or "both",
+    )

@@ -1,0 +1,41 @@
+"""Write rendered output: data to stdout (or --output FILE), messages to stderr."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from scrisk.cli.boundary import err_console, out_console
+from scrisk.errors import UnreadableFileError
+
+__all__ = ["emit", "note"]
+
+
+def emit(rendered: Any, output: Path | None = None) -> None:
+    """Send a rendered result (str or rich renderable) to stdout or to ``output``."""
+    if output is not None:
+        try:
+            if isinstance(rendered, str):
+                Path(output).write_text(rendered, encoding="utf-8")
+            else:
+                from rich.console import Console
+
+                with open(output, "w", encoding="utf-8") as fh:
+                    Console(file=fh, width=160, no_color=True).print(rendered)
+        except OSError as exc:
+            raise UnreadableFileError(f"cannot write output: {exc.strerror}; check the folder exists and is writable", path=str(output)) from None
+        err_console.print(f"wrote {output}")
+        return
+    if isinstance(rendered, str):
+        # plain write: no rich markup interpretation, no wrapping of data
+        import sys
+
+        sys.stdout.write(rendered if rendered.endswith("\n") else rendered + "\n")
+        sys.stdout.flush()
+    else:
+        out_console.print(rendered)
+
+
+def note(message: str) -> None:
+    """Print a message for humans on stderr."""
+    err_console.print(message)

@@ -1,0 +1,274 @@
+"""Render results to table (rich), json, csv and md. Renderers return; they never print.
+
+Every scrisk result serialises to one JSON shape, the stable contract::
+
+    {"meta": {...}, "rows": [{...}, ...]}           # plus "totals" where a command has them
+
+:func:`to_json` is that serialisation; csv and md carry the rows (md adds a
+short meta line); the rich table is for humans and may round and colour.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+__all__ = [
+    "Column",
+    "jsonable",
+    "to_json",
+    "to_csv",
+    "to_markdown",
+    "to_rich_table",
+    "format_value",
+    "render",
+]
+
+
+@dataclass(frozen=True)
+class Column:
+    """How one result field is shown in table and md output.
+
+    Attributes
+    ----------
+    key : str
+        Field name in each row dict.
+    header : str
+        Column header.
+    kind : {'text', 'int', 'float', 'usd', 'share', 'hhi', 'score'}
+        Formatting: usd as compact dollars, share as a percentage, hhi and
+        score with 3 decimals.
+    style : callable, optional
+        ``value -> rich style string`` (colour bands) for the table format.
+    """
+
+    key: str
+    header: str
+    kind: str = "text"
+    style: Callable[[Any], str | None] | None = None
+
+
+def jsonable(obj: Any) -> Any:
+    """Convert numpy/pandas scalars, NaN, paths and dates to plain JSON values.
+
+    Examples
+    --------
+    >>> jsonable({"a": float("nan"), "b": (1, 2)})
+    {'a': None, 'b': [1, 2]}
+    """
+    if obj is None or isinstance(obj, (bool, str)):
+        return obj
+    if isinstance(obj, Mapping):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        items = sorted(obj) if isinstance(obj, (set, frozenset)) else obj
+        return [jsonable(v) for v in items]
+    if isinstance(obj, int):
+        return int(obj)
+    if isinstance(obj, float):
+        return None if math.isnan(obj) or math.isinf(obj) else obj
+    if isinstance(obj, (datetime, date)):
+        return obj.isoformat()
+    if hasattr(obj, "item") and callable(obj.item):  # numpy scalar
+        return jsonable(obj.item())
+    try:
+        import pandas as pd
+
+        if obj is pd.NA or obj is pd.NaT:
+            return None
+    except ImportError:  # pragma: no cover
+        pass
+    if hasattr(obj, "__fspath__"):
+        return str(obj)
+    return str(obj)
+
+
+def to_json(result: Mapping[str, Any]) -> str:
+    """Serialise a result dict to indented JSON (NaN becomes null).
+
+    Examples
+    --------
+    >>> print(to_json({"meta": {}, "rows": [{"hhi": 0.5}]}))
+    {
+      "meta": {},
+      "rows": [
+        {
+          "hhi": 0.5
+        }
+      ]
+    }
+    """
+    return json.dumps(jsonable(result), indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def _fieldnames(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None) -> list[str]:
+    if columns:
+        return list(columns)
+    names: list[str] = []
+    for r in rows:
+        for k in r:
+            if k not in names:
+                names.append(k)
+    return names
+
+
+def _csv_cell(v: Any) -> Any:
+    v = jsonable(v)
+    if isinstance(v, list):
+        return ";".join(str(x) for x in v)
+    if isinstance(v, dict):
+        return json.dumps(v, ensure_ascii=False)
+    return "" if v is None else v
+
+
+def to_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:
+    """Serialise rows to CSV with full precision (lists joined with ';').
+
+    Examples
+    --------
+    >>> print(to_csv([{"hs": "811292", "flags": ["single_source"]}]), end="")
+    hs,flags
+    811292,single_source
+    """
+    buf = io.StringIO()
+    names = _fieldnames(rows, columns)
+    w = csv.DictWriter(buf, fieldnames=names, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: _csv_cell(r.get(k)) for k in names})
+    return buf.getvalue()
+
+
+def format_value(v: Any, kind: str = "text") -> str:
+    """Format one value for humans.
+
+    Examples
+    --------
+    >>> format_value(392720858.0, "usd"), format_value(0.9244, "share"), format_value(0.85621, "hhi")
+    ('$392.7M', '92.4%', '0.856')
+    """
+    v = jsonable(v)
+    if v is None:
+        return "–"
+    if isinstance(v, list):
+        return ", ".join(str(x) for x in v)
+    if kind == "usd" and isinstance(v, (int, float)):
+        a = abs(v)
+        for div, suf in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+            if a >= div:
+                return f"${v / div:,.1f}{suf}"
+        return f"${v:,.0f}"
+    if kind == "share" and isinstance(v, (int, float)):
+        return f"{v * 100:.1f}%"
+    if kind in ("hhi", "score") and isinstance(v, (int, float)):
+        return f"{v:.3f}"
+    if kind == "float" and isinstance(v, (int, float)):
+        return f"{v:,.2f}"
+    if kind == "int" and isinstance(v, (int, float)):
+        return f"{int(v):,}"
+    return str(v)
+
+
+def _meta_line(meta: Mapping[str, Any]) -> str:
+    parts = []
+    inputs = meta.get("inputs")
+    if inputs:
+        parts.append("inputs: " + ", ".join(str(i) for i in inputs))
+    if meta.get("years"):
+        parts.append("years: " + ", ".join(str(y) for y in meta["years"]))
+    if meta.get("hs_revision"):
+        parts.append(f"HS revision: {meta['hs_revision']}")
+    if meta.get("scrisk_version"):
+        parts.append(f"scrisk {meta['scrisk_version']}")
+    return "; ".join(parts)
+
+
+def to_markdown(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[Column],
+    *,
+    title: str | None = None,
+    meta: Mapping[str, Any] | None = None,
+) -> str:
+    """Render rows as a GitHub-flavoured Markdown table (for CI job summaries).
+
+    Examples
+    --------
+    >>> print(to_markdown([{"hs": "811292", "hhi": 0.8562}], [Column("hs", "HS"), Column("hhi", "HHI", "hhi")]))
+    | HS | HHI |
+    |---|---:|
+    | 811292 | 0.856 |
+    <BLANKLINE>
+    """
+    lines: list[str] = []
+    if title:
+        lines += [f"### {title}", ""]
+    if meta:
+        ml = _meta_line(meta)
+        if ml:
+            lines += [f"_{ml}_", ""]
+    lines.append("| " + " | ".join(c.header for c in columns) + " |")
+    lines.append("|" + "|".join("---" if c.kind == "text" else "---:" for c in columns) + "|")
+    for r in rows:
+        cells = [format_value(r.get(c.key), c.kind).replace("|", "\\|") for c in columns]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def to_rich_table(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[Column],
+    *,
+    title: str | None = None,
+    caption: str | None = None,
+):
+    """Build a rich Table (numbers right-aligned, optional colour bands)."""
+    from rich.table import Table
+
+    table = Table(title=title, caption=caption, show_lines=False, header_style="bold")
+    for c in columns:
+        table.add_column(c.header, justify="left" if c.kind == "text" else "right", overflow="fold")
+    for r in rows:
+        cells = []
+        for c in columns:
+            val = r.get(c.key)
+            text = format_value(val, c.kind)
+            style = c.style(val) if c.style else None
+            cells.append(f"[{style}]{_escape(text)}[/]" if style else _escape(text))
+        table.add_row(*cells)
+    return table
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def render(
+    result: Mapping[str, Any],
+    fmt: str,
+    *,
+    columns: Sequence[Column],
+    title: str | None = None,
+    csv_columns: Iterable[str] | None = None,
+):
+    """Render a ``{"meta", "rows"[, "totals"]}`` result in ``fmt``.
+
+    Returns a str for json/csv/md and a rich renderable for table.
+    """
+    fmt = getattr(fmt, "value", fmt)
+    rows = result.get("rows", [])
+    if fmt == "json":
+        return to_json(result)
+    if fmt == "csv":
+        return to_csv(rows, list(csv_columns) if csv_columns else None)
+    if fmt == "md":
+        return to_markdown(rows, columns, title=title, meta=result.get("meta"))
+    caption = _meta_line(result.get("meta", {})) or None
+    return to_rich_table(rows, columns, title=title, caption=caption)
