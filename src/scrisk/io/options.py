@@ -43,6 +43,10 @@ class ReadOptions:
     comtrade_side : str
         ``"both"`` (default: importer reports, mirrored exporter reports where
         the importer did not report), ``"imports"`` or ``"exports"``.
+    hs_revision : str or None
+        HS revision of files that do not say it themselves (tidy files,
+        Comtrade extracts without ``classificationCode``), e.g. ``"HS2017"``.
+        BACI file names and Comtrade classification codes take precedence.
     """
 
     source: str | None = None
@@ -56,4 +60,5 @@ class ReadOptions:
     profile: str | None = None
     profiles: Path | None = None
     comtrade_side: str = "both"
+    hs_revision: str | None = None
     extra: dict = field(default_factory=dict)

@@ -1,0 +1,562 @@
+"""Shared row checks: parse text columns, give each row its first failing reason, split the file.
+
+Readers turn their layout into a :class:`Candidate` (year, exporter,
+importer, HS code, value, quantity as parsed arrays) and call
+:func:`judge`, which applies the common checks in the documented order and
+returns a :class:`FileResult` with the accepted canonical rows and the
+rejected rows (file, line, reason, detail, raw fields). All checks are
+vectorised over Arrow/numpy arrays; Python only formats the detail text of
+rejected rows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from scrisk.io import reasons as R
+from scrisk.io._scan import Scan
+from scrisk.schema import EXPORTER, HS, IMPORTER, QTY, VALUE, YEAR
+
+__all__ = [
+    "Verdict",
+    "Candidate",
+    "FileResult",
+    "trim",
+    "blank",
+    "parse_number",
+    "parse_year",
+    "normalise_hs",
+    "CountryMapper",
+    "judge",
+    "sample_text",
+]
+
+_MISSING_NUMBER = ["", "NA", "N/A", "NAN", "NULL", "NONE", "-"]
+_FLOAT_RE = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+_YEAR_RE = r"^\d{4}(\.0*)?$"
+YEAR_MIN, YEAR_MAX = 1900, 2100
+
+REASON_CODES: dict[str, int] = {r: i + 1 for i, r in enumerate(R.ALL_REASONS)}
+CODE_REASONS: dict[int, str] = {i: r for r, i in REASON_CODES.items()}
+
+
+def sample_text(values: Sequence[Any], limit: int = 60) -> list[str]:
+    """Shorten raw values for detail messages."""
+    out = []
+    for v in values:
+        s = "" if v is None else str(v)
+        out.append(s if len(s) <= limit else s[: limit - 1] + "…")
+    return out
+
+
+class Verdict:
+    """The reason code of every row (0 = accepted) and the details of rejected rows.
+
+    ``reject`` only touches rows that are still accepted, so calling it in
+    the documented order gives each row its *first* failing reason.
+    """
+
+    def __init__(self, n: int):
+        self.n = n
+        self.code = np.zeros(n, dtype=np.int8)
+        self._details: list[tuple[np.ndarray, list[str]]] = []
+
+    def free(self) -> np.ndarray:
+        """Bool mask of rows not rejected so far."""
+        return self.code == 0
+
+    def reject(self, mask: np.ndarray, reason: str, detail: str | Callable[[np.ndarray], list[str]]) -> int:
+        """Reject still-accepted rows in ``mask`` with ``reason``; return how many."""
+        m = np.asarray(mask, dtype=bool) & (self.code == 0)
+        pos = np.flatnonzero(m)
+        if len(pos) == 0:
+            return 0
+        self.code[pos] = REASON_CODES[reason]
+        texts = [detail] * len(pos) if isinstance(detail, str) else list(detail(pos))
+        self._details.append((pos, texts))
+        return len(pos)
+
+    def details(self) -> dict[int, str]:
+        """Return ``{row position: detail}`` for rejected rows."""
+        out: dict[int, str] = {}
+        for pos, texts in self._details:
+            out.update(zip(pos.tolist(), texts))
+        return out
+
+
+# ------------------------------------------------------------------ parsing
+
+def trim(arr: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
+    """Strip surrounding whitespace of a string column."""
+    return pc.utf8_trim_whitespace(arr)
+
+
+def _np(arr) -> np.ndarray:
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    return arr.to_numpy(zero_copy_only=False)
+
+
+def blank(arr) -> np.ndarray:
+    """Bool mask: the trimmed text is empty."""
+    return _np(pc.equal(pc.utf8_length(trim(arr)), 0))
+
+
+def parse_number(arr) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Parse a text column as float.
+
+    Returns ``(values, missing, invalid)``: values are NaN where missing
+    (empty, NA, N/A, NaN, null, none, -) or invalid (anything else that is
+    not a finite decimal number).
+    """
+    t = trim(arr)
+    missing = _np(pc.is_in(pc.utf8_upper(t), value_set=pa.array(_MISSING_NUMBER)))
+    usable = pc.if_else(pa.array(~missing), t, pa.scalar(None, pa.string()))
+    try:
+        vals = _np(pc.cast(usable, pa.float64())).astype(np.float64)
+        ok = ~missing
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        okm = pc.fill_null(pc.match_substring_regex(usable, _FLOAT_RE), False)
+        vals = _np(pc.cast(pc.if_else(okm, usable, pa.scalar(None, pa.string())), pa.float64())).astype(np.float64)
+        ok = _np(okm).astype(bool)
+    vals = np.where(np.isnan(vals), np.nan, vals)
+    invalid = ~missing & (~ok | ~np.isfinite(vals))
+    vals[invalid] = np.nan
+    return vals, missing, invalid
+
+
+def parse_year(arr) -> tuple[np.ndarray, np.ndarray]:
+    """Parse a text column of years. Returns ``(years int64 with 0 where bad, bad mask)``.
+
+    ``2022`` and ``2022.0`` are years; anything else, or a year outside
+    1900-2100, is bad.
+    """
+    t = trim(arr)
+    ok = _np(pc.match_substring_regex(t, _YEAR_RE)).astype(bool)
+    head = pc.utf8_slice_codeunits(t, 0, 4)
+    years = _np(pc.cast(pc.if_else(pa.array(ok), head, pa.scalar("0")), pa.int64())).astype(np.int64)
+    bad = ~ok | (years < YEAR_MIN) | (years > YEAR_MAX)
+    years[bad] = 0
+    return years, bad
+
+
+@dataclass
+class HSParse:
+    """Normalised HS codes and their classification."""
+
+    codes: pa.Array
+    malformed: np.ndarray
+    aggregate: np.ndarray
+
+
+def normalise_hs(arr, *, aggregates: bool, allow_tariff_lines: bool) -> HSParse:
+    """Normalise a text column of HS codes.
+
+    * surrounding spaces and a trailing ``.0`` (a float-formatted code) are removed;
+    * 5 digits are a 6-digit code whose leading zero was dropped: padded;
+    * 6 digits are kept; 8-10 digits are national tariff lines, kept as-is
+      when ``allow_tariff_lines``;
+    * 2 or 4 digits or ``TOTAL`` are product aggregates when ``aggregates``;
+    * anything else is malformed.
+    """
+    t = pc.replace_substring_regex(trim(arr), r"\.0+$", "")
+    digits = _np(pc.match_substring_regex(t, r"^\d+$")).astype(bool)
+    length = _np(pc.utf8_length(t)).astype(np.int64)
+    padded = pc.utf8_lpad(t, 6, "0")
+    ok = digits & ((length == 5) | (length == 6))
+    if allow_tariff_lines:
+        ok |= digits & (length >= 8) & (length <= 10)
+    agg = np.zeros(len(length), dtype=bool)
+    if aggregates:
+        agg = (digits & ((length == 2) | (length == 4))) | _np(pc.equal(pc.utf8_upper(t), "TOTAL")).astype(bool)
+    codes = pc.if_else(pa.array(ok), padded, pa.scalar(None, pa.string()))
+    if isinstance(codes, pa.ChunkedArray):
+        codes = codes.combine_chunks()
+    return HSParse(codes=codes, malformed=~ok & ~agg, aggregate=agg)
+
+
+def hs_prefix_mask(codes: pa.Array | pa.ChunkedArray, prefixes: Sequence[str]) -> np.ndarray:
+    """Bool mask of codes starting with any of ``prefixes`` (null codes never match)."""
+    mask = None
+    for p in prefixes:
+        m = pc.fill_null(pc.starts_with(codes, str(p)), False)
+        mask = m if mask is None else pc.or_(mask, m)
+    return _np(mask).astype(bool)
+
+
+def batch_hs_codes(col) -> pa.Array:
+    """HS codes of a raw batch column, trimmed, float-suffix removed, 5 digits padded (for filters)."""
+    t = pc.replace_substring_regex(trim(col), r"\.0+$", "")
+    return pc.utf8_lpad(t, 6, "0")
+
+
+def year_keep(col, years: Sequence[int]) -> np.ndarray:
+    """Filter mask for a raw year column: in ``years``, or unparseable (kept to be reported)."""
+    y, bad = parse_year(col)
+    return bad | np.isin(y, np.asarray(list(years), dtype=np.int64))
+
+
+# ---------------------------------------------------------------- countries
+
+KIND_NAMES = ("country", "area", "aggregate")
+
+
+@dataclass
+class Codes:
+    """Country codes of one column: as written (trimmed), as ISO3 (null when unknown), and kind.
+
+    ``kind`` indexes :data:`KIND_NAMES` (0 country -- also for unknown codes --,
+    1 area, 2 aggregate).
+    """
+
+    raw: pa.Array
+    iso: pa.Array
+    kind: np.ndarray
+
+    @property
+    def unknown(self) -> np.ndarray:
+        """Bool mask of codes not in the country table."""
+        return _np(self.iso.is_null()).astype(bool)
+
+    def raw_at(self, p: int) -> str:
+        """The code as written in row ``p``."""
+        return str(self.raw[int(p)].as_py())
+
+    def iso_at(self, p: int) -> str | None:
+        """The ISO3 code of row ``p``."""
+        return self.iso[int(p)].as_py()
+
+
+class CountryMapper:
+    """Map raw country codes (numeric or alphabetic) to ISO3 and kinds, looking up unique values only.
+
+    Parameters
+    ----------
+    primary : CountryTable
+        Tried first (a BACI release table, or the bundled table).
+    fallback : CountryTable, optional
+        Tried for codes the primary table does not know; also answers
+        :meth:`kind_of` questions when given.
+    """
+
+    def __init__(self, primary, fallback=None):
+        self.primary = primary
+        self.fallback = fallback if fallback is not primary else None
+        self._kind_table = self.fallback or primary
+
+    def _lookup(self, uniq: pd.Series, numeric: bool) -> np.ndarray:
+        def one(table, s: pd.Series) -> pd.Series:
+            fn = table.numeric_to_iso3 if numeric else table.alpha_to_iso3
+            return pd.Series(fn(s.reset_index(drop=True)), dtype="string").reset_index(drop=True)
+
+        out = one(self.primary, uniq)
+        if self.fallback is not None and out.isna().any():
+            miss = out.isna().to_numpy()
+            out[miss] = one(self.fallback, uniq[miss]).to_numpy()
+        return out.to_numpy(dtype=object, na_value=None)
+
+    def map(self, arr) -> Codes:
+        """Map a text column of country codes.
+
+        All-digit codes (up to 4 digits) go through ``numeric_to_iso3``;
+        others through ``alpha_to_iso3`` (upper-cased). Only distinct codes
+        are looked up; a result that does not look like an ISO3 code counts
+        as unknown.
+        """
+        t = trim(arr)
+        if isinstance(t, pa.ChunkedArray):
+            t = t.combine_chunks() if t.num_chunks else pa.array([], pa.string())
+        enc = pc.dictionary_encode(t)
+        uniq = pd.Series(enc.dictionary.to_pylist(), dtype="string")
+        iso = np.full(len(uniq), None, dtype=object)
+        is_num = uniq.str.fullmatch(r"\d{1,4}").fillna(False).to_numpy(dtype=bool)
+        if is_num.any():
+            iso[is_num] = self._lookup(uniq[is_num].astype("int64").reset_index(drop=True), numeric=True)
+        alpha = ~is_num & uniq.str.len().gt(0).fillna(False).to_numpy(dtype=bool)
+        if alpha.any():
+            iso[alpha] = self._lookup(uniq[alpha].str.upper().reset_index(drop=True), numeric=False)
+        valid = np.array([isinstance(x, str) and re.fullmatch(r"[A-Z][A-Z0-9]{2}", x) is not None for x in iso], dtype=bool)
+        iso[~valid] = None
+        kind = np.zeros(len(uniq), dtype=np.int8)
+        if valid.any():
+            k = pd.Series(self._kind_table.kind_of(pd.Series(iso[valid], dtype="string")), dtype="object").to_numpy()
+            kind[valid] = np.select([k == "area", k == "aggregate"], [1, 2], 0)
+        idx = enc.indices
+        iso_arr = pa.array(iso.tolist(), type=pa.string()).take(idx)
+        kinds = kind[_np(idx).astype(np.int64)] if len(t) else np.zeros(0, dtype=np.int8)
+        return Codes(raw=t, iso=iso_arr, kind=kinds)
+
+
+# ------------------------------------------------------------------ judging
+
+@dataclass
+class Candidate:
+    """One file's parsed columns before checking (all arrays of the same length).
+
+    ``required`` maps a field name to its raw column for the missing-field
+    check. ``extra_checks`` are format-specific ``(mask, reason, detail)``
+    applied after the missing-field check and before the common ones (in
+    list order); ``late_checks`` run last, on rows still accepted.
+    ``roles`` name the exporter/importer fields per row in messages (e.g.
+    Comtrade's reporter/partner).
+    """
+
+    scan: Scan
+    year: np.ndarray
+    year_bad: np.ndarray
+    hs: HSParse
+    value: np.ndarray
+    value_missing: np.ndarray
+    value_invalid: np.ndarray
+    qty: np.ndarray
+    qty_invalid: np.ndarray
+    exporter: Codes
+    importer: Codes
+    required: dict[str, Any]
+    raw_year: Any = None
+    raw_hs: Any = None
+    raw_value: Any = None
+    raw_qty: Any = None
+    extra_checks: list[tuple[np.ndarray, str, Any]] = field(default_factory=list)
+    late_checks: list[Callable[["Verdict"], None]] = field(default_factory=list)
+    side: np.ndarray | None = None
+    roles: tuple[np.ndarray, np.ndarray] | None = None
+
+    def role(self, which: int, p: int) -> str:
+        """Name of the exporter (0) or importer (1) field of row ``p`` in messages."""
+        if self.roles is None:
+            return ("exporter", "importer")[which]
+        return str(self.roles[which][p])
+
+
+@dataclass
+class FileResult:
+    """What one input (file or zip member) gave.
+
+    ``accepted`` holds the canonical columns plus private ``_line`` (line
+    number), ``_pos`` (row in ``raw``) and ``_side`` (Comtrade side);
+    ``rejected`` holds file, line, reason, detail, the raw fields and
+    private ``_value`` (USD) and ``_unknown`` (unknown codes, ``|``-joined).
+    """
+
+    label: str
+    source_format: str
+    encoding: str | None
+    accepted: pd.DataFrame
+    rejected: pd.DataFrame
+    rows_read: int
+    hs_revision: str | None = None
+    release: str | None = None
+    notes: list[str] = field(default_factory=list)
+    raw: pa.Table | None = None
+    input_path: str | None = None
+
+
+def _take_text(arr, pos: np.ndarray) -> list[str]:
+    if arr is None:
+        return [""] * len(pos)
+    return sample_text(arr.take(pa.array(pos)).to_pylist())
+
+
+def judge(c: Candidate, *, label: str, source_format: str, encoding: str | None) -> FileResult:
+    """Apply the checks in the documented order, then split the rows into accepted and rejected frames.
+
+    Order: missing field; format-specific checks; aggregate partner;
+    aggregate HS code; bad year; malformed HS code; non-numeric value;
+    negative value; non-numeric or negative quantity; unknown country code;
+    self-trade; late format-specific checks. (Lines with the wrong number
+    of fields never get this far.)
+    """
+    n = c.scan.table.num_rows
+    v = Verdict(n)
+
+    empties = {name: blank(col) for name, col in c.required.items()}
+    empties["value"] = empties.get("value", np.zeros(n, dtype=bool)) | c.value_missing
+    any_empty = np.logical_or.reduce(list(empties.values())) if empties else np.zeros(n, dtype=bool)
+    if any_empty.any():
+        def missing_detail(pos):
+            names = list(empties)
+            mat = np.stack([empties[k][pos] for k in names], axis=1)
+            return ["empty " + ", ".join(nm for nm, e in zip(names, row) if e) for row in mat]
+
+        v.reject(any_empty, R.MISSING_FIELD, missing_detail)
+
+    for mask, reason, detail in c.extra_checks:
+        v.reject(mask, reason, detail)
+
+    ex, im = c.exporter, c.importer
+    exp_na, imp_na = ex.unknown, im.unknown
+    agg = (ex.kind > 0) | (im.kind > 0)
+    if agg.any():
+        def agg_detail(pos):
+            out = []
+            for p in pos:
+                which, codes = (0, ex) if ex.kind[p] > 0 else (1, im)
+                out.append(f"{c.role(which, p)} {codes.raw_at(p)} ({codes.iso_at(p)}) is an {KIND_NAMES[codes.kind[p]]}, not a country")
+            return out
+
+        v.reject(agg, R.AGGREGATE_PARTNER, agg_detail)
+    if c.hs.aggregate.any():
+        v.reject(c.hs.aggregate, R.AGGREGATE_HS, lambda p: [f"HS {t!r} is a chapter/heading total, not a product" for t in _take_text(c.raw_hs, p)])
+    v.reject(c.year_bad, R.BAD_YEAR, lambda p: [f"year {t!r} is not a year in {YEAR_MIN}-{YEAR_MAX}" for t in _take_text(c.raw_year, p)])
+    v.reject(
+        c.hs.malformed,
+        R.MALFORMED_HS,
+        lambda p: [f"HS code {t!r} is not 6 digits (or 8-10 for a tariff line)" for t in _take_text(c.raw_hs, p)],
+    )
+    v.reject(c.value_invalid, R.NON_NUMERIC_VALUE, lambda p: [f"value {t!r} is not a number" for t in _take_text(c.raw_value, p)])
+    v.reject(c.value < 0, R.NEGATIVE_VALUE, lambda p: [f"value {t} is negative" for t in _take_text(c.raw_value, p)])
+    qty_bad = c.qty_invalid | (c.qty < 0)
+    v.reject(qty_bad, R.BAD_QUANTITY, lambda p: [f"quantity {t!r} is not a number >= 0" for t in _take_text(c.raw_qty, p)])
+
+    def unknown_detail(pos):
+        out = []
+        for p in pos:
+            parts = []
+            if exp_na[p]:
+                parts.append(f"{c.role(0, p)} {ex.raw_at(p)!r}")
+            if imp_na[p]:
+                parts.append(f"{c.role(1, p)} {im.raw_at(p)!r}")
+            out.append(" and ".join(parts) + " not in the country table")
+        return out
+
+    v.reject(exp_na | imp_na, R.UNKNOWN_COUNTRY, unknown_detail)
+    same = _np(pc.fill_null(pc.equal(ex.iso, im.iso), False)).astype(bool)
+    v.reject(same, R.SELF_TRADE, lambda p: [f"exporter and importer are both {ex.iso_at(i)}" for i in p])
+    for check in c.late_checks:
+        check(v)
+    return _split(c, v, label=label, source_format=source_format, encoding=encoding)
+
+
+def _to_pandas_string(arr: pa.Array) -> pd.Series:
+    return arr.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get).astype("string")
+
+
+def _split(c: Candidate, v: Verdict, *, label: str, source_format: str, encoding: str | None) -> FileResult:
+    scan = c.scan
+    ok = v.free()
+    acc_idx = np.flatnonzero(ok)
+    take = pa.array(acc_idx)
+    accepted = pd.DataFrame(
+        {
+            YEAR: c.year[acc_idx],
+            EXPORTER: _to_pandas_string(c.exporter.iso.take(take)),
+            IMPORTER: _to_pandas_string(c.importer.iso.take(take)),
+            HS: _to_pandas_string(c.hs.codes.take(take)),
+            VALUE: c.value[acc_idx],
+            QTY: c.qty[acc_idx],
+            "_line": scan.lines[acc_idx],
+            "_pos": acc_idx,
+            "_side": c.side[acc_idx] if c.side is not None else np.zeros(len(acc_idx), dtype=np.int8),
+        }
+    )
+    rej_idx = np.flatnonzero(~ok)
+    details = v.details()
+    reasons = [CODE_REASONS[int(k)] for k in v.code[rej_idx]]
+    unknown = []
+    exp_na, imp_na = c.exporter.unknown, c.importer.unknown
+    for p, reason in zip(rej_idx.tolist(), reasons):
+        if reason != R.UNKNOWN_COUNTRY:
+            unknown.append("")
+            continue
+        codes = ([c.exporter.raw_at(p)] if exp_na[p] else []) + ([c.importer.raw_at(p)] if imp_na[p] else [])
+        unknown.append("|".join(codes))
+    rejected = rejected_frame(
+        label,
+        scan.table,
+        rej_idx,
+        scan.lines[rej_idx],
+        reasons,
+        [details.get(int(p), "") for p in rej_idx],
+        value=c.value[rej_idx],
+        unknown=unknown,
+    )
+    if scan.invalid:
+        bad = pd.DataFrame(
+            {
+                "file": label,
+                "line": [r.line for r in scan.invalid],
+                "reason": R.WRONG_FIELD_COUNT,
+                "detail": [f"expected {r.expected} fields, found {r.actual}" for r in scan.invalid],
+                "raw_line": sample_text([r.text for r in scan.invalid], limit=2000),
+                "_value": np.nan,
+                "_unknown": "",
+            }
+        )
+        rejected = pd.concat([rejected, bad], ignore_index=True) if len(rejected) else bad
+        rejected = rejected.sort_values("line", kind="stable").reset_index(drop=True)
+    return FileResult(
+        label=label,
+        source_format=source_format,
+        encoding=encoding,
+        accepted=accepted,
+        rejected=rejected,
+        rows_read=scan.num_rows,
+        raw=scan.table,
+    )
+
+
+def rejected_frame(
+    label: str,
+    raw: pa.Table,
+    positions: np.ndarray,
+    lines: np.ndarray,
+    reasons: Sequence[str],
+    details: Sequence[str],
+    *,
+    value: np.ndarray,
+    unknown: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Build the rejected-rows frame: file, line, reason, detail, raw fields, plus private ``_value``/``_unknown``."""
+    base = pd.DataFrame(
+        {
+            "file": pd.Series([label] * len(positions), dtype="object"),
+            "line": np.asarray(lines, dtype=np.int64),
+            "reason": pd.Series(list(reasons), dtype="object"),
+            "detail": pd.Series(list(details), dtype="object"),
+        }
+    )
+    if len(positions):
+        rawdf = raw.take(pa.array(np.asarray(positions, dtype=np.int64))).to_pandas()
+        rawdf = rawdf.astype(object)
+        rawdf.columns = [_raw_name(c) for c in rawdf.columns]
+        base = pd.concat([base, rawdf.reset_index(drop=True)], axis=1)
+    base["_value"] = np.asarray(value, dtype=np.float64)
+    base["_unknown"] = list(unknown) if unknown is not None else [""] * len(positions)
+    return base
+
+
+_RESERVED = {"file", "line", "reason", "kind", "detail", "raw_line", "_value", "_unknown"}
+
+
+def _raw_name(name: str) -> str:
+    return f"raw_{name}" if name in _RESERVED or re.match(r"^raw_", name) else name
+
+
+def make_keep(year_col: str | None, hs_col: str | None, years: Sequence[int], hs: Sequence[str]):
+    """Build the per-batch scan filter for ``--year`` and ``--hs`` (None when there is nothing to filter).
+
+    Rows whose year cannot be parsed are kept (to be reported as bad year);
+    HS prefixes match the normalised code (5 digits padded to 6).
+    """
+    years = [int(y) for y in years] if year_col else []
+    hs = [str(h) for h in hs] if hs_col else []
+    if not years and not hs:
+        return None
+
+    def keep(batch: pa.RecordBatch) -> np.ndarray:
+        mask = np.ones(batch.num_rows, dtype=bool)
+        if years:
+            mask &= year_keep(batch.column(year_col), years)
+        if hs:
+            mask &= hs_prefix_mask(batch_hs_codes(batch.column(hs_col)), hs)
+        return mask
+
+    return keep

@@ -1,0 +1,339 @@
+"""The single entry point: read trade files of any supported format into one flow table.
+
+Each file is sniffed on its own (:func:`scrisk.io.sniff.detect_source`),
+read by its reader, and the accepted rows of all files are combined. Checks
+that need every file at once run last:
+
+1. with ``comtrade_side="both"``, exporter reports of flows that an importer
+   also reported are rejected (**superseded by partner report**);
+2. a second row with the same (year, exporter, importer, hs) -- in the same
+   file or another -- is rejected as **duplicate key**; the first row read
+   (files in the order given, globs sorted) is kept.
+
+``rows_read == rows_accepted + rows_rejected`` holds for every file and in
+total.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from scrisk.errors import FormatDetectionError, ScriskError, UnreadableFileError, UsageError
+from scrisk.io import reasons as R
+from scrisk.io._stage import CountryMapper, FileResult, rejected_frame
+from scrisk.io.options import ReadOptions
+from scrisk.io.profiles import resolve_options
+from scrisk.io.sniff import (
+    SOURCES,
+    baci_name_info,
+    classify_header,
+    container_of,
+    open_plain_or_gzip,
+    sniff_text_source,
+    unrecognised_header_message,
+)
+from scrisk.schema import FLOW_COLUMNS, KEY_COLUMNS, VALUE, FlowMeta, FlowTable, ReadReport, make_flow_table
+
+__all__ = ["read_flows", "expand_paths"]
+
+_GLOB_CHARS = set("*?[")
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand globs (sorted), keep literal paths, drop repeats of the same file.
+
+    Raises
+    ------
+    UsageError
+        When no path is given.
+    UnreadableFileError
+        When a glob matches no file.
+    """
+    out: list[Path] = []
+    seen: set[str] = set()
+    for p in paths:
+        s = os.path.expanduser(str(p))
+        if Path(s).exists() or not (_GLOB_CHARS & set(s)):
+            found = [Path(s)]
+        else:
+            found = [Path(m) for m in sorted(glob.glob(s, recursive=True)) if Path(m).is_file()]
+            if not found:
+                raise UnreadableFileError("no file matches this pattern; check the glob and the folder", path=s)
+        for f in found:
+            key = os.path.realpath(f)
+            if key not in seen:
+                seen.add(key)
+                out.append(f)
+    if not out:
+        raise UsageError("no input file given; pass trade files or globs")
+    return out
+
+
+def _read_one(path: Path, options: ReadOptions) -> list[FileResult]:
+    from scrisk.countries import CountryTable
+    from scrisk.io.baci import baci_countries, read_baci_text, read_baci_zip
+    from scrisk.io.comtrade import read_comtrade_text
+    from scrisk.io.tidy import has_tidy_mapping, read_parquet, read_tidy_text
+
+    label = str(path)
+    fmt = options.source
+    if fmt and fmt not in SOURCES:
+        raise UsageError(f"unknown --source {fmt!r}; use one of {', '.join(SOURCES)}")
+    if not fmt:
+        kind = container_of(path)
+        fmt = {"zip": "baci-zip", "parquet": "parquet"}.get(kind)
+    if fmt == "baci-zip":
+        return read_baci_zip(path, options)
+    if fmt == "parquet":
+        return [read_parquet(path, options)]
+    src = sniff_text_source(label, open_plain_or_gzip(path), options.encoding)
+    if not fmt:
+        fmt = classify_header(src.header)
+        if fmt is None:
+            if not has_tidy_mapping(src.header, options):
+                raise FormatDetectionError(unrecognised_header_message(src.header), path=label, line=1)
+            fmt = "tidy"
+    if fmt == "baci":
+        mapper, note = baci_countries(path, options, release=baci_name_info(path.name).release)
+        return [read_baci_text(src, options, mapper=mapper, countries_note=note, input_path=label)]
+    if fmt == "comtrade":
+        return [read_comtrade_text(src, options, mapper=CountryMapper(CountryTable.bundled()), input_path=label)]
+    return [read_tidy_text(src, options, input_path=label)]
+
+
+def read_one_safely(path: Path, options: ReadOptions) -> list[FileResult]:
+    """Read one input; any failure that is not already a ScriskError becomes UnreadableFileError."""
+    try:
+        return _read_one(path, options)
+    except ScriskError:
+        raise
+    except MemoryError:
+        raise UnreadableFileError("not enough memory to read this file; filter it with --year/--hs", path=str(path)) from None
+    except Exception as exc:  # noqa: BLE001 - the reader contract: only ScriskError leaves read_flows
+        msg = str(exc).splitlines()[0][:200] if str(exc) else ""
+        raise UnreadableFileError(
+            f"cannot read this file ({type(exc).__name__}: {msg}); check it is a BACI, Comtrade, tidy CSV or "
+            "Parquet trade file (re-run with --debug for details)",
+            path=str(path),
+        ) from exc
+
+
+def read_flows(paths: Iterable[str | Path] | str | Path, options: ReadOptions | None = None) -> FlowTable:
+    """Read trade files (BACI CSV/zip, Comtrade CSV, tidy CSV, Parquet) into one validated flow table.
+
+    Parameters
+    ----------
+    paths : path, glob, or iterable of them
+        Several files or years combine into one table; each file's format is
+        sniffed from its content independently (``options.source`` forces
+        one for all).
+    options : ReadOptions, optional
+        Format, column mapping, units, ``years``/``hs`` filters (applied in
+        the scan: rows outside them are never read nor counted), encoding,
+        profile, Comtrade side.
+
+    Returns
+    -------
+    FlowTable
+        Accepted rows in canonical form; ``meta`` (formats -- ``"mixed"``
+        when they differ --, HS revision when known, input files, years,
+        release) and ``report`` (rows read/accepted/rejected, reasons,
+        rejected rows with file, line, reason, detail and raw fields,
+        unknown country codes with their value).
+
+    Raises
+    ------
+    ScriskError
+        Only scrisk errors: :class:`~scrisk.errors.UnreadableFileError` /
+        :class:`~scrisk.errors.FormatDetectionError` for files that cannot
+        be read at all (exit code 3), :class:`~scrisk.errors.UsageError`
+        for bad options (exit code 2).
+    """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    options = resolve_options(options or ReadOptions())
+    files = expand_paths(paths)
+    results: list[FileResult] = []
+    for f in files:
+        results.extend(read_one_safely(f, options))
+    return combine(results, inputs=[str(f) for f in files])
+
+
+# ------------------------------------------------------------------ combine
+
+def _key_codes(acc: pd.DataFrame) -> np.ndarray:
+    """One int64 per (year, exporter, importer, hs), equal exactly when the keys are equal."""
+    key = np.zeros(len(acc), dtype=np.int64)
+    span = 1
+    for col in KEY_COLUMNS:
+        codes, uniques = pd.factorize(acc[col], sort=False)
+        k = max(len(uniques), 1)
+        span *= k
+        if span >= 2**62:  # too many distinct keys for one integer: fall back to pandas' own hashing
+            return pd.factorize(pd.MultiIndex.from_frame(acc[list(KEY_COLUMNS)]))[0].astype(np.int64)
+        key = key * k + codes.astype(np.int64)
+    return key
+
+
+def _cross_file_rejections(acc: pd.DataFrame, results: list[FileResult]) -> pd.DataFrame:
+    """Return rows of ``acc`` (idx = row position, reason, detail) rejected by the all-files checks."""
+    from scrisk.io.comtrade import SIDE_EXPORT, SIDE_IMPORT
+
+    key = _key_codes(acc)
+    fid = acc["_fid"].to_numpy()
+    line = acc["_line"].to_numpy()
+    out = []
+    side = acc["_side"].to_numpy()
+    gone = np.zeros(len(acc), dtype=bool)
+    is_m, is_x = side == SIDE_IMPORT, side == SIDE_EXPORT
+    if is_x.any() and is_m.any():
+        m_pos = np.flatnonzero(is_m)
+        first_m = pd.Series(m_pos, index=key[m_pos])
+        first_m = first_m[~first_m.index.duplicated(keep="first")]
+        x_pos = np.flatnonzero(is_x)
+        hit = x_pos[np.isin(key[x_pos], first_m.index.to_numpy())]
+        if len(hit):
+            ref = first_m.loc[key[hit]].to_numpy()
+            imp = acc["importer"].to_numpy()
+            det = [
+                f"{imp[r]} reported this flow as an import ({results[int(fid[r])].label}:{int(line[r])}); that report is used"
+                for r in ref
+            ]
+            out.append(pd.DataFrame({"idx": hit, "reason": R.SUPERSEDED, "detail": det}))
+            gone[hit] = True
+    rest = np.flatnonzero(~gone)
+    ks = pd.Series(key[rest])
+    dup = ks.duplicated(keep="first").to_numpy()
+    if dup.any():
+        firsts = pd.Series(rest[~dup], index=key[rest[~dup]])
+        dpos = rest[dup]
+        ref = firsts.loc[key[dpos]].to_numpy()
+        det = [
+            f"same year, exporter, importer and HS as {results[int(fid[r])].label}:{int(line[r])} (the first row is kept)"
+            for r in ref
+        ]
+        out.append(pd.DataFrame({"idx": dpos, "reason": R.DUPLICATE_KEY, "detail": det}))
+    if not out:
+        return pd.DataFrame({"idx": pd.Series(dtype="int64"), "reason": pd.Series(dtype=object), "detail": pd.Series(dtype=object)})
+    return pd.concat(out, ignore_index=True)
+
+
+def _one(values: list, mixed: str = "mixed"):
+    vals = [v for v in dict.fromkeys(values) if v]
+    if not vals:
+        return None
+    return vals[0] if len(vals) == 1 else mixed
+
+
+def combine(results: list[FileResult], *, inputs: list[str]) -> FlowTable:
+    """Combine per-file results: cross-file checks, the read report, metadata, validation."""
+    frames = []
+    for fid, r in enumerate(results):
+        a = r.accepted
+        a["_fid"] = np.int32(fid)
+        frames.append(a)
+        r.accepted = None  # the combined frame below is the only copy kept
+    if len(frames) == 1:
+        acc = frames[0].reset_index(drop=True)
+    elif frames:
+        acc = pd.concat(frames, ignore_index=True)
+    else:
+        acc = pd.DataFrame(columns=list(FLOW_COLUMNS) + ["_fid", "_line", "_pos", "_side"])
+    del frames
+    late = _cross_file_rejections(acc, results) if len(acc) else None
+    if late is not None and len(late):
+        lr = acc.iloc[late["idx"].to_numpy()][["_fid", "_pos", "_line", VALUE]].reset_index(drop=True)
+        lr["reason"] = late["reason"].to_numpy()
+        lr["detail"] = late["detail"].to_numpy()
+        for fid, grp in lr.groupby("_fid", sort=True):
+            r = results[int(fid)]
+            extra = rejected_frame(
+                r.label,
+                r.raw,
+                grp["_pos"].to_numpy(),
+                grp["_line"].to_numpy(),
+                grp["reason"].tolist(),
+                grp["detail"].tolist(),
+                value=grp[VALUE].to_numpy(),
+            )
+            r.rejected = (pd.concat([r.rejected, extra], ignore_index=True) if len(r.rejected) else extra).sort_values(
+                "line", kind="stable"
+            ).reset_index(drop=True)
+        keep = np.ones(len(acc), dtype=bool)
+        keep[late["idx"].to_numpy()] = False
+        acc = acc[keep]
+    for r in results:
+        r.raw = None  # release the raw text
+    per_file_acc = acc.groupby("_fid").agg(n=(VALUE, "size"), v=(VALUE, "sum")) if len(acc) else None
+
+    files, rejected_all = [], []
+    reasons: Counter = Counter()
+    value_rej: dict[str, float] = {}
+    unknown: dict[str, float] = {}
+    total_read = 0
+    for fid, r in enumerate(results):
+        n_acc = int(per_file_acc["n"].get(fid, 0)) if per_file_acc is not None else 0
+        v_acc = float(per_file_acc["v"].get(fid, 0.0)) if per_file_acc is not None else 0.0
+        rej = r.rejected
+        file_reasons = Counter(rej["reason"].tolist()) if len(rej) else Counter()
+        if len(rej):
+            vals = pd.to_numeric(rej["_value"], errors="coerce").fillna(0.0)
+            for reason, v in vals.groupby(rej["reason"]).sum().items():
+                value_rej[reason] = value_rej.get(reason, 0.0) + float(v)
+            unk = rej[rej["reason"] == R.UNKNOWN_COUNTRY]
+            for codes, v in zip(unk["_unknown"], vals[unk.index]):
+                for code in str(codes).split("|"):
+                    if code:
+                        unknown[code] = unknown.get(code, 0.0) + float(v)
+            rejected_all.append(rej.drop(columns=["_value", "_unknown"], errors="ignore"))
+        reasons += file_reasons
+        total_read += r.rows_read
+        files.append(
+            {
+                "file": r.label,
+                "source_format": r.source_format,
+                "encoding": r.encoding,
+                "hs_revision": r.hs_revision,
+                "release": r.release,
+                "rows_read": r.rows_read,
+                "rows_accepted": n_acc,
+                "rows_rejected": len(rej),
+                "reasons": dict(sorted(file_reasons.items())),
+                "value_usd_accepted": v_acc,
+            }
+        )
+        if n_acc + len(rej) != r.rows_read:
+            raise AssertionError(f"{r.label}: {n_acc} accepted + {len(rej)} rejected != {r.rows_read} read")
+    frame = acc[list(FLOW_COLUMNS)].reset_index(drop=True)
+    del acc
+    report = ReadReport(
+        rows_read=total_read,
+        rows_accepted=len(frame),
+        rows_rejected=sum(f["rows_rejected"] for f in files),
+        reasons=reasons,
+        value_usd_accepted=float(frame[VALUE].sum()) if len(frame) else 0.0,
+        value_usd_rejected=dict(sorted(value_rej.items())),
+        unknown_codes=dict(sorted(unknown.items(), key=lambda kv: (-kv[1], kv[0]))),
+        rejected=pd.concat(rejected_all, ignore_index=True) if rejected_all else _empty_rejected(),
+        files=files,
+    )
+    report.check()
+    meta = FlowMeta(
+        source_format=_one([r.source_format for r in results]) or "unknown",
+        hs_revision=_one([r.hs_revision for r in results]),
+        inputs=tuple(inputs),
+        release=_one([r.release for r in results]),
+        notes=tuple(dict.fromkeys(n for r in results for n in r.notes)),
+    )
+    return make_flow_table(frame, meta=meta, report=report)
+
+
+def _empty_rejected() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in (("file", object), ("line", "int64"), ("reason", object), ("detail", object))})
