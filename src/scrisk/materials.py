@@ -1,0 +1,987 @@
+"""Material baskets: named sets of HS codes with their stage, precision caveats and supply-chain links.
+
+A *basket* groups the HS6 codes through which one critical material (or one
+product family such as semiconductors) is traded: ores, refined forms,
+intermediates, downstream products and production equipment. Each code carries
+the HS revisions it is valid in, a short description, its stage and, where an
+HS6 code mixes several materials, a precision note. Upstream-to-downstream
+links (gallium 811292 -> wafers 381800 -> integrated circuits 8542) live in
+the same data so that a supply chain can be walked across tiers.
+
+The bundled baskets are TOML files in ``data/hs_codes/`` (shipped in the wheel
+as ``scrisk/data/hs_codes``), one basket per file::
+
+    name = "gallium"                      # lower case, digits, underscores
+    title = "Gallium"
+    description = "..."
+    aliases = ["ga"]                      # optional
+    sources = ["..."]                     # optional
+
+    [[code]]
+    hs = "811292"                         # HS6, a quoted string
+    revisions = ["HS2017", "HS2022"]      # optional, default both
+    stage = "refined"                     # raw|refined|intermediate|downstream|equipment
+    description = "..."
+    precision = "..."                     # optional: what else the code holds
+    hs2022 = "811231"                     # optional: the HS2022 code when hs is HS2017-only
+
+    [[link]]
+    upstream = "811292"                   # a code (or prefix of a code) of this basket
+    downstream = "381800"                 # any HS code or heading (2, 4 or 6 digits)
+    note = "..."
+
+A user file given with ``--baskets FILE`` holds either one basket in that
+layout, or several as ``[[basket]]`` tables with ``[[basket.code]]`` and
+``[[basket.link]]`` sub-tables. A user basket replaces a bundled basket of the
+same name; later files override earlier ones.
+
+Names are matched case-insensitively, and ``-``, ``_`` and spaces are
+equivalent (``rare-earths`` = ``Rare Earths`` = ``rare_earths``); aliases work
+the same way.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
+
+from scrisk.errors import ConfigError, UnknownMaterialError, UnreadableFileError, UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = [
+    "STAGES",
+    "REVISIONS",
+    "HSCode",
+    "Link",
+    "Basket",
+    "normalize_name",
+    "normalize_revision",
+    "load_baskets",
+    "get_basket",
+    "materials_for_hs",
+    "label_materials",
+    "resolve_hs",
+    "hs_mask",
+    "downstream_of",
+    "catalog",
+]
+
+STAGES: tuple[str, ...] = ("raw", "refined", "intermediate", "downstream", "equipment")
+"""Supply-chain stages, upstream first."""
+
+REVISIONS: tuple[str, ...] = ("HS1992", "HS1996", "HS2002", "HS2007", "HS2012", "HS2017", "HS2022")
+"""HS revisions a code may be declared for."""
+
+DEFAULT_REVISIONS: tuple[str, ...] = ("HS2017", "HS2022")
+DEFAULT_REVISION = "HS2017"
+
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+_BASKET_KEYS = ("name", "title", "description", "aliases", "sources", "code", "link")
+_CODE_KEYS = ("hs", "revisions", "stage", "description", "precision", "hs2022")
+_LINK_KEYS = ("upstream", "downstream", "note")
+
+
+@dataclass(frozen=True)
+class HSCode:
+    """One HS code in a basket.
+
+    Attributes
+    ----------
+    hs : str
+        The HS6 code as it appears in trade data of ``revisions`` (zero-padded).
+    revisions : tuple of str
+        HS revisions in which ``hs`` carries this material, e.g.
+        ``("HS2017", "HS2022")``.
+    description : str
+        Short description of what the code covers.
+    stage : str
+        One of :data:`STAGES`.
+    precision : str or None
+        What else the code holds when it mixes materials (None when the code
+        isolates the material).
+    hs2022 : str or None
+        The HS2022 code carrying the material when ``hs`` is valid in HS2017
+        only (hafnium: 811292 in HS2017, 811231 in HS2022); None otherwise.
+
+    Examples
+    --------
+    >>> c = HSCode("811292", ("HS2017",), "Hafnium, unwrought", "refined", None, "811231")
+    >>> c.code_for("HS2017"), c.code_for("HS2022"), c.code_for("HS2012")
+    ('811292', '811231', None)
+    """
+
+    hs: str
+    revisions: tuple[str, ...]
+    description: str
+    stage: str
+    precision: str | None = None
+    hs2022: str | None = None
+
+    def code_for(self, revision: str | None = DEFAULT_REVISION) -> str | None:
+        """Return the code to look for in data of ``revision`` (None when the code has none there)."""
+        rev = normalize_revision(revision)
+        if rev in self.revisions:
+            return self.hs
+        if rev == "HS2022" and self.hs2022:
+            return self.hs2022
+        return None
+
+    def all_codes(self) -> tuple[str, ...]:
+        """Return ``hs`` and, when set, ``hs2022``."""
+        return (self.hs,) if not self.hs2022 else (self.hs, self.hs2022)
+
+
+@dataclass(frozen=True)
+class Link:
+    """An upstream-to-downstream link: ``upstream`` is an input of ``downstream``.
+
+    Codes are HS6 codes or 2/4-digit HS prefixes (``"8542"`` = all integrated circuits).
+    """
+
+    upstream: str
+    downstream: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Basket:
+    """A named set of HS codes for one material or product family.
+
+    Attributes
+    ----------
+    name : str
+        Registry key: lower case letters, digits and underscores.
+    title : str
+        Human-readable name.
+    description : str
+        What the basket covers and what it misses.
+    aliases : tuple of str
+        Other names accepted by :func:`get_basket`.
+    codes : tuple of HSCode
+        Ordered by stage (upstream first), then code.
+    links : tuple of Link
+        Upstream-to-downstream links starting from this basket's codes.
+    sources : tuple of str
+        Where the codes and the links come from.
+    origin : str
+        The file the basket was read from (not part of equality).
+    """
+
+    name: str
+    title: str
+    description: str
+    aliases: tuple[str, ...]
+    codes: tuple[HSCode, ...]
+    links: tuple[Link, ...] = ()
+    sources: tuple[str, ...] = ()
+    origin: str = field(default="", compare=False)
+
+    def hs_codes(self, revision: str | None = DEFAULT_REVISION) -> tuple[str, ...]:
+        """Return the sorted HS codes of this basket in data of ``revision``.
+
+        ``None`` means HS2017. For a revision none of the codes is declared
+        for (HS2012 and older in the bundled baskets), the HS2017 codes are
+        returned: most critical-material codes did not change, but check
+        the precision notes.
+
+        Examples
+        --------
+        >>> b = Basket("hafnium", "Hafnium", "", (), (
+        ...     HSCode("811292", ("HS2017",), "Hafnium (HS2017 bundle)", "refined", "bundle", "811231"),))
+        >>> b.hs_codes("HS2017"), b.hs_codes("HS2022"), b.hs_codes("HS2012")
+        (('811292',), ('811231',), ('811292',))
+        """
+        rev = normalize_revision(revision)
+        out = {c.code_for(rev) for c in self.codes} - {None}
+        if not out and rev not in ("HS2017", "HS2022") and not any(rev in c.revisions for c in self.codes):
+            out = {c.code_for(DEFAULT_REVISION) for c in self.codes} - {None}
+        return tuple(sorted(out))  # type: ignore[arg-type]
+
+    def all_hs_codes(self) -> tuple[str, ...]:
+        """Return every code of the basket in any revision, sorted."""
+        return tuple(sorted({x for c in self.codes for x in c.all_codes()}))
+
+    def stages(self) -> tuple[str, ...]:
+        """Return the stages present, upstream first."""
+        present = {c.stage for c in self.codes}
+        return tuple(s for s in STAGES if s in present)
+
+
+# ---------------------------------------------------------------------------
+# names and revisions
+
+
+def normalize_name(name: str) -> str:
+    """Return the registry form of a basket name or alias.
+
+    Examples
+    --------
+    >>> normalize_name(" Rare-Earths "), normalize_name("permanent magnets")
+    ('rare_earths', 'permanent_magnets')
+    """
+    return re.sub(r"[\s\-_]+", "_", str(name).strip().lower()).strip("_")
+
+
+def normalize_revision(revision: str | None) -> str:
+    """Return ``"HS2017"``-style revision names; None means HS2017.
+
+    Accepts ``HS2017``, ``hs17``, ``H5`` (Comtrade), ``2017``.
+
+    Examples
+    --------
+    >>> normalize_revision("hs22"), normalize_revision("H5"), normalize_revision(None)
+    ('HS2022', 'HS2017', 'HS2017')
+    """
+    if revision is None:
+        return DEFAULT_REVISION
+    r = str(revision).strip().upper().replace(" ", "")
+    if r in REVISIONS:
+        return r
+    comtrade = {"H0": "HS1992", "H1": "HS1996", "H2": "HS2002", "H3": "HS2007", "H4": "HS2012", "H5": "HS2017", "H6": "HS2022"}
+    if r in comtrade:
+        return comtrade[r]
+    m = re.fullmatch(r"(?:HS)?(\d{2}|\d{4})", r)
+    if m:
+        y = m.group(1)
+        full = "HS" + (y if len(y) == 4 else ("19" if y >= "88" else "20") + y)
+        if full in REVISIONS:
+            return full
+    raise UsageError(f"unknown HS revision {revision!r}; use one of {', '.join(REVISIONS)}")
+
+
+# ---------------------------------------------------------------------------
+# loading
+
+
+def _line_of(text: str, key: str, *, header: str | None = None, nth: int = 0, value: str | None = None) -> int | None:
+    """Find the 1-based line of ``key = ...`` (inside the nth ``[[header]]`` table when given)."""
+    lines = text.splitlines()
+    key_re = re.compile(r"^\s*(?:" + re.escape(key) + r'|"' + re.escape(key) + r'")\s*=' + (r".*" + re.escape(value) if value else ""))
+    start, end = 0, len(lines)
+    if header is not None:
+        hdr_re = re.compile(r"^\s*\[\[\s*" + re.escape(header) + r"\s*\]\]")
+        hits = [i for i, ln in enumerate(lines) if hdr_re.match(ln)]
+        if nth < len(hits):
+            start = hits[nth]
+            nxt = [i for i, ln in enumerate(lines) if i > start and re.match(r"^\s*\[", ln)]
+            end = nxt[0] if nxt else len(lines)
+            for i in range(start, end):
+                if key_re.match(lines[i]):
+                    return i + 1
+            return start + 1
+    for i in range(0, len(lines)):
+        if key_re.match(lines[i]):
+            return i + 1
+    return None
+
+
+class _Ctx:
+    """Where an error is: file, text, table prefix ('' or 'basket.') and basket index."""
+
+    def __init__(self, path: Path, text: str, prefix: str):
+        self.path = path
+        self.text = text
+        self.prefix = prefix
+        self.code_offset = 0  # [[code]] tables of earlier baskets in the file
+        self.link_offset = 0
+
+    def fail(self, message: str, *, key: str, header: str | None = None, nth: int = 0, value: Any = None) -> ConfigError:
+        val = None
+        if isinstance(value, str) and value:
+            val = value
+        elif value is not None and not isinstance(value, (dict, list)):
+            val = str(value)
+        line = _line_of(self.text, key, header=(self.prefix + header) if header else None, nth=nth, value=val)
+        if line is None and val is not None:
+            line = _line_of(self.text, key, header=(self.prefix + header) if header else None, nth=nth)
+        return ConfigError(message, path=str(self.path), line=line)
+
+
+def _check_keys(ctx: _Ctx, table: Mapping[str, Any], allowed: tuple[str, ...], what: str, *, header: str | None, nth: int) -> None:
+    for k in table:
+        if k not in allowed:
+            close = difflib.get_close_matches(k, allowed, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ctx.fail(
+                f"unknown key {k!r} in {what}; {hint}allowed keys: {', '.join(allowed)}", key=k, header=header, nth=nth
+            )
+
+
+def _hs_value(ctx: _Ctx, v: Any, key: str, what: str, *, lengths: tuple[int, ...], header: str, nth: int) -> str:
+    if isinstance(v, int) and not isinstance(v, bool):
+        raise ctx.fail(
+            f"{key} = {v} in {what} is a number; write HS codes as quoted strings so leading zeros are kept, "
+            f'e.g. {key} = "{str(v).zfill(6)}"',
+            key=key, header=header, nth=nth, value=str(v),
+        )
+    if not isinstance(v, str) or not v.isdigit() or len(v) not in lengths:
+        want = " or ".join(str(n) for n in lengths)
+        raise ctx.fail(
+            f"{key} = {v!r} in {what} is not an HS code; give {want} digits as a quoted string, e.g. {key} = \"811292\"",
+            key=key, header=header, nth=nth, value=v if isinstance(v, str) else None,
+        )
+    return v
+
+
+def _str_value(ctx: _Ctx, table: Mapping[str, Any], key: str, what: str, *, header: str | None, nth: int,
+               required: bool = True) -> str | None:
+    if key not in table:
+        if required:
+            where = _line_of(ctx.text, key, header=(ctx.prefix + header) if header else None, nth=nth)
+            raise ConfigError(f"{what} lacks the required key {key!r}; add {key} = \"...\"", path=str(ctx.path),
+                              line=where)
+        return None
+    v = table[key]
+    if not isinstance(v, str):
+        raise ctx.fail(f"{key} in {what} must be a string, not {type(v).__name__}", key=key, header=header, nth=nth)
+    return v.strip()
+
+
+def _str_list(ctx: _Ctx, table: Mapping[str, Any], key: str, what: str, *, header: str | None, nth: int) -> tuple[str, ...]:
+    v = table.get(key, [])
+    if isinstance(v, str):
+        v = [v]
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise ctx.fail(f"{key} in {what} must be a list of strings, e.g. {key} = [\"a\", \"b\"]", key=key, header=header,
+                       nth=nth)
+    return tuple(x.strip() for x in v)
+
+
+def _parse_code(ctx: _Ctx, t: Any, bname: str, nth: int) -> HSCode:
+    what = f"[[{ctx.prefix}code]] #{nth + 1} of basket {bname!r}"
+    if not isinstance(t, dict):
+        raise ctx.fail(f"{what} must be a table", key="code")
+    _check_keys(ctx, t, _CODE_KEYS, what, header="code", nth=nth)
+    if "hs" not in t:
+        raise _missing(ctx, "hs", what, "code", nth)
+    hs = _hs_value(ctx, t["hs"], "hs", what, lengths=(6,), header="code", nth=nth)
+    what = f"code {hs} of basket {bname!r}"
+    revs_raw = _str_list(ctx, t, "revisions", what, header="code", nth=nth) if "revisions" in t else DEFAULT_REVISIONS
+    if not revs_raw:
+        raise ctx.fail(f"revisions of {what} is empty; list at least one, e.g. [\"HS2017\", \"HS2022\"]",
+                       key="revisions", header="code", nth=nth)
+    revs: list[str] = []
+    for r in revs_raw:
+        try:
+            nr = normalize_revision(r)
+        except UsageError:
+            raise ctx.fail(f"unknown HS revision {r!r} in {what}; use one of {', '.join(REVISIONS)}", key="revisions",
+                           header="code", nth=nth) from None
+        if nr not in revs:
+            revs.append(nr)
+    revs.sort(key=REVISIONS.index)
+    stage = _str_value(ctx, t, "stage", what, header="code", nth=nth)
+    if stage not in STAGES:
+        raise ctx.fail(f"stage {stage!r} of {what} is not one of {', '.join(STAGES)}", key="stage", header="code",
+                       nth=nth, value=stage)
+    desc = _str_value(ctx, t, "description", what, header="code", nth=nth)
+    if not desc:
+        raise ctx.fail(f"description of {what} is empty; say what the code covers", key="description", header="code",
+                       nth=nth)
+    precision = _str_value(ctx, t, "precision", what, header="code", nth=nth, required=False) or None
+    hs2022 = None
+    if "hs2022" in t:
+        hs2022 = _hs_value(ctx, t["hs2022"], "hs2022", what, lengths=(6,), header="code", nth=nth)
+        if "HS2022" in revs:
+            raise ctx.fail(
+                f"{what} lists HS2022 in revisions and also hs2022 = {hs2022!r}; give hs2022 only for HS2017-only codes",
+                key="hs2022", header="code", nth=nth)
+    return HSCode(hs=hs, revisions=tuple(revs), description=desc, stage=stage, precision=precision, hs2022=hs2022)
+
+
+def _missing(ctx: _Ctx, key: str, what: str, header: str, nth: int) -> ConfigError:
+    line = _line_of(ctx.text, key, header=ctx.prefix + header, nth=nth)
+    return ConfigError(f"{what} lacks the required key {key!r}", path=str(ctx.path), line=line)
+
+
+def _parse_link(ctx: _Ctx, t: Any, bname: str, nth: int, codes: tuple[HSCode, ...]) -> Link:
+    what = f"[[{ctx.prefix}link]] #{nth + 1} of basket {bname!r}"
+    if not isinstance(t, dict):
+        raise ctx.fail(f"{what} must be a table", key="link")
+    _check_keys(ctx, t, _LINK_KEYS, what, header="link", nth=nth)
+    for k in ("upstream", "downstream"):
+        if k not in t:
+            raise _missing(ctx, k, what, "link", nth)
+    up = _hs_value(ctx, t["upstream"], "upstream", what, lengths=(2, 4, 6), header="link", nth=nth)
+    down = _hs_value(ctx, t["downstream"], "downstream", what, lengths=(2, 4, 6), header="link", nth=nth)
+    own = {x for c in codes for x in c.all_codes()}
+    if not any(c.startswith(up) for c in own):
+        raise ctx.fail(
+            f"upstream {up!r} of {what} is not a code of the basket; links start from the basket's own codes "
+            f"({', '.join(sorted(own)) or 'none'})",
+            key="upstream", header="link", nth=nth, value=up)
+    if up == down:
+        raise ctx.fail(f"{what} links {up} to itself", key="downstream", header="link", nth=nth, value=down)
+    note = _str_value(ctx, t, "note", what, header="link", nth=nth, required=False) or ""
+    return Link(upstream=up, downstream=down, note=note)
+
+
+def _parse_basket(ctx: _Ctx, t: Mapping[str, Any], nth: int) -> Basket:
+    hdr = "basket" if ctx.prefix else None
+    where = f"[[basket]] #{nth + 1}" if ctx.prefix else "the basket"
+
+    def bfail(message: str, key: str, value: Any = None) -> ConfigError:
+        if ctx.prefix:
+            line = _line_of(ctx.text, key, header="basket", nth=nth, value=value if isinstance(value, str) else None)
+        else:
+            line = _line_of(ctx.text, key, value=value if isinstance(value, str) else None)
+        return ConfigError(message, path=str(ctx.path), line=line)
+
+    for k in t:
+        if k not in _BASKET_KEYS:
+            close = difflib.get_close_matches(k, _BASKET_KEYS, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise bfail(f"unknown key {k!r} in {where}; {hint}allowed keys: {', '.join(_BASKET_KEYS)}", k)
+    if "name" not in t:
+        raise ConfigError(f"{where} lacks the required key 'name'; add name = \"my_material\"", path=str(ctx.path),
+                          line=_line_of(ctx.text, "basket", header="basket", nth=nth) if ctx.prefix else None)
+    raw_name = t["name"]
+    if not isinstance(raw_name, str) or not _NAME_RE.match(normalize_name(raw_name)):
+        raise bfail(f"name {raw_name!r} in {where} must be letters, digits and underscores, e.g. name = \"gallium\"",
+                    "name", raw_name)
+    name = normalize_name(raw_name)
+    what = f"basket {name!r}"
+    title = _str_value(ctx, t, "title", what, header=hdr, nth=nth, required=False) or name.replace("_", " ").title()
+    desc = _str_value(ctx, t, "description", what, header=hdr, nth=nth, required=False) or ""
+    aliases = tuple(dict.fromkeys(normalize_name(a) for a in _str_list(ctx, t, "aliases", what, header=hdr, nth=nth)))
+    sources = _str_list(ctx, t, "sources", what, header=hdr, nth=nth)
+    raw_codes = t.get("code", [])
+    if not isinstance(raw_codes, list) or not raw_codes:
+        raise bfail(f"{what} has no codes; add at least one [[{ctx.prefix}code]] table with hs, stage and description",
+                    "name", raw_name)
+    # global index of this basket's first code among all [[basket.code]] headers of the file
+    offset, loffset = ctx.code_offset, ctx.link_offset
+    codes: list[HSCode] = []
+    seen: set[str] = set()
+    for i, rc in enumerate(raw_codes):
+        c = _parse_code(ctx, rc, name, offset + i)
+        if c.hs in seen:
+            raise ctx.fail(f"code {c.hs} appears twice in {what}; keep one entry", key="hs", header="code",
+                           nth=offset + i, value=c.hs)
+        seen.add(c.hs)
+        codes.append(c)
+    codes.sort(key=lambda c: (STAGES.index(c.stage), c.hs))
+    raw_links = t.get("link", [])
+    if not isinstance(raw_links, list):
+        raise bfail(f"link in {what} must be [[{ctx.prefix}link]] tables", "link")
+    links = tuple(_parse_link(ctx, rl, name, loffset + i, tuple(codes)) for i, rl in enumerate(raw_links))
+    ctx.code_offset = offset + len(raw_codes)
+    ctx.link_offset = loffset + len(raw_links)
+    return Basket(name=name, title=title, description=desc, aliases=aliases, codes=tuple(codes), links=links,
+                  sources=sources, origin=str(ctx.path))
+
+
+def _read_file(path: Path) -> list[Basket]:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise UnreadableFileError("basket file not found; check the path given to --baskets", path=str(path)) from None
+    except OSError as exc:
+        raise UnreadableFileError(f"cannot read basket file: {exc.strerror}", path=str(path)) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"basket file is not UTF-8 text ({exc.reason}); save it as UTF-8", path=str(path)) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        m = re.search(r"line (\d+)", msg)
+        short = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg)
+        raise ConfigError(f"invalid TOML: {short}; fix the syntax (see https://toml.io)", path=str(path),
+                          line=int(m.group(1)) if m else None) from None
+    if "basket" in data:
+        others = [k for k in data if k != "basket"]
+        if others:
+            raise ConfigError(
+                f"top-level key {others[0]!r} next to [[basket]] tables; put it inside a [[basket]] table",
+                path=str(path), line=_line_of(text, others[0]))
+        tables = data["basket"]
+        if not isinstance(tables, list):
+            raise ConfigError("basket must be [[basket]] tables (an array of tables)", path=str(path),
+                              line=_line_of(text, "basket"))
+        ctx = _Ctx(path, text, "basket.")
+    elif data:
+        tables = [data]
+        ctx = _Ctx(path, text, "")
+    else:
+        raise ConfigError("no basket in file; add name = \"...\" and [[code]] tables, or [[basket]] tables",
+                          path=str(path))
+    out: list[Basket] = []
+    names: set[str] = set()
+    for i, t in enumerate(tables):
+        b = _parse_basket(ctx, t, i)
+        if b.name in names:
+            raise ConfigError(f"basket {b.name!r} is defined twice in the file; keep one", path=str(path),
+                              line=_line_of(text, "name", value=b.name))
+        names.add(b.name)
+        out.append(b)
+    return out
+
+
+@lru_cache(maxsize=4)
+def _bundled(directory: str) -> tuple[Basket, ...]:
+    files = sorted(Path(directory).glob("*.toml"))
+    out: list[Basket] = []
+    for f in files:
+        out.extend(_read_file(f))
+    return tuple(out)
+
+
+def _bundled_dir() -> Path:
+    from scrisk.resources import hs_codes_dir
+
+    return hs_codes_dir()
+
+
+def load_baskets(extra: Path | str | Iterable[Path | str] | None = None) -> dict[str, Basket]:
+    """Load the bundled baskets plus user basket files.
+
+    Parameters
+    ----------
+    extra : path or iterable of paths, optional
+        User TOML files (one basket, or several ``[[basket]]`` tables). A
+        user basket replaces a bundled one of the same name; later files win.
+
+    Returns
+    -------
+    dict
+        ``name -> Basket``, sorted by name.
+
+    Raises
+    ------
+    ConfigError
+        Bad TOML, unknown keys, bad HS codes, clashing aliases (message names
+        file, line and key).
+    UnreadableFileError
+        A user file is missing or unreadable.
+
+    Examples
+    --------
+    >>> baskets = load_baskets()
+    >>> "gallium" in baskets and baskets["gallium"].hs_codes()
+    ('811292',)
+    """
+    merged: dict[str, Basket] = {b.name: b for b in _bundled(str(_bundled_dir()))}
+    if extra is not None:
+        paths = [extra] if isinstance(extra, (str, Path)) else list(extra)
+        for p in paths:
+            for b in _read_file(Path(p)):
+                merged[b.name] = b
+    result = dict(sorted(merged.items()))
+    _alias_index(result)  # raises on clashes
+    return result
+
+
+def _alias_index(baskets: Mapping[str, Basket]) -> dict[str, str]:
+    index: dict[str, str] = {name: name for name in baskets}
+    for name, b in baskets.items():
+        for a in b.aliases:
+            owner = index.get(a)
+            if owner is not None and owner != name:
+                raise ConfigError(
+                    f"alias {a!r} of basket {name!r} is already the name or an alias of basket {owner!r}; rename one",
+                    path=b.origin or None)
+            index[a] = name
+    return index
+
+
+def _default(baskets: Mapping[str, Basket] | None) -> Mapping[str, Basket]:
+    return load_baskets() if baskets is None else baskets
+
+
+def _suggest(key: str, index: Mapping[str, str], n: int = 3) -> list[str]:
+    """Closest basket names to ``key`` (via names and aliases), best first, near-ties only."""
+    scored: dict[str, float] = {}
+    for candidate, owner in index.items():
+        r = difflib.SequenceMatcher(None, key, candidate).ratio()
+        if candidate.startswith(key) or key.startswith(candidate):
+            r = max(r, 0.75) if len(key) >= 3 and len(candidate) >= 3 else r
+        scored[owner] = max(scored.get(owner, 0.0), r)
+    ranked = sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))
+    if not ranked or ranked[0][1] < 0.6:
+        return []
+    best = ranked[0][1]
+    return [name for name, r in ranked if r >= max(0.6, best - 0.15)][:n]
+
+
+def get_basket(name: str, *, baskets: Mapping[str, Basket] | None = None) -> Basket:
+    """Return the basket called ``name`` (or one of its aliases).
+
+    Matching is case-insensitive and treats ``-``, ``_`` and spaces alike.
+
+    Raises
+    ------
+    UnknownMaterialError
+        With the closest names in the message (exit code 2).
+
+    Examples
+    --------
+    >>> get_basket("Rare-Earths").name
+    'rare_earths'
+    >>> get_basket("lithum")
+    Traceback (most recent call last):
+    ...
+    scrisk.errors.UnknownMaterialError: unknown material 'lithum'; did you mean 'lithium'? Run `scrisk materials` to list them.
+    """
+    reg = _default(baskets)
+    index = _alias_index(reg)
+    key = normalize_name(name)
+    if key in index:
+        return reg[index[key]]
+    suggestions = _suggest(key, index)
+    if suggestions:
+        quoted = [repr(x) for x in suggestions]
+        hint = "did you mean " + (", ".join(quoted[:-1]) + " or " + quoted[-1] if len(quoted) > 1 else quoted[0]) + "? "
+    else:
+        hint = ""
+    tail = "Run `scrisk materials` to list them." if hint else "run `scrisk materials` to list the baskets."
+    raise UnknownMaterialError(f"unknown material {name!r}; {hint}{tail}")
+
+
+# ---------------------------------------------------------------------------
+# lookups
+
+
+def _codes_for(b: Basket, revision: str | None) -> set[str]:
+    if revision is None:
+        return set(b.all_hs_codes())
+    return set(b.hs_codes(revision))
+
+
+def materials_for_hs(hs: str, baskets: Mapping[str, Basket] | None = None, *, revision: str | None = None) -> tuple[str, ...]:
+    """Return the names of the baskets holding ``hs``, sorted.
+
+    Parameters
+    ----------
+    hs : str
+        HS6 code, a longer tariff line (its first 6 digits are used) or a
+        2/4-digit prefix (baskets with any code under it).
+    baskets : dict, optional
+        Default: the bundled baskets.
+    revision : str, optional
+        Only codes valid in this HS revision; None (default) means any revision.
+
+    Examples
+    --------
+    >>> materials_for_hs("811292", revision="HS2017")[:3]
+    ('gallium', 'germanium', 'hafnium')
+    >>> materials_for_hs("811292", revision="HS2022")[:3]
+    ('gallium', 'germanium', 'niobium')
+    """
+    reg = _default(baskets)
+    code = str(hs).strip()
+    out = []
+    for name, b in reg.items():
+        codes = _codes_for(b, revision)
+        if len(code) >= 6:
+            hit = code[:6] in codes
+        else:
+            hit = any(c.startswith(code) for c in codes)
+        if hit:
+            out.append(name)
+    return tuple(sorted(out))
+
+
+def label_materials(hs_series: "pd.Series", baskets: Mapping[str, Basket] | None = None, *,
+                    revision: str | None = None) -> "pd.Series":
+    """Label each HS code with one material name (vectorised, for analysis tables).
+
+    A code held by several baskets gets the alphabetically first name
+    (811292 -> ``gallium``); use :func:`materials_for_hs` for all of them.
+    Codes in no basket get ``""``. Tariff lines longer than 6 digits are
+    matched on their first 6 digits.
+
+    Parameters
+    ----------
+    hs_series : pandas.Series
+        HS codes as strings.
+    baskets : dict, optional
+        Default: the bundled baskets.
+    revision : str, optional
+        HS revision of the data; None (default) matches codes of any revision.
+
+    Returns
+    -------
+    pandas.Series
+        ``string`` dtype, same index, named ``material``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> label_materials(pd.Series(["811292", "850511", "010121", "28369100"])).tolist()
+    ['gallium', 'permanent_magnets', '', 'lithium']
+    """
+    import pandas as pd
+
+    reg = _default(baskets)
+    first: dict[str, str] = {}
+    for name in sorted(reg):
+        for c in sorted(_codes_for(reg[name], revision)):
+            first.setdefault(c, name)
+    s = pd.Series(hs_series, copy=False)
+    keys = s.astype("string").str.slice(0, 6)
+    out = keys.map(first).fillna("").astype("string")
+    out.index = s.index
+    out.name = "material"
+    return out
+
+
+def _split(values: Iterable[str] | str | None) -> list[str]:
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = [values]
+    out: list[str] = []
+    for v in values:
+        out.extend(p.strip() for p in str(v).split(",") if p.strip())
+    return out
+
+
+def _minimal_prefixes(codes: Iterable[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for c in sorted(set(codes), key=lambda x: (len(x), x)):
+        if not any(c.startswith(p) for p in out):
+            out.append(c)
+    return tuple(sorted(out))
+
+
+def resolve_hs(
+    material: str | Iterable[str] | None,
+    hs: str | Iterable[str] | None,
+    *,
+    baskets: Mapping[str, Basket] | None = None,
+    revision: str | None = DEFAULT_REVISION,
+) -> tuple[str, ...]:
+    """Turn ``--material`` and/or ``--hs`` into the HS codes (or prefixes) to analyse.
+
+    Parameters
+    ----------
+    material : str or iterable of str, optional
+        Basket names or aliases; commas separate several (``gallium,germanium``).
+    hs : str or iterable of str, optional
+        HS codes or prefixes of 2, 4, 6 or more digits (``8542`` = every
+        integrated circuit); commas separate several.
+    baskets : dict, optional
+        Default: the bundled baskets.
+    revision : str, optional
+        HS revision of the data (default HS2017; None also means HS2017).
+
+    Returns
+    -------
+    tuple of str
+        Sorted union of the basket codes and the ``--hs`` values, with codes
+        already covered by a shorter prefix dropped. Match flows with
+        ``hs.startswith(code)`` (see :func:`hs_mask`). Empty when neither
+        option is given, meaning "every product".
+
+    Raises
+    ------
+    UnknownMaterialError
+        Unknown basket name (exit 2).
+    UsageError
+        ``--hs`` value that is not 2-12 digits, or a basket with no code in
+        ``revision``.
+
+    Examples
+    --------
+    >>> resolve_hs("gallium", ["8542", "854231"])
+    ('811292', '8542')
+    >>> resolve_hs("hafnium", None, revision="HS2022")
+    ('811231',)
+    >>> resolve_hs(None, None)
+    ()
+    """
+    reg = _default(baskets)
+    rev = normalize_revision(revision)
+    codes: list[str] = []
+    for m in _split(material):
+        b = get_basket(m, baskets=reg)
+        got = b.hs_codes(rev)
+        if not got:
+            raise UsageError(f"material {b.name!r} has no {rev} codes; give --hs codes instead or add {rev} codes to "
+                             "the basket")
+        codes.extend(got)
+    for h in _split(hs):
+        if not h.isdigit() or not (2 <= len(h) <= 12) or len(h) % 2:
+            raise UsageError(f"--hs {h!r} is not an HS code; give 2, 4, 6 or more digits, e.g. --hs 811292 or --hs 8542")
+        codes.append(h)
+    return _minimal_prefixes(codes)
+
+
+def hs_mask(hs_series: "pd.Series", codes: Iterable[str]) -> "pd.Series":
+    """Return a boolean Series: True where the HS code starts with one of ``codes``.
+
+    Empty ``codes`` selects everything (no filter).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> hs_mask(pd.Series(["854231", "811292", "850760"]), ("8542", "811292")).tolist()
+    [True, True, False]
+    """
+    import pandas as pd
+
+    s = pd.Series(hs_series, copy=False).astype("string")
+    codes = tuple(codes)
+    if not codes:
+        return pd.Series(True, index=s.index, dtype=bool)
+    return s.str.startswith(codes).fillna(False).astype(bool)
+
+
+def _merged_links(reg: Mapping[str, Basket]) -> list[Link]:
+    """All links of all baskets, one per (upstream, downstream); distinct notes joined with '; '."""
+    notes: dict[tuple[str, str], list[str]] = {}
+    for name in sorted(reg):
+        for l in reg[name].links:
+            got = notes.setdefault((l.upstream, l.downstream), [])
+            if l.note and l.note not in got:
+                got.append(l.note)
+    return [Link(up, down, "; ".join(n)) for (up, down), n in sorted(notes.items())]
+
+
+def _related(a: str, b: str) -> bool:
+    return a.startswith(b) or b.startswith(a)
+
+
+def downstream_of(hs_codes: str | Iterable[str], baskets: Mapping[str, Basket] | None = None) -> list[Link]:
+    """Walk the links from ``hs_codes`` downstream, transitively.
+
+    A link applies when its upstream code and a reached code are equal or
+    one is a prefix of the other (a link from ``8542`` applies to
+    ``854231``). Links are returned once each, level by level (breadth
+    first), sorted by (upstream, downstream) within a level.
+
+    Examples
+    --------
+    >>> [(l.upstream, l.downstream) for l in downstream_of("283691")]
+    [('283691', '850760'), ('850760', '870380')]
+    """
+    reg = _default(baskets)
+    start = _split(hs_codes)
+    links = _merged_links(reg)
+    reached: set[str] = set()
+    frontier = sorted(set(start))
+    used: set[tuple[str, str]] = set()
+    out: list[Link] = []
+    while frontier:
+        reached.update(frontier)
+        level = [l for l in links if (l.upstream, l.downstream) not in used and any(_related(f, l.upstream) for f in frontier)]
+        nxt: set[str] = set()
+        for l in level:
+            used.add((l.upstream, l.downstream))
+            out.append(l)
+            if l.downstream not in reached:
+                nxt.add(l.downstream)
+        frontier = sorted(nxt)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# the `scrisk materials` result
+
+
+def _origin_label(b: Basket, bundled_dir: Path) -> str:
+    try:
+        if Path(b.origin).resolve().parent == bundled_dir.resolve():
+            return "bundled"
+    except OSError:  # pragma: no cover
+        pass
+    return b.origin
+
+
+def catalog(name: str | None = None, *, extra: Path | str | Iterable[Path | str] | None = None) -> dict[str, Any]:
+    """Build the result of ``scrisk materials [NAME]``: ``{"meta", "rows"[, "links"]}``.
+
+    Without ``name``: one row per basket (name, title, n_codes, hs2017_codes,
+    hs2022_codes, stages, aliases, origin). With a basket name: one row per
+    code (hs, revisions, hs2022, stage, description, precision, materials),
+    ``links`` (the basket's links, then what they lead to further
+    downstream) and the basket's details in ``meta["basket"]``. With an HS
+    code (digits): the baskets holding it, one row per (basket, code).
+
+    Examples
+    --------
+    >>> r = catalog()
+    >>> sorted(r)[:2], r["rows"][0]["name"]
+    (['meta', 'rows'], 'antimony')
+    >>> [row["hs"] for row in catalog("lithium")["rows"]][:2]
+    ['253090', '280519']
+    """
+    from scrisk.provenance import output_meta
+
+    reg = load_baskets(extra)
+    bdir = _bundled_dir()
+    extra_list = [] if extra is None else ([extra] if isinstance(extra, (str, Path)) else list(extra))
+    meta = output_meta(None, name=name, baskets=[str(p) for p in extra_list])
+    meta["inputs"] = [str(bdir)] + [str(p) for p in extra_list]
+    if name is None:
+        rows = [
+            {
+                "name": b.name,
+                "title": b.title,
+                "n_codes": len(b.codes),
+                "hs2017_codes": list(b.hs_codes("HS2017")),
+                "hs2022_codes": list(b.hs_codes("HS2022")),
+                "stages": list(b.stages()),
+                "aliases": list(b.aliases),
+                "origin": _origin_label(b, bdir),
+            }
+            for b in reg.values()
+        ]
+        return {"meta": meta, "rows": rows}
+    if name.strip().isdigit():
+        code = name.strip()
+        rows = []
+        for bname in materials_for_hs(code, reg):
+            b = reg[bname]
+            for c in b.codes:
+                if any((x[:6] == code[:6]) if len(code) >= 6 else x.startswith(code) for x in c.all_codes()):
+                    rows.append({"material": b.name, "title": b.title, "hs": c.hs, "revisions": list(c.revisions),
+                                 "hs2022": c.hs2022, "stage": c.stage, "description": c.description,
+                                 "precision": c.precision})
+        if not rows:
+            raise UnknownMaterialError(f"no basket holds HS code {code!r}; run `scrisk materials` to list the baskets")
+        meta["hs"] = code
+        return {"meta": meta, "rows": rows}
+    b = get_basket(name, baskets=reg)
+    meta["basket"] = {
+        "name": b.name,
+        "title": b.title,
+        "description": b.description,
+        "aliases": list(b.aliases),
+        "sources": list(b.sources),
+        "origin": _origin_label(b, bdir),
+    }
+    rows = [
+        {
+            "hs": c.hs,
+            "revisions": list(c.revisions),
+            "hs2022": c.hs2022,
+            "stage": c.stage,
+            "description": c.description,
+            "precision": c.precision,
+            "materials": list(materials_for_hs(c.hs, reg, revision=c.revisions[0])),
+        }
+        for c in b.codes
+    ]
+    own = {(l.upstream, l.downstream) for l in b.links}
+    links = [{"upstream": l.upstream, "downstream": l.downstream, "note": l.note, "basket": b.name} for l in b.links]
+    for l in downstream_of(b.all_hs_codes(), reg):
+        if (l.upstream, l.downstream) not in own:
+            links.append({"upstream": l.upstream, "downstream": l.downstream, "note": l.note,
+                          "basket": ", ".join(_link_owners(l, reg))})
+    return {"meta": meta, "rows": rows, "links": links}
+
+
+def _link_owners(link: Link, reg: Mapping[str, Basket]) -> list[str]:
+    return [name for name, b in reg.items()
+            if any((l.upstream, l.downstream) == (link.upstream, link.downstream) for l in b.links)]
