@@ -603,8 +603,8 @@ def _suggest(key: str, index: Mapping[str, str], n: int = 3) -> list[str]:
     scored: dict[str, float] = {}
     for candidate, owner in index.items():
         r = difflib.SequenceMatcher(None, key, candidate).ratio()
-        if candidate.startswith(key) or key.startswith(candidate):
-            r = max(r, 0.75) if len(key) >= 3 and len(candidate) >= 3 else r
+        if (candidate.startswith(key) or key.startswith(candidate)) and min(len(key), len(candidate)) >= 4:
+            r = max(r, 0.9)
         scored[owner] = max(scored.get(owner, 0.0), r)
     ranked = sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))
     if not ranked or ranked[0][1] < 0.6:
