@@ -1,8 +1,48 @@
-"""The `scrisk materials` command (being built; see the issue tracker)."""
+"""The ``scrisk materials`` command: list the material baskets, or show one basket's codes and links."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
 
 import typer
 
+from scrisk.cli.options import Format, FormatOpt, OutputOpt
 
-def materials() -> None:
-    """Not available yet in this build."""
-    raise typer.Exit(2)
+__all__ = ["materials", "BasketsOpt"]
+
+NameArg = Annotated[
+    Optional[str],
+    typer.Argument(help="Basket name or alias (e.g. gallium, rare-earths, sobejang), or an HS code to find its "
+                   "baskets. Omit to list every basket.", show_default=False),
+]
+BasketsOpt = Annotated[
+    Optional[list[Path]],
+    typer.Option("--baskets", help="Extra basket TOML file(s); a basket here replaces a bundled one of the same "
+                 "name. Repeat for several files."),
+]
+
+
+def materials(
+    name: NameArg = None,
+    baskets: BasketsOpt = None,
+    fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
+) -> None:
+    """List the material baskets, or show one basket: its HS codes, stages, precision notes and links.
+
+    Each basket is the set of HS6 codes through which one material (or
+    product family) is traded, with the HS revisions each code is valid in.
+    Where an HS6 code mixes several materials (811292 holds gallium,
+    germanium, indium, niobium and vanadium) the precision note says so:
+    shares computed on that code describe the bundle.
+
+    Exit codes: 0 ok; 2 unknown basket name (the closest names are
+    suggested); 3 a --baskets file is missing or invalid (file:line named).
+    """
+    from scrisk.cli.output import emit
+    from scrisk.materials import catalog
+    from scrisk.report.materials import render_materials
+
+    result = catalog(name, extra=baskets or None)
+    emit(render_materials(result, fmt), output)
