@@ -32,6 +32,7 @@ LIST_COLUMNS = [
     Column("n_codes", "Codes", "int"),
     Column("hs2017_codes", "HS2017 codes"),
     Column("stages", "Stages"),
+    Column("hs2022_diff", "HS2022 differs"),
 ]
 CODE_COLUMNS = [
     Column("hs", "HS"),
@@ -67,6 +68,18 @@ def _keep_first(table, n: int = 1):
     return table
 
 
+def _revision_diff(row: Mapping[str, Any]) -> str:
+    """'+new -old' HS2022 codes against HS2017, '' when the same.
+
+    Examples
+    --------
+    >>> _revision_diff({"hs2017_codes": ["811292"], "hs2022_codes": ["811231"]})
+    '+811231 -811292'
+    """
+    a, b = set(row.get("hs2017_codes") or ()), set(row.get("hs2022_codes") or ())
+    return " ".join([f"+{c}" for c in sorted(b - a)] + [f"-{c}" for c in sorted(a - b)])
+
+
 def _shape(result: Mapping[str, Any]) -> str:
     meta = result.get("meta", {})
     if "basket" in meta:
@@ -82,11 +95,11 @@ def render_materials(result: Mapping[str, Any], fmt: Any):
     Examples
     --------
     >>> r = {"meta": {}, "rows": [{"name": "gallium", "title": "Gallium", "n_codes": 1,
-    ...       "hs2017_codes": ["811292"], "stages": ["refined"]}]}
+    ...       "hs2017_codes": ["811292"], "hs2022_codes": ["811292"], "stages": ["refined"]}]}
     >>> print(render_materials(r, "md"), end="")
-    | Name | Title | Codes | HS2017 codes | Stages |
-    |---|---|---:|---|---|
-    | gallium | Gallium | 1 | 811292 | refined |
+    | Name | Title | Codes | HS2017 codes | Stages | HS2022 differs |
+    |---|---|---:|---|---|---|
+    | gallium | Gallium | 1 | 811292 | refined |  |
     """
     fmt = getattr(fmt, "value", fmt)
     shape = _shape(result)
@@ -98,6 +111,7 @@ def render_materials(result: Mapping[str, Any], fmt: Any):
         return to_csv(rows, list(cols))
     meta = result.get("meta", {})
     if shape == "list":
+        rows = [dict(r, hs2022_diff=_revision_diff(r)) for r in rows]
         if fmt == "md":
             return to_markdown(rows, LIST_COLUMNS)
         return _keep_first(to_rich_table(rows, LIST_COLUMNS, title="Material baskets",
