@@ -288,6 +288,12 @@ class CountryMapper:
         if valid.any():
             k = pd.Series(self._kind_table.kind_of(pd.Series(iso[valid], dtype="string")), dtype="object").to_numpy()
             kind[valid] = np.select([k == "area", k == "aggregate"], [1, 2], 0)
+        if is_num.any():
+            from scrisk.countries import COMTRADE_WORLD
+
+            numbers = pd.to_numeric(uniq, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            world = is_num & (numbers == COMTRADE_WORLD)
+            kind[world] = 2  # World is an aggregate even when the table has no ISO3 code for it
         idx = enc.indices
         iso_arr = pa.array(iso.tolist(), type=pa.string()).take(idx)
         kinds = kind[_np(idx).astype(np.int64)] if len(t) else np.zeros(0, dtype=np.int8)
@@ -399,7 +405,9 @@ def judge(c: Candidate, *, label: str, source_format: str, encoding: str | None)
             out = []
             for p in pos:
                 which, codes = (0, ex) if ex.kind[p] > 0 else (1, im)
-                out.append(f"{c.role(which, p)} {codes.raw_at(p)} ({codes.iso_at(p)}) is an {KIND_NAMES[codes.kind[p]]}, not a country")
+                iso = codes.iso_at(p)
+                shown = codes.raw_at(p) + (f" ({iso})" if iso and iso != codes.raw_at(p) else "")
+                out.append(f"{c.role(which, p)} {shown} is an {KIND_NAMES[codes.kind[p]]}, not a country")
             return out
 
         v.reject(agg, R.AGGREGATE_PARTNER, agg_detail)

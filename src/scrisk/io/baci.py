@@ -80,7 +80,7 @@ def _country_table_from_path(path, label: str | None = None) -> object:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure here is an unreadable country table
         raise UnreadableFileError(
-            f"cannot read the BACI country table ({type(exc).__name__}: {str(exc)[:120]}); "
+            f"cannot read the BACI country table ({type(exc).__name__}: {str(exc).strip().splitlines()[0][:120] if str(exc).strip() else ''}); "
             "pass a release country_codes CSV with --country-codes",
             path=label or str(path),
         ) from exc

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Iterable
@@ -44,10 +45,15 @@ from scrisk.schema import FLOW_COLUMNS, KEY_COLUMNS, VALUE, FlowMeta, FlowTable,
 __all__ = ["read_flows", "expand_paths"]
 
 _GLOB_CHARS = set("*?[")
+_BACI_METADATA = re.compile(r"^(country_codes|product_codes(_HS\d{2})?)_V\d{6}[a-z]?\.csv$", re.IGNORECASE)
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     """Expand globs (sorted), keep literal paths, drop repeats of the same file.
+
+    A glob skips BACI's release metadata tables (``country_codes_V*.csv``,
+    ``product_codes_*_V*.csv``) so ``DIR/*.csv`` reads the data files of an
+    unzipped release.
 
     Raises
     ------
@@ -63,7 +69,11 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
         if Path(s).exists() or not (_GLOB_CHARS & set(s)):
             found = [Path(s)]
         else:
-            found = [Path(m) for m in sorted(glob.glob(s, recursive=True)) if Path(m).is_file()]
+            found = [
+                Path(m)
+                for m in sorted(glob.glob(s, recursive=True))
+                if Path(m).is_file() and not _BACI_METADATA.match(Path(m).name)
+            ]
             if not found:
                 raise UnreadableFileError("no file matches this pattern; check the glob and the folder", path=s)
         for f in found:
@@ -125,6 +135,28 @@ def read_one_safely(path: Path, options: ReadOptions) -> list[FileResult]:
         ) from exc
 
 
+def check_options(options: ReadOptions) -> ReadOptions:
+    """Refuse option values no reader accepts (before any file is opened).
+
+    Raises
+    ------
+    UsageError
+    """
+    from scrisk.io.comtrade import COMTRADE_SIDES
+    from scrisk.io.tidy import QTY_UNITS, VALUE_UNITS
+
+    checks = [
+        ("--source", options.source, SOURCES),
+        ("--comtrade-side", options.comtrade_side or "both", COMTRADE_SIDES),
+        ("--value-unit", options.value_unit, tuple(VALUE_UNITS)),
+        ("qty_unit", options.qty_unit, tuple(QTY_UNITS)),
+    ]
+    for flag, value, allowed in checks:
+        if value is not None and value not in allowed:
+            raise UsageError(f"{flag} {value!r} is not one of {', '.join(allowed)}")
+    return options
+
+
 def read_flows(paths: Iterable[str | Path] | str | Path, options: ReadOptions | None = None) -> FlowTable:
     """Read trade files (BACI CSV/zip, Comtrade CSV, tidy CSV, Parquet) into one validated flow table.
 
@@ -158,7 +190,7 @@ def read_flows(paths: Iterable[str | Path] | str | Path, options: ReadOptions | 
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    options = resolve_options(options or ReadOptions())
+    options = check_options(resolve_options(options or ReadOptions()))
     files = expand_paths(paths)
     results: list[FileResult] = []
     for f in files:

@@ -25,6 +25,22 @@ QUARANTINE_COLUMNS = ("file", "line", "reason", "kind", "detail")
 """Leading columns of the quarantine CSV; the raw fields of the input rows follow."""
 
 
+_PARAMETERS = (
+    "source",
+    "country_codes",
+    "columns",
+    "value_unit",
+    "qty_unit",
+    "years",
+    "hs",
+    "encoding",
+    "profile",
+    "profiles",
+    "comtrade_side",
+    "hs_revision",
+)
+
+
 def _order(reason: str) -> tuple[int, int, str]:
     idx = ALL_REASONS.index(reason) if reason in ALL_REASONS else len(ALL_REASONS)
     return (0 if is_defect(reason) else 1, idx, reason)
@@ -40,10 +56,13 @@ class ValidationResult:
         The accepted flows with their metadata and read report.
     quarantine : Path or None
         Where the rejected rows were written, when asked.
+    options : ReadOptions or None
+        The reader options used (recorded in ``meta.parameters``).
     """
 
     table: FlowTable
     quarantine: Path | None = None
+    options: ReadOptions | None = None
 
     @property
     def defects(self) -> dict[str, int]:
@@ -86,7 +105,9 @@ class ValidationResult:
         rep = t.report
         total = rep.value_usd_accepted + sum(rep.value_usd_rejected.values())
         share = (lambda v: v / total if total > 0 else None)
-        meta = output_meta(t, quarantine=str(self.quarantine) if self.quarantine else None)
+        opts = self.options or ReadOptions()
+        params = {k: getattr(opts, k) for k in _PARAMETERS}
+        meta = output_meta(t, **params, quarantine=str(self.quarantine) if self.quarantine else None)
         meta["notes"] = list(t.meta.notes)
         reasons = dict(sorted(rep.reasons.items(), key=lambda kv: _order(kv[0])))
         rows = [
@@ -163,6 +184,7 @@ def validate_files(
     ----------
     paths : iterable of str or Path
         Files or globs, any supported format (see :func:`scrisk.io.read_flows`).
+        Empty: the bundled example file.
     options : ReadOptions, optional
     quarantine : path, optional
         CSV to receive every rejected row (see :func:`write_quarantine`).
@@ -181,7 +203,8 @@ def validate_files(
         cannot be read at all; UsageError (exit 2) for bad options.
     """
     from scrisk.io.reader import read_flows
+    from scrisk.resources import example_flows_path
 
-    table = read_flows(list(paths), options)
+    table = read_flows(list(paths or []) or [example_flows_path()], options)
     qpath = write_quarantine(table, quarantine) if quarantine else None
-    return ValidationResult(table=table, quarantine=qpath)
+    return ValidationResult(table=table, quarantine=qpath, options=options)

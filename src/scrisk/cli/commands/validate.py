@@ -1,8 +1,93 @@
-"""The `scrisk validate` command (being built; see the issue tracker)."""
+"""The ``scrisk validate`` command: read trade files and report every row accepted or rejected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
 
 import typer
 
+from scrisk.cli.options import (
+    ColumnsOpt,
+    CountryCodesOpt,
+    EncodingOpt,
+    FilesArg,
+    Format,
+    FormatOpt,
+    OutputOpt,
+    ProfileOpt,
+    ReporterSideOpt,
+    SourceOpt,
+    ValueUnitOpt,
+    YearOpt,
+    reader_options,
+)
 
-def validate() -> None:
-    """Not available yet in this build."""
-    raise typer.Exit(2)
+QuarantineOpt = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--quarantine",
+        help="Write every rejected row to this CSV: file, line (header = 1), reason, kind, detail, raw fields.",
+    ),
+]
+ProfilesOpt = Annotated[
+    Optional[Path],
+    typer.Option("--profiles", help="TOML file with [profiles.NAME] column mappings (default: ./scrisk.toml)."),
+]
+
+
+def validate(
+    files: FilesArg = None,
+    quarantine: QuarantineOpt = None,
+    fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
+    source: SourceOpt = None,
+    country_codes: CountryCodesOpt = None,
+    columns: ColumnsOpt = None,
+    value_unit: ValueUnitOpt = None,
+    year: YearOpt = None,
+    encoding: EncodingOpt = None,
+    profile: ProfileOpt = None,
+    profiles: ProfilesOpt = None,
+    comtrade_side: ReporterSideOpt = None,
+) -> None:
+    """Check trade files: rows read, accepted and rejected (by reason), value, years, HS revision.
+
+    Every input row is either accepted into the flow table or rejected with
+    one reason; accepted + rejected = read, always. Rows outside --year are
+    never read and not counted.
+
+    Defects (the row is broken): wrong number of fields, missing field, bad
+    year, malformed HS code, non-numeric value, negative value, non-numeric
+    or negative quantity, unknown country code, self-trade, unknown flow
+    code, non-annual period, duplicate key.
+
+    Structural drops (well-formed rows that are not bilateral flows):
+    aggregate partner (World, regions, "nes" areas), aggregate HS code,
+    duplicate breakdown row (Comtrade), re-export or re-import, other flow
+    code, other reported side, superseded by partner report.
+
+    Exit codes: 0 clean, or only structural drops; 1 at least one defect
+    (see --quarantine for the rows); 2 bad options; 3 a file cannot be read
+    at all (missing, empty, not a trade file, undecodable).
+    """
+    from scrisk.cli.output import emit, note
+    from scrisk.io.validate import validate_files
+    from scrisk.report.validate import render_validation
+
+    options = reader_options(
+        source=source,
+        country_codes=country_codes,
+        columns=columns,
+        value_unit=value_unit,
+        years=year,
+        encoding=encoding,
+        profile=profile,
+        profiles=profiles,
+        comtrade_side=comtrade_side,
+    )
+    result = validate_files(files or [], options, quarantine=quarantine)
+    emit(render_validation(result.to_dict(), fmt), output)
+    if quarantine is not None:
+        note(f"wrote {result.table.report.rows_rejected:,} rejected rows to {quarantine}")
+    raise typer.Exit(result.exit_code)

@@ -1,0 +1,201 @@
+"""Tidy CSV and Parquet through column mappings, profiles and encodings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from io_helpers import frame_of
+
+from scrisk.errors import ColumnMappingError, ConfigError, FormatDetectionError, UsageError
+from scrisk.io import ReadOptions, detect_source, read_flows
+
+BACI_TIDY = dict(exporter="i", importer="j", hs="cmd", value="value")
+
+
+def test_baci_2024_as_tidy_equals_trade_parquet_row_for_row(atlas):
+    t = read_flows([atlas / "baci_2024.csv"], ReadOptions(columns=BACI_TIDY, years=(2024,), value_unit="usd"))
+    trade = pd.read_parquet(atlas / "trade.parquet")
+    assert t.report.rows_read == len(trade) and t.report.rows_rejected == 0
+    exp = pd.DataFrame(
+        {
+            "year": trade["year"].astype("int64"),
+            "exporter": trade["exporter"].replace({"S19": "TWN"}).astype(object),
+            "importer": trade["importer"].replace({"S19": "TWN"}).astype(object),
+            "hs": trade["hs6"].astype(object),
+            "value_usd": trade["value_kusd"] * 1000.0,
+        }
+    )
+    keys = ["year", "exporter", "importer", "hs"]
+    got = frame_of(t)[keys + ["value_usd"]].sort_values(keys).reset_index(drop=True)
+    exp = exp.sort_values(keys).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got[keys], exp[keys])
+    np.testing.assert_allclose(got["value_usd"], exp["value_usd"], rtol=1e-12)
+    assert t.meta.source_format == "tidy" and t.meta.hs_revision is None
+    assert "S19" not in set(got["exporter"]) | set(got["importer"])
+
+
+def test_trade_parquet_is_read_with_obvious_headers(atlas):
+    t = read_flows([atlas / "trade.parquet"])
+    trade = pd.read_parquet(atlas / "trade.parquet")
+    assert detect_source(atlas / "trade.parquet") == "parquet"
+    assert t.report.rows_accepted == len(trade)
+    # value_kusd and qty_t headers carry their units
+    assert t.frame["value_usd"].sum() == pytest.approx(trade["value_kusd"].sum() * 1000.0)
+    assert t.frame["qty_kg"].sum() == pytest.approx(trade["qty_t"].sum() * 1000.0)
+
+
+def test_auto_detected_headers_and_units(tmp_path):
+    p = tmp_path / "flows.csv"
+    p.write_text(
+        "year,exporter_iso3,importer_iso3,hs,value_usd,qty_kg\n"
+        "2023,chn,KOR,811292,10.5,1\n"
+        "2023,S19,KOR,71120,3,\n"  # Taiwan pseudo-code; 5-digit HS padded
+        "2023,JPN,KOR,3707900010,7,2\n"  # 10-digit national tariff line kept
+        "2023,USA,KOR,8542,1,1\n"  # heading: aggregate
+        "2023,USA,KOR,1234567,1,1\n"  # 7 digits: ambiguous, malformed
+    )
+    assert detect_source(p) == "tidy"
+    t = read_flows([p])
+    assert sorted(zip(t.frame["exporter"], t.frame["hs"])) == [("CHN", "811292"), ("JPN", "3707900010"),
+                                                               ("TWN", "071120")]
+    assert dict(t.report.reasons) == {"aggregate HS code": 1, "malformed HS code": 1}
+
+
+def test_kusd_and_tonnes_and_single_year(tmp_path):
+    p = tmp_path / "x.csv"
+    p.write_text("origin;dest;product;v;q\nCHN;KOR;811292;1.5;2\n")
+    with pytest.raises(UsageError, match="--year"):
+        read_flows([p], ReadOptions(columns={"qty": "q"}))
+    t = read_flows([p], ReadOptions(years=(2021,), value_unit="kusd", qty_unit="t", columns={"qty": "q"}))
+    row = frame_of(t).iloc[0]
+    assert (row["year"], row["value_usd"], row["qty_kg"]) == (2021, 1500.0, 2000.0)
+
+
+def test_mapping_errors_name_the_headers_found(tmp_path):
+    p = tmp_path / "x.csv"
+    p.write_text("a,b,c,d\nCHN,KOR,811292,1\n")
+    with pytest.raises(FormatDetectionError, match="'a', 'b', 'c', 'd'"):
+        read_flows([p], ReadOptions(years=(2022,)))
+    with pytest.raises(ColumnMappingError, match="no column 'zz'.*'a', 'b'"):
+        read_flows([p], ReadOptions(years=(2022,), columns={"exporter": "a", "importer": "zz"}))
+    with pytest.raises(UsageError, match="canonical"):
+        read_flows([p], ReadOptions(years=(2022,), columns={"exporter": "a", "origin": "b"}))
+    with pytest.raises(UsageError, match="value-unit"):
+        read_flows([p], ReadOptions(years=(2022,), value_unit="eur", columns=dict(exporter="a", importer="b", hs="c",
+                                                                                   value="d")))
+    t = read_flows([p], ReadOptions(years=(2022,), columns=dict(exporter="A", importer="B", hs="C", value="D")))
+    assert len(t) == 1  # header names match case-insensitively
+
+
+def test_parquet_with_numeric_hs_and_year_filter(tmp_path):
+    p = tmp_path / "x.parquet"
+    tbl = pa.table({"yr": pa.array([2022, 2023, 2023], pa.int32()), "exp": ["CHN", "CHN", "JPN"],
+                    "imp": ["KOR", "KOR", "KOR"], "code": pa.array([811292, 10121, 370790], pa.int64()),
+                    "val": [1.0, 2.0, -3.0]})
+    pq.write_table(tbl, p)
+    cols = dict(year="yr", exporter="exp", importer="imp", hs="code", value="val")
+    t = read_flows([p], ReadOptions(columns=cols, years=(2023,)))
+    assert t.report.rows_read == 2
+    assert list(t.frame["hs"]) == ["010121"]
+    rej = t.report.rejected
+    assert list(rej["reason"]) == ["negative value"] and list(rej["line"]) == [3]  # record number
+
+
+KOREAN_HEADER = "연도,수출국,수입국,품목코드,금액(천달러),중량(kg)"
+JAPANESE_HEADER = "年,輸出国,輸入国,品目コード,金額（千ドル）,数量（キログラム）"
+PROFILES = """
+[profiles.kcs]
+year = "연도"
+exporter = "수출국"
+importer = "수입국"
+hs = "품목코드"
+value = "금액(천달러)"
+qty = "중량(kg)"
+value_unit = "kusd"
+
+[profiles.japan]
+exporter = "輸出国"
+importer = "輸入国"
+hs = "品目コード"
+value = "金額（千ドル）"
+value_unit = "kusd"
+encoding = "shift_jis"
+year = 2023
+
+[profiles.japan.columns]
+qty = "数量（キログラム）"
+"""
+
+
+@pytest.fixture
+def profiles(tmp_path):
+    p = tmp_path / "profiles.toml"
+    p.write_text(PROFILES, encoding="utf-8")
+    return p
+
+
+def test_cp949_korean_customs_file_through_a_profile(tmp_path, profiles):
+    p = tmp_path / "kcs.csv"
+    body = KOREAN_HEADER + "\n2023,CHN,KOR,811292,12.5,300\n2023,JPN,KOR,370790,4,\n"
+    p.write_bytes(body.encode("cp949"))
+    with pytest.raises(FormatDetectionError, match="수출국.*Korean/Japanese headers need a column mapping"):
+        read_flows([p])
+    t = read_flows([p], ReadOptions(profile="kcs", profiles=profiles))
+    assert t.report.files[0]["encoding"] == "cp949"
+    assert frame_of(t)[["exporter", "value_usd", "qty_kg"]].values.tolist()[0] == ["CHN", 12500.0, 300.0]
+
+
+def test_shift_jis_japanese_customs_file_through_a_profile(tmp_path, profiles):
+    p = tmp_path / "japan.csv"
+    body = JAPANESE_HEADER + "\n2023,CHN,JPN,811292,2,5\n2023,KOR,JPN,370790,1,\n"
+    p.write_bytes(body.encode("shift_jis"))
+    t = read_flows([p], ReadOptions(profile="japan", profiles=profiles))
+    assert t.report.files[0]["encoding"] == "shift_jis"
+    assert t.report.rows_accepted == 2 and t.years == (2023,)
+    assert t.frame["value_usd"].sum() == 3000.0
+    # detected without the profile's encoding too
+    t2 = read_flows([p], ReadOptions(columns={"exporter": "輸出国", "importer": "輸入国", "hs": "品目コード",
+                                              "value": "金額（千ドル）"}, years=(2023,)))
+    assert t2.report.files[0]["encoding"] in ("shift_jis", "cp932") and len(t2) == 2
+
+
+def test_utf8_bom_is_handled(tmp_path):
+    p = tmp_path / "bom.csv"
+    p.write_bytes("\ufeffexporter,importer,hs,value_usd,year\nCHN,KOR,811292,1,2022\n".encode("utf-8"))
+    t = read_flows([p])
+    assert t.report.files[0]["encoding"] == "utf-8-sig" and len(t) == 1
+
+
+def test_explicit_encoding_overrides_detection(tmp_path):
+    p = tmp_path / "latin.csv"
+    p.write_bytes("exporter,importer,hs,value_usd,year,note\nCHN,KOR,811292,1,2022,Côte\n".encode("latin-1"))
+    t = read_flows([p], ReadOptions(encoding="latin-1"))
+    assert len(t) == 1
+
+
+def test_profile_errors(tmp_path, profiles):
+    p = tmp_path / "x.csv"
+    p.write_text("exporter,importer,hs,value_usd\nCHN,KOR,811292,1\n")
+    with pytest.raises(UsageError, match="available: japan, kcs"):
+        read_flows([p], ReadOptions(profile="nope", profiles=profiles))
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[profiles.x]\nexporter = \n")
+    with pytest.raises(ConfigError, match="TOML"):
+        read_flows([p], ReadOptions(profile="x", profiles=bad))
+    odd = tmp_path / "odd.toml"
+    odd.write_text('[profiles.x]\nexporter = "a"\ncurrency = "eur"\n')
+    with pytest.raises(ConfigError, match="currency"):
+        read_flows([p], ReadOptions(profile="x", profiles=odd))
+
+
+def test_profile_from_scrisk_toml_in_cwd(tmp_path, monkeypatch):
+    (tmp_path / "scrisk.toml").write_text('[profiles.mine]\nexporter = "e"\nimporter = "m"\nhs = "h"\nvalue = "v"\n'
+                                          "year = 2020\n")
+    p = tmp_path / "x.csv"
+    p.write_text("e,m,h,v\nCHN,KOR,811292,1\n")
+    monkeypatch.chdir(tmp_path)
+    t = read_flows([p], ReadOptions(profile="mine"))
+    assert t.years == (2020,)
