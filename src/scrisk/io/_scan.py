@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from scrisk.errors import ScriskError, UnreadableFileError
-from scrisk.io.sniff import TextSource
+from scrisk.io.sniff import TextSource, exc_text
 
 __all__ = ["Scan", "InvalidRow", "scan_csv", "BLOCK_SIZE"]
 
@@ -131,7 +131,7 @@ def _physical_lines(
 
 
 def _arrow_error(exc: Exception, src: TextSource) -> UnreadableFileError:
-    msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    msg = exc_text(exc)
     if "UTF8" in msg or "utf-8" in msg.lower() or isinstance(exc, UnicodeDecodeError):
         return UnreadableFileError(
             f"text is not valid {src.encoding} further into the file ({msg}); pass the right --encoding "

@@ -56,7 +56,7 @@ from scrisk.io._stage import (
     parse_number,
     parse_year,
 )
-from scrisk.io.sniff import TextSource, baci_name_info, classify_header, normalise_name, sniff_text_source
+from scrisk.io.sniff import TextSource, baci_name_info, classify_header, exc_text, normalise_name, sniff_text_source
 
 __all__ = ["read_baci_text", "read_baci_zip", "baci_countries", "ZIP_MAX_RATIO", "ZIP_MAX_MEMBER_BYTES"]
 
@@ -80,7 +80,7 @@ def _country_table_from_path(path, label: str | None = None) -> object:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure here is an unreadable country table
         raise UnreadableFileError(
-            f"cannot read the BACI country table ({type(exc).__name__}: {str(exc).strip().splitlines()[0][:120] if str(exc).strip() else ''}); "
+            f"cannot read the BACI country table ({type(exc).__name__}: {exc_text(exc, 120)}); "
             "pass a release country_codes CSV with --country-codes",
             path=label or str(path),
         ) from exc
@@ -174,7 +174,7 @@ def read_baci_zip(path: Path, options) -> list[FileResult]:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        raise UnreadableFileError(f"not a readable zip archive ({exc}); download the release again", path=label) from None
+        raise UnreadableFileError(f"not a readable zip archive ({exc_text(exc)}); download the release again", path=label) from None
     with zf:
         infos = zf.infolist()
         if len(infos) > ZIP_MAX_MEMBERS:

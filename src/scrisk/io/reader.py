@@ -26,20 +26,12 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from scrisk.errors import FormatDetectionError, ScriskError, UnreadableFileError, UsageError
+from scrisk.errors import ScriskError, UnreadableFileError, UsageError
 from scrisk.io import reasons as R
 from scrisk.io._stage import CountryMapper, FileResult, rejected_frame
 from scrisk.io.options import ReadOptions
 from scrisk.io.profiles import resolve_options
-from scrisk.io.sniff import (
-    SOURCES,
-    baci_name_info,
-    classify_header,
-    container_of,
-    open_plain_or_gzip,
-    sniff_text_source,
-    unrecognised_header_message,
-)
+from scrisk.io.sniff import SOURCES, baci_name_info, exc_text, sniff
 from scrisk.schema import FLOW_COLUMNS, KEY_COLUMNS, VALUE, FlowMeta, FlowTable, ReadReport, make_flow_table
 
 __all__ = ["read_flows", "expand_paths"]
@@ -90,26 +82,14 @@ def _read_one(path: Path, options: ReadOptions) -> list[FileResult]:
     from scrisk.countries import CountryTable
     from scrisk.io.baci import baci_countries, read_baci_text, read_baci_zip
     from scrisk.io.comtrade import read_comtrade_text
-    from scrisk.io.tidy import has_tidy_mapping, read_parquet, read_tidy_text
+    from scrisk.io.tidy import read_parquet, read_tidy_text
 
-    label = str(path)
-    fmt = options.source
-    if fmt and fmt not in SOURCES:
-        raise UsageError(f"unknown --source {fmt!r}; use one of {', '.join(SOURCES)}")
-    if not fmt:
-        kind = container_of(path)
-        fmt = {"zip": "baci-zip", "parquet": "parquet"}.get(kind)
+    fmt, src = sniff(path, options)
     if fmt == "baci-zip":
         return read_baci_zip(path, options)
     if fmt == "parquet":
         return [read_parquet(path, options)]
-    src = sniff_text_source(label, open_plain_or_gzip(path), options.encoding)
-    if not fmt:
-        fmt = classify_header(src.header)
-        if fmt is None:
-            if not has_tidy_mapping(src.header, options):
-                raise FormatDetectionError(unrecognised_header_message(src.header), path=label, line=1)
-            fmt = "tidy"
+    label = str(path)
     if fmt == "baci":
         mapper, note = baci_countries(path, options, release=baci_name_info(path.name).release)
         return [read_baci_text(src, options, mapper=mapper, countries_note=note, input_path=label)]
@@ -127,9 +107,8 @@ def read_one_safely(path: Path, options: ReadOptions) -> list[FileResult]:
     except MemoryError:
         raise UnreadableFileError("not enough memory to read this file; filter it with --year/--hs", path=str(path)) from None
     except Exception as exc:  # noqa: BLE001 - the reader contract: only ScriskError leaves read_flows
-        msg = str(exc).splitlines()[0][:200] if str(exc) else ""
         raise UnreadableFileError(
-            f"cannot read this file ({type(exc).__name__}: {msg}); check it is a BACI, Comtrade, tidy CSV or "
+            f"cannot read this file ({type(exc).__name__}: {exc_text(exc)}); check it is a BACI, Comtrade, tidy CSV or "
             "Parquet trade file (re-run with --debug for details)",
             path=str(path),
         ) from exc
@@ -330,6 +309,7 @@ def combine(results: list[FileResult], *, inputs: list[str]) -> FlowTable:
         files.append(
             {
                 "file": r.label,
+                "input": r.input_path or r.label,
                 "source_format": r.source_format,
                 "encoding": r.encoding,
                 "hs_revision": r.hs_revision,

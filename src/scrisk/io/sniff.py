@@ -27,12 +27,14 @@ __all__ = [
     "ENCODINGS",
     "TextSource",
     "detect_source",
+    "sniff",
     "detect_encoding",
     "parse_header",
     "classify_header",
     "baci_name_info",
     "sniff_text_source",
     "normalise_name",
+    "exc_text",
 ]
 
 SOURCES: tuple[str, ...] = ("baci", "baci-zip", "comtrade", "tidy", "parquet")
@@ -87,6 +89,19 @@ def baci_name_info(name: str) -> BaciNameInfo:
         int(m.group(2)) if m.group(2) else None,
         f"V{m.group(3)}",
     )
+
+
+def exc_text(exc: BaseException, limit: int = 200) -> str:
+    """First line of an exception's message, shortened, for one-line error messages.
+
+    Examples
+    --------
+    >>> exc_text(ValueError("bad thing\\nmore detail"))
+    'bad thing'
+    """
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
 def normalise_name(name: str) -> str:
@@ -213,7 +228,7 @@ def read_sample(opener: Callable, label: str, n: int = SAMPLE_BYTES) -> bytes:
             return fh.read(n)
     except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise UnreadableFileError(
-            f"cannot decompress: {exc}; the file is truncated or not really gzip/zip. Download it again", path=label
+            f"cannot decompress: {exc_text(exc)}; the file is truncated or not really gzip/zip. Download it again", path=label
         ) from None
 
 
@@ -416,8 +431,41 @@ def container_of(path: Path) -> str:
     return "text"
 
 
+def sniff(path: str | Path, options=None) -> tuple[str, TextSource | None]:
+    """Return ``(source, text source or None)`` for a file: the reader it needs and, for text, how it is written.
+
+    ``options.source`` forces the reader (the text is still sniffed for
+    encoding and header). See :func:`detect_source`.
+    """
+    from scrisk.io.tidy import has_tidy_mapping
+
+    path = Path(path)
+    forced = getattr(options, "source", None)
+    if forced and forced not in SOURCES:
+        raise UsageError(f"unknown --source {forced!r}; use one of {', '.join(SOURCES)}")
+    kind = container_of(path)
+    fmt = forced or {"zip": "baci-zip", "parquet": "parquet"}.get(kind)
+    if fmt in ("baci-zip", "parquet"):
+        return fmt, None
+    src = sniff_text_source(str(path), open_plain_or_gzip(path), getattr(options, "encoding", None))
+    if fmt:
+        return fmt, src
+    found = classify_header(src.header)
+    if found:
+        return found, src
+    if has_tidy_mapping(src.header, options):
+        return "tidy", src
+    raise FormatDetectionError(unrecognised_header_message(src.header), path=str(path), line=1)
+
+
 def detect_source(path: str | Path, options=None) -> str:
     """Return the reader for a file, sniffing its content (``options.source`` overrides).
+
+    A zip (by its magic bytes) is a BACI release zip, ``PAR1`` is Parquet,
+    gzip is opened and its text sniffed; a text file is BACI when its header
+    has ``t,i,j,k,v``, Comtrade when it has reporter/partner/commodity/flow
+    columns (API, legacy or trimmed names), and tidy when a column mapping
+    is given or the obvious tidy headers are there.
 
     Parameters
     ----------
@@ -438,27 +486,7 @@ def detect_source(path: str | Path, options=None) -> str:
     FormatDetectionError
         A readable file whose header matches no known layout.
     """
-    from scrisk.io.tidy import has_tidy_mapping
-
-    path = Path(path)
-    source = getattr(options, "source", None)
-    if source:
-        if source not in SOURCES:
-            raise UsageError(f"unknown --source {source!r}; use one of {', '.join(SOURCES)}")
-        _head_bytes(path, 1)
-        return source
-    kind = container_of(path)
-    if kind == "zip":
-        return "baci-zip"
-    if kind == "parquet":
-        return "parquet"
-    src = sniff_text_source(str(path), open_plain_or_gzip(path), getattr(options, "encoding", None))
-    found = classify_header(src.header)
-    if found:
-        return found
-    if has_tidy_mapping(src.header, options):
-        return "tidy"
-    raise FormatDetectionError(unrecognised_header_message(src.header), path=str(path), line=1)
+    return sniff(path, options)[0]
 
 
 def unrecognised_header_message(header) -> str:

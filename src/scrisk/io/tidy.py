@@ -62,7 +62,7 @@ from scrisk.io._stage import (
     parse_year,
 )
 from scrisk.io.profiles import COLUMN_KEYS
-from scrisk.io.sniff import TextSource, normalise_name, unrecognised_header_message
+from scrisk.io.sniff import TextSource, exc_text, normalise_name, unrecognised_header_message
 
 __all__ = ["TidySpec", "resolve_tidy", "has_tidy_mapping", "read_tidy_text", "read_parquet", "VALUE_UNITS", "QTY_UNITS"]
 
@@ -285,7 +285,7 @@ def read_parquet(path: Path, options) -> FileResult:
         pf = pq.ParquetFile(path)
         names = tuple(pf.schema_arrow.names)
     except (pa.ArrowException, OSError, ValueError, IndexError, TypeError) as exc:
-        raise UnreadableFileError(f"not a readable Parquet file ({str(exc)[:200]}); write it again", path=label) from None
+        raise UnreadableFileError(f"not a readable Parquet file ({exc_text(exc)}); write it again", path=label) from None
     header = tuple(names)
     spec = resolve_tidy(header, options, label)
     keep = make_keep(spec.columns.get("year"), spec.columns["hs"], options.years, options.hs)
@@ -303,7 +303,7 @@ def read_parquet(path: Path, options) -> FileResult:
             kept_pos.append(idx)
             pos += batch.num_rows
     except (pa.ArrowException, OSError, ValueError, IndexError, TypeError) as exc:
-        raise UnreadableFileError(f"cannot read Parquet data ({str(exc)[:200]}); write it again", path=label) from None
+        raise UnreadableFileError(f"cannot read Parquet data ({exc_text(exc)}); write it again", path=label) from None
     table = pa.Table.from_batches(kept, schema=schema) if kept else schema.empty_table()
     lines = (np.concatenate(kept_pos) + 1) if kept_pos else np.zeros(0, dtype=np.int64)
     scan = Scan(label=label, header=header, table=table, lines=lines, invalid=[])
