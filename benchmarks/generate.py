@@ -1,0 +1,329 @@
+"""Generate a synthetic trade file in the CEPII BACI release layout, for benchmarks.
+
+The file looks like a real BACI yearly CSV (``t,i,j,k,v,q``)::
+
+    t,i,j,k,v,q
+    2022,4,32,71120,0.729,        0.308
+    2022,4,36,401031,0.164,           NA
+
+* ``i``/``j``: BACI numeric country codes (842 USA, 251 France, 699 India,
+  490 Taiwan...), about 200 countries, with a matching
+  ``country_codes_V202601.csv`` written beside the data;
+* ``k``: HS6 codes written as integers, so chapters 01-09 lose their leading
+  zero (``71120`` is ``071120``);
+* ``v``: thousand USD with three decimals;
+* ``q``: metric tons, three decimals, right-aligned in 13 characters, ``NA``
+  for about 3 % of rows;
+* unique ``(t, i, j, k)`` keys, no self-trade, rows sorted by ``t, i, j, k``.
+
+Structure: exporter and importer sizes and product popularity are Zipf-like;
+each product has a few specialist exporters that supply a product-specific
+share of its flows (from almost none to almost all), so some
+(importer, product) pairs have one supplier and popular ones a hundred or
+more; values are lognormal with product, exporter and importer effects
+(heavy-tailed); quantities follow a product unit value with noise.
+
+Everything is vectorised with numpy and written in chunks with pyarrow's
+CSV writer. Usage::
+
+    python benchmarks/generate.py --rows 10000000          # ~2 years, seed 42
+    python benchmarks/generate.py --rows 2000 --out-dir /tmp/x
+
+The output goes to ``benchmarks/_data/rows<N>_seed<S>/`` (git-ignored) unless
+``--out-dir`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+HERE = Path(__file__).resolve().parent
+DATA_DIR = HERE / "_data"
+REALDATA_CODES = HERE.parent.parent / "shared" / "realdata" / "baci-critmat-atlas" / "country_codes_V202601.csv"
+
+DATA_NAME = "BACI_HS17_V202601_synthetic.csv"
+CODES_NAME = "country_codes_V202601.csv"
+NA_SHARE = 0.03
+Q_WIDTH = 13
+
+# Codes every generated table keeps (BACI's own numeric codes where they differ from ISO 3166).
+MUST_HAVE = (842, 251, 699, 490, 156, 410, 392, 276, 528, 704, 826, 380, 76, 36, 124, 710, 643, 484, 56, 702)
+
+# Fallback when neither scrisk's bundled table nor the BACI release table is available:
+# a small BACI code list (code, name, iso2, iso3).
+_SMALL_TABLE = [
+    (4, "Afghanistan", "AF", "AFG"), (36, "Australia", "AU", "AUS"), (40, "Austria", "AT", "AUT"),
+    (56, "Belgium", "BE", "BEL"), (76, "Brazil", "BR", "BRA"), (124, "Canada", "CA", "CAN"),
+    (152, "Chile", "CL", "CHL"), (156, "China", "CN", "CHN"), (170, "Colombia", "CO", "COL"),
+    (180, "Dem. Rep. of the Congo", "CD", "COD"), (203, "Czechia", "CZ", "CZE"), (208, "Denmark", "DK", "DNK"),
+    (818, "Egypt", "EG", "EGY"), (246, "Finland", "FI", "FIN"), (251, "France", "FR", "FRA"),
+    (276, "Germany", "DE", "DEU"), (300, "Greece", "GR", "GRC"), (344, "China, Hong Kong SAR", "HK", "HKG"),
+    (348, "Hungary", "HU", "HUN"), (699, "India", "IN", "IND"), (360, "Indonesia", "ID", "IDN"),
+    (372, "Ireland", "IE", "IRL"), (376, "Israel", "IL", "ISR"), (380, "Italy", "IT", "ITA"),
+    (392, "Japan", "JP", "JPN"), (398, "Kazakhstan", "KZ", "KAZ"), (410, "Rep. of Korea", "KR", "KOR"),
+    (458, "Malaysia", "MY", "MYS"), (484, "Mexico", "MX", "MEX"), (504, "Morocco", "MA", "MAR"),
+    (516, "Namibia", "NA", "NAM"), (528, "Netherlands", "NL", "NLD"), (554, "New Zealand", "NZ", "NZL"),
+    (566, "Nigeria", "NG", "NGA"), (579, "Norway", "NO", "NOR"), (586, "Pakistan", "PK", "PAK"),
+    (604, "Peru", "PE", "PER"), (608, "Philippines", "PH", "PHL"), (616, "Poland", "PL", "POL"),
+    (620, "Portugal", "PT", "PRT"), (642, "Romania", "RO", "ROU"), (643, "Russian Federation", "RU", "RUS"),
+    (682, "Saudi Arabia", "SA", "SAU"), (702, "Singapore", "SG", "SGP"), (710, "South Africa", "ZA", "ZAF"),
+    (724, "Spain", "ES", "ESP"), (752, "Sweden", "SE", "SWE"), (757, "Switzerland", "CH", "CHE"),
+    (490, "Other Asia, nes", "", "S19"), (764, "Thailand", "TH", "THA"), (792, "Turkey", "TR", "TUR"),
+    (784, "United Arab Emirates", "AE", "ARE"), (826, "United Kingdom", "GB", "GBR"), (842, "USA", "US", "USA"),
+    (704, "Viet Nam", "VN", "VNM"),
+]
+
+
+def country_table(n_countries: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Pick ``n_countries`` BACI countries: scrisk's bundled table, else the release table, else a small list.
+
+    Returns columns ``country_code, country_name, country_iso2, country_iso3`` (the V202601 layout).
+    """
+    full = _bundled_baci_table()
+    if full is None and REALDATA_CODES.is_file():
+        full = pd.read_csv(REALDATA_CODES, keep_default_na=False, dtype=str)
+        full["country_code"] = full["country_code"].astype(int)
+    if full is None:
+        full = pd.DataFrame(_SMALL_TABLE, columns=["country_code", "country_name", "country_iso2", "country_iso3"])
+    full = full.drop_duplicates("country_code").sort_values("country_code").reset_index(drop=True)
+    must = full["country_code"].isin(MUST_HAVE)
+    rest = full.index[~must].to_numpy()
+    n_more = max(0, min(n_countries - int(must.sum()), len(rest)))
+    chosen = np.concatenate([full.index[must].to_numpy(), rng.choice(rest, size=n_more, replace=False)])
+    return full.loc[np.sort(chosen)].reset_index(drop=True)
+
+
+def _bundled_baci_table() -> pd.DataFrame | None:
+    """scrisk's bundled country table in the BACI layout, or None when not available."""
+    try:
+        from scrisk.countries import CountryTable
+    except ImportError:
+        return None
+    try:
+        table = CountryTable.bundled()
+        frame = table.to_baci_frame() if hasattr(table, "to_baci_frame") else getattr(table, "frame", None)
+    except Exception:  # an API this script does not know: fall back
+        return None
+    if frame is None or not {"country_code", "country_iso3"} <= set(frame.columns):
+        return None
+    frame = frame.copy()
+    frame["country_code"] = pd.to_numeric(frame["country_code"], errors="coerce")
+    frame = frame.dropna(subset=["country_code"])
+    frame["country_code"] = frame["country_code"].astype(int)
+    for col in ("country_name", "country_iso2"):
+        if col not in frame.columns:
+            frame[col] = ""
+    return frame[["country_code", "country_name", "country_iso2", "country_iso3"]]
+
+
+def product_codes(n_products: int, rng: np.random.Generator) -> np.ndarray:
+    """``n_products`` distinct real-looking HS6 codes (as integers) across chapters 01-97 (no 77).
+
+    Headings per chapter and subheadings per heading vary; chapters 01-09 give
+    codes below 100000 that lose their leading zero when written as integers.
+    """
+    chapters = np.array([c for c in range(1, 98) if c != 77])
+    subs = np.array([10, 11, 12, 13, 19, 20, 21, 22, 29, 30, 31, 39, 40, 41, 49, 50, 60, 70, 80, 90, 91, 99])
+    pool = []
+    for c in chapters:  # ~100 chapters: a loop over chapters, not rows
+        n_head = int(rng.integers(4, 30))
+        for h in range(1, n_head + 1):
+            n_sub = int(rng.integers(1, 12))
+            s = np.sort(rng.choice(subs, size=n_sub, replace=False))
+            pool.append(c * 10000 + h * 100 + s)
+    pool = np.unique(np.concatenate(pool))
+    if len(pool) < n_products:
+        raise ValueError(f"cannot make {n_products} distinct HS codes (pool {len(pool)})")
+    return np.sort(rng.choice(pool, size=n_products, replace=False))
+
+
+def _zipf_weights(n: int, s: float, rng: np.random.Generator) -> np.ndarray:
+    w = 1.0 / np.arange(1, n + 1) ** s
+    w = w[rng.permutation(n)]
+    return w / w.sum()
+
+
+def _sorted_distinct(a: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (a plain sort: faster than np.unique's hash path for int64 keys)."""
+    a = np.sort(a)
+    return a[np.concatenate(([True], a[1:] != a[:-1]))] if len(a) else a
+
+
+def generate_arrays(
+    rows: int,
+    *,
+    seed: int = 42,
+    years: tuple[int, ...] = (2022, 2024),
+    n_countries: int = 200,
+    n_products: int = 5000,
+) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
+    """Return the columns (sorted by t, i, j, k) and the country table.
+
+    Columns: ``t, i, j, k`` (int64), ``v_milli`` (value in USD, i.e. thousand
+    USD x 1000, int64), ``q_milli`` (kg, i.e. tons x 1000, int64, -1 for NA).
+    """
+    rng = np.random.default_rng(seed)
+    countries = country_table(n_countries, rng)
+    codes = countries["country_code"].to_numpy(dtype=np.int64)
+    C = len(codes)
+    ks = product_codes(n_products, rng)
+    P = len(ks)
+    Y = np.asarray(years, dtype=np.int64)
+    capacity = len(Y) * P * C * (C - 1)
+    if rows > capacity // 4:
+        raise ValueError(f"{rows} rows is too many for {C} countries x {P} products x {len(Y)} years")
+
+    exp_w = _zipf_weights(C, 1.2, rng)
+    imp_w = _zipf_weights(C, 0.9, rng)
+    prod_w = _zipf_weights(P, 0.8, rng)
+    # product specialists: 1-3 exporters that carry a product-specific share of its flows
+    n_spec = rng.integers(1, 4, size=P)
+    spec = rng.choice(C, size=(P, 3), p=exp_w)
+    spec_share = rng.beta(0.5, 0.7, size=P)
+    # value model (log USD): product scale, exporter and importer size, noise
+    mu_p = rng.normal(8.5, 1.5, size=P)
+    size_i = np.log(exp_w * C)
+    size_j = np.log(imp_w * C)
+    unit_usd_per_kg = np.exp(rng.normal(1.5, 1.8, size=P))
+
+    # key = ((t*C + i)*C + j)*P + k over index spaces sorted like the codes: sorting keys sorts t, i, j, k
+    keys = np.empty(0, dtype=np.int64)
+    need, grow = rows, 1.3
+    while need > 0:
+        m = int(need * grow) + 1000
+        k = rng.choice(P, size=m, p=prod_w)
+        j = rng.choice(C, size=m, p=imp_w)
+        glob = rng.choice(C, size=m, p=exp_w)
+        pick = spec[k, rng.integers(0, n_spec[k])]
+        i = np.where(rng.random(m) < spec_share[k], pick, glob)
+        t = rng.integers(0, len(Y), size=m)
+        ok = i != j
+        new = ((t[ok] * C + i[ok]) * C + j[ok]) * np.int64(P) + k[ok]
+        before = len(keys)
+        keys = _sorted_distinct(np.concatenate([keys, new]))
+        gained = len(keys) - before
+        need = rows - len(keys)
+        grow = min(50.0, 1.2 * m / max(gained, 1))  # draws per new key seen in this round
+    if len(keys) > rows:  # drop a random surplus, so no key range is favoured
+        keys = np.delete(keys, rng.choice(len(keys), size=len(keys) - rows, replace=False))
+
+    k = keys % P
+    rest = keys // P
+    j = rest % C
+    rest //= C
+    i = rest % C
+    t = rest // C
+    n = len(keys)
+    logv = mu_p[k] + 0.9 * size_i[i] + 0.6 * size_j[j] + rng.normal(0.0, 2.0, size=n)
+    v_milli = np.maximum(np.rint(np.exp(logv)), 1).astype(np.int64)  # USD; >= 1 (0.001 thousand USD)
+    kg = v_milli / unit_usd_per_kg[k] * np.exp(rng.normal(0.0, 0.6, size=n))
+    q_milli = np.maximum(np.rint(kg), 1).astype(np.int64)
+    q_milli[rng.random(n) < NA_SHARE] = -1
+    # countries sorted by numeric code, so index order is code order
+    cols = {"t": Y[t], "i": codes[i], "j": codes[j], "k": ks[k], "v_milli": v_milli, "q_milli": q_milli}
+    return cols, countries
+
+
+def _fixed3(milli: pa.Array) -> pa.Array:
+    """Integers in thousandths -> text with three decimals (``1234`` -> ``"1.234"``)."""
+    whole = pc.cast(pc.divide(milli, 1000), pa.string())
+    frac = pc.utf8_lpad(pc.cast(pc.subtract(milli, pc.multiply(pc.divide(milli, 1000), 1000)), pa.string()), 3, "0")
+    return pc.binary_join_element_wise(whole, frac, ".")
+
+
+def _batch(cols: dict[str, np.ndarray], lo: int, hi: int) -> pa.RecordBatch:
+    v = _fixed3(pa.array(cols["v_milli"][lo:hi]))
+    qm = cols["q_milli"][lo:hi]
+    q = _fixed3(pa.array(np.where(qm < 0, 0, qm)))
+    q = pc.if_else(pa.array(qm < 0), pa.scalar("NA"), q)
+    q = pc.utf8_lpad(q, Q_WIDTH, " ")
+    return pa.record_batch(
+        [pa.array(cols["t"][lo:hi]), pa.array(cols["i"][lo:hi]), pa.array(cols["j"][lo:hi]),
+         pa.array(cols["k"][lo:hi]), v, q],
+        names=["t", "i", "j", "k", "v", "q"],
+    )
+
+
+def write_baci_csv(path: Path, cols: dict[str, np.ndarray], *, chunk: int = 1_000_000) -> None:
+    """Write the columns as a BACI CSV (header ``t,i,j,k,v,q``, unquoted, ``\\n`` line ends)."""
+    n = len(cols["t"])
+    first = _batch(cols, 0, min(chunk, n))
+    opts = pacsv.WriteOptions(include_header=False, quoting_style="none")
+    with open(path, "wb") as fh:
+        fh.write(b"t,i,j,k,v,q\n")  # written by hand: pyarrow would quote the names
+        with pacsv.CSVWriter(fh, first.schema, write_options=opts) as w:
+            w.write_batch(first)
+            for lo in range(chunk, n, chunk):
+                w.write_batch(_batch(cols, lo, min(lo + chunk, n)))
+
+
+def write_country_codes(path: Path, countries: pd.DataFrame) -> None:
+    """Write the release country table (V202601 layout) beside the data."""
+    countries.to_csv(path, index=False, lineterminator="\n")
+
+
+def dataset_dir(rows: int, seed: int) -> Path:
+    """Default folder of a generated dataset."""
+    return DATA_DIR / f"rows{rows}_seed{seed}"
+
+
+def generate_file(
+    out_dir: Path,
+    rows: int,
+    *,
+    seed: int = 42,
+    years: tuple[int, ...] = (2022, 2024),
+    n_countries: int = 200,
+    n_products: int = 5000,
+    force: bool = False,
+) -> Path:
+    """Generate (or reuse) the BACI-layout file and its country table in ``out_dir``; return the data path."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data = out_dir / DATA_NAME
+    if data.exists() and (out_dir / CODES_NAME).exists() and not force:
+        return data
+    cols, countries = generate_arrays(rows, seed=seed, years=years, n_countries=n_countries, n_products=n_products)
+    tmp = data.with_suffix(".csv.part")
+    write_baci_csv(tmp, cols)
+    write_country_codes(out_dir / CODES_NAME, countries)
+    tmp.replace(data)
+    return data
+
+
+def ensure_dataset(rows: int, seed: int = 42) -> Path:
+    """Return the default dataset's data path, generating it when missing."""
+    return generate_file(dataset_dir(rows, seed), rows, seed=seed)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Generate a synthetic BACI-layout trade file for benchmarks.")
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--years", default="2022,2024", help="comma-separated years (rows split among them)")
+    ap.add_argument("--countries", type=int, default=200)
+    ap.add_argument("--products", type=int, default=5000)
+    ap.add_argument("--out-dir", type=Path, default=None, help="default benchmarks/_data/rows<N>_seed<S>/")
+    ap.add_argument("--force", action="store_true", help="regenerate even when the file exists")
+    args = ap.parse_args(argv)
+    years = tuple(int(y) for y in args.years.split(","))
+    out_dir = args.out_dir or dataset_dir(args.rows, args.seed)
+    t0 = time.perf_counter()
+    path = generate_file(out_dir, args.rows, seed=args.seed, years=years, n_countries=args.countries,
+                         n_products=args.products, force=args.force)
+    size = path.stat().st_size / 1e6
+    print(f"{path} ({size:,.0f} MB) ready in {time.perf_counter() - t0:,.1f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
