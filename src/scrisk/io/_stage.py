@@ -206,6 +206,8 @@ def year_keep(col, years: Sequence[int]) -> np.ndarray:
 # ---------------------------------------------------------------- countries
 
 KIND_NAMES = ("country", "area", "aggregate")
+TAIWAN_NUMERIC = 490
+"""BACI's and Comtrade's code for "Other Asia, nes", which is Taiwan: always ``TWN``."""
 
 
 @dataclass
@@ -265,10 +267,11 @@ class CountryMapper:
     def map(self, arr) -> Codes:
         """Map a text column of country codes.
 
-        All-digit codes (up to 4 digits) go through ``numeric_to_iso3``;
-        others through ``alpha_to_iso3`` (upper-cased). Only distinct codes
-        are looked up; a result that does not look like an ISO3 code counts
-        as unknown.
+        All-digit codes (up to 4 digits) go through ``numeric_to_iso3``
+        (490 is always ``TWN``, whatever the table says); others through
+        ``alpha_to_iso3`` (upper-cased, so BACI's ``S19`` becomes ``TWN``
+        through the table's aliases). Only distinct codes are looked up; a
+        result that does not look like an ISO3 code counts as unknown.
         """
         t = trim(arr)
         if isinstance(t, pa.ChunkedArray):
@@ -278,7 +281,10 @@ class CountryMapper:
         iso = np.full(len(uniq), None, dtype=object)
         is_num = uniq.str.fullmatch(r"\d{1,4}").fillna(False).to_numpy(dtype=bool)
         if is_num.any():
-            iso[is_num] = self._lookup(uniq[is_num].astype("int64").reset_index(drop=True), numeric=True)
+            nums = uniq[is_num].astype("int64").reset_index(drop=True)
+            found = self._lookup(nums, numeric=True)
+            found[nums.to_numpy() == TAIWAN_NUMERIC] = "TWN"  # BACI/Comtrade 490 "Other Asia, nes" is Taiwan
+            iso[is_num] = found
         alpha = ~is_num & uniq.str.len().gt(0).fillna(False).to_numpy(dtype=bool)
         if alpha.any():
             iso[alpha] = self._lookup(uniq[alpha].str.upper().reset_index(drop=True), numeric=False)
