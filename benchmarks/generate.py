@@ -94,7 +94,11 @@ def country_table(n_countries: int, rng: np.random.Generator) -> pd.DataFrame:
         full["country_code"] = full["country_code"].astype(int)
     if full is None:
         full = pd.DataFrame(_SMALL_TABLE, columns=["country_code", "country_name", "country_iso2", "country_iso3"])
-    full = full.drop_duplicates("country_code").sort_values("country_code").reset_index(drop=True)
+    # one current code per country: drop historical entries ("Fed. Rep. of Germany (...1990)") and ISO3 repeats
+    full = full[~full["country_name"].astype(str).str.contains(r"\(\.\.\.", regex=True)]
+    full = full.assign(_must=~full["country_code"].isin(MUST_HAVE)).sort_values(["_must", "country_code"])
+    full = full.drop_duplicates("country_code").drop_duplicates("country_iso3").drop(columns="_must")
+    full = full.sort_values("country_code").reset_index(drop=True)
     must = full["country_code"].isin(MUST_HAVE)
     rest = full.index[~must].to_numpy()
     n_more = max(0, min(n_countries - int(must.sum()), len(rest)))

@@ -56,7 +56,10 @@ def test_layout_facts(small):
     assert not (df["i"] == df["j"]).any()
     assert set(df["t"]) == {2022, 2024}
     table = pd.read_csv(codes, keep_default_na=False)
-    assert set(df["i"]) | set(df["j"]) <= set(table["country_code"])
+    used = sorted(set(df["i"]) | set(df["j"]))
+    assert set(used) <= set(table["country_code"])
+    # one ISO3 per code used, so mapping codes never merges two countries' keys
+    assert table.set_index("country_code").loc[used, "country_iso3"].is_unique
     keys = list(zip(df["t"], df["i"], df["j"], df["k"].astype(int)))
     assert keys == sorted(keys)
 
