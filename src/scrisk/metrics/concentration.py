@@ -13,7 +13,14 @@ import pandas as pd
 
 from scrisk.schema import EXPORTER, HS, IMPORTER, VALUE, YEAR
 
-__all__ = ["hhi", "supplier_shares", "import_concentration", "world_export_concentration"]
+__all__ = [
+    "hhi",
+    "supplier_shares",
+    "import_concentration",
+    "world_export_concentration",
+    "exporter_totals",
+    "group_share",
+]
 
 
 def hhi(values) -> float:
@@ -175,3 +182,71 @@ def world_export_concentration(flows: pd.DataFrame, *, by_year: bool = True) -> 
             "w_hhi": "world_export_hhi",
         }
     )
+
+
+def exporter_totals(flows: pd.DataFrame, *, by_year: bool = True) -> pd.DataFrame:
+    """Sum each exporter's exports of each product to all destinations.
+
+    Parameters
+    ----------
+    flows : DataFrame
+        Canonical flow frame.
+    by_year : bool, default True
+        When False, years are pooled and the ``year`` column is omitted.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``year, exporter, hs, export_value_usd, world_export_share``
+        where the share is of all exports of that (year, hs) in ``flows``;
+        one row per exporter with positive exports, sorted by the keys.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"year": [2024] * 3, "exporter": ["CHN", "CHN", "JPN"],
+    ...     "importer": ["KOR", "USA", "KOR"], "hs": ["811292"] * 3, "value_usd": [6.0, 2.0, 2.0]})
+    >>> r = exporter_totals(f)
+    >>> r["exporter"].tolist(), [float(x) for x in r["world_export_share"]]
+    (['CHN', 'JPN'], [0.8, 0.2])
+    """
+    keys = [YEAR, EXPORTER, HS] if by_year else [EXPORTER, HS]
+    f = flows.loc[flows[VALUE] > 0, [*keys, VALUE]]
+    out = f.groupby(keys, observed=True, sort=True)[VALUE].sum().rename("export_value_usd").reset_index()
+    world_keys = [k for k in keys if k != EXPORTER]
+    world = out.groupby(world_keys, observed=True, sort=False)["export_value_usd"].transform("sum")
+    out["world_export_share"] = out["export_value_usd"] / world
+    return out
+
+
+def group_share(flows: pd.DataFrame, *, exporters, by_year: bool = True) -> pd.DataFrame:
+    """Measure the share of each importer's imports that comes from a group of exporters.
+
+    Parameters
+    ----------
+    flows : DataFrame
+        Canonical flow frame.
+    exporters : iterable of str
+        ISO3 codes of the group (e.g. the members of G7 and EU27).
+    by_year : bool, default True
+        When False, years are pooled and the ``year`` column is omitted.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``year, importer, hs, group_share`` (0-1), one row per group
+        of :func:`import_concentration` (0.0 when no supplier is in the group).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"year": [2024] * 3, "exporter": ["CHN", "JPN", "USA"],
+    ...     "importer": ["KOR"] * 3, "hs": ["811292"] * 3, "value_usd": [90.0, 8.0, 2.0]})
+    >>> float(group_share(f, exporters=["JPN", "USA"]).loc[0, "group_share"])
+    0.1
+    """
+    keys = [YEAR, IMPORTER, HS] if by_year else [IMPORTER, HS]
+    f = flows.loc[flows[VALUE] > 0, [*keys, EXPORTER, VALUE]]
+    members = f[EXPORTER].isin(list(exporters))
+    total = f.groupby(keys, observed=True, sort=True)[VALUE].sum()
+    part = f.loc[members].groupby(keys, observed=True, sort=True)[VALUE].sum()
+    share = (part.reindex(total.index).fillna(0.0) / total).rename("group_share")
+    return share.reset_index()

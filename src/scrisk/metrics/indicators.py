@@ -1,0 +1,255 @@
+"""All dependency indicators of every (year, importer, hs), in one frame.
+
+:func:`indicators` is the shared engine behind ``scrisk analyze`` (which picks
+one year, labels, ranks and explains), ``scrisk check`` (thresholds per rule)
+and ``scrisk diff`` (two vintages). Its column names and meanings are a
+stable contract listed in :data:`INDICATOR_COLUMNS` and the docstring.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+import numpy as np
+import pandas as pd
+
+from scrisk.metrics.composite import ScoreWeights, chokepoint_score
+from scrisk.metrics.concentration import exporter_totals, group_share, import_concentration, world_export_concentration
+from scrisk.metrics.governance import WgiScores, as_wgi_scores, governance_hhi
+from scrisk.metrics.persistence import CHANGE_COLUMNS, year_over_year
+from scrisk.metrics.screen import Bands, ScreenCriteria, geodep_screen, import_export_ratio, single_source_band
+from scrisk.schema import EXPORTER, HS, IMPORTER, VALUE, YEAR
+
+__all__ = ["indicators", "row_flags", "INDICATOR_COLUMNS", "SCREEN_COLUMNS", "FLAGS"]
+
+INDICATOR_COLUMNS: tuple[str, ...] = (
+    "year",
+    "importer",
+    "hs",
+    "import_value_usd",
+    "n_suppliers",
+    "top_supplier",
+    "top_share",
+    "hhi",
+    "effective_suppliers",
+    "world_export_value_usd",
+    "n_exporters",
+    "world_top_exporter",
+    "world_top_exporter_share",
+    "world_export_hhi",
+    "top_supplier_world_share",
+    "export_value_usd",
+    "import_export_ratio",
+    "band",
+    "above_min_value",
+    *CHANGE_COLUMNS,
+    "score",
+)
+"""Columns :func:`indicators` always returns, in order (optional ones follow)."""
+
+SCREEN_COLUMNS: tuple[str, ...] = (
+    "screen_import_hhi",
+    "screen_world_export_hhi",
+    "screen_ratio",
+    "screen_met",
+    "screen_years_met",
+    "screen_window",
+    "screen",
+)
+"""Columns added with ``screen=True`` (see :func:`scrisk.metrics.screen.geodep_screen`)."""
+
+FLAGS: dict[str, str] = {
+    "absolute_dependence": "top supplier holds >= 90 % (band 'absolute') and imports reach the minimum value",
+    "high_dependence": "top supplier holds >= 75 % (band 'high')",
+    "monitor_dependence": "top supplier holds >= 50 % (band 'monitor')",
+    "sole_supplier": "one supplier country only",
+    "concentrated_imports": "import HHI > 0.4 (EU/GeoDep criterion 1)",
+    "concentrated_world_exports": "world export HHI > 0.4 (EU/GeoDep criterion 2)",
+    "net_importer": "imports / own exports > 1 (criterion 3; shown with --screen)",
+    "geodep": "meets the GeoDep screen including persistence (with --screen)",
+    "new_top_supplier": "top supplier differs from the previous loaded year",
+    "new_import": "no imports of the product in the previous loaded year",
+    "below_min_value": "imports below --min-import-usd: no band, ranked after the others",
+    "wgi_incomplete": "some suppliers have no WGI score (hhi_wgi is a lower bound)",
+}
+"""Every flag :func:`row_flags` can emit, with its meaning."""
+
+
+def _note(progress: Callable[[str], None] | None, step: str) -> None:
+    if progress is not None:
+        progress(step)
+
+
+def indicators(
+    flows: pd.DataFrame,
+    *,
+    importers: Iterable[str] | None = None,
+    hs: Iterable[str] | None = None,
+    friendly: Iterable[str] | None = None,
+    wgi: WgiScores | None = None,
+    min_import_usd: float = 10_000_000.0,
+    bands: Bands = Bands(),
+    screen: bool = False,
+    criteria: ScreenCriteria = ScreenCriteria(),
+    weights: ScoreWeights = ScoreWeights(),
+    years: Iterable[int] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """Compute every dependency indicator per (year, importer, hs).
+
+    World-side figures (world export HHI, top exporter, the top supplier's
+    world share, the importer's own exports) use *all* flows of the product
+    in ``flows``, before the ``importers`` filter.
+
+    Parameters
+    ----------
+    flows : DataFrame
+        Canonical flow frame (not modified).
+    importers : iterable of str, optional
+        ISO3 importers to keep (default: all).
+    hs : iterable of str, optional
+        HS codes or prefixes to keep (default: all), matched with
+        ``startswith``.
+    friendly : iterable of str, optional
+        ISO3 codes of a "friendly" group; adds ``friendly_share``.
+    wgi : WgiScores or mapping, optional
+        Governance scores (0-10, higher = worse); adds ``hhi_wgi`` and
+        ``wgi_coverage``.
+    min_import_usd : float, default 10,000,000
+        Minimum import value for a band (and for ranking first in analyze).
+    bands : Bands
+        Single-source band thresholds.
+    screen : bool, default False
+        Add the GeoDep screen columns :data:`SCREEN_COLUMNS`.
+    criteria : ScreenCriteria
+        Screen thresholds (also used by the ``concentrated_*`` flags).
+    weights : ScoreWeights
+        Composite score weights.
+    years : iterable of int, optional
+        The loaded years for change and persistence (default: the years
+        in ``flows``).
+    progress : callable, optional
+        Called with a short step name as the computation advances.
+
+    Returns
+    -------
+    DataFrame
+        One row per (year, importer, hs) with positive imports, sorted by
+        those keys, with :data:`INDICATOR_COLUMNS`:
+
+        * ``import_value_usd, n_suppliers, top_supplier, top_share, hhi,
+          effective_suppliers`` -- the importer's imports
+          (:func:`~scrisk.metrics.concentration.import_concentration`);
+        * ``world_export_value_usd, n_exporters, world_top_exporter,
+          world_top_exporter_share, world_export_hhi`` -- all exports of the
+          product that year;
+        * ``top_supplier_world_share`` -- the top supplier's share of those
+          world exports;
+        * ``export_value_usd`` -- the importer's own exports of the product;
+          ``import_export_ratio`` -- imports / exports, 9999 when it exports
+          none;
+        * ``band`` -- ``absolute``/``high``/``monitor``/<NA>;
+          ``above_min_value`` -- imports >= ``min_import_usd``;
+        * the change columns of
+          :func:`~scrisk.metrics.persistence.year_over_year`;
+        * ``score`` -- :func:`~scrisk.metrics.composite.chokepoint_score`;
+
+        then, when asked, ``friendly_share``; ``hhi_wgi, wgi_coverage``;
+        :data:`SCREEN_COLUMNS`. Shares and HHIs are on 0-1.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"year": [2024] * 4, "exporter": ["CHN", "JPN", "CHN", "KOR"],
+    ...     "importer": ["KOR", "KOR", "USA", "USA"], "hs": ["811292"] * 4,
+    ...     "value_usd": [9e7, 1e7, 5e7, 5e7]})
+    >>> r = indicators(f, importers=["KOR"]).iloc[0]
+    >>> r.top_supplier, float(r.top_share), float(r.top_supplier_world_share), r.band, float(r.import_export_ratio)
+    ('CHN', 0.9, 0.7, 'absolute', 2.0)
+    """
+    loaded = sorted({int(y) for y in (years if years is not None else flows[YEAR].unique())})
+    f = flows
+    codes = tuple(hs or ())
+    if codes:
+        f = f.loc[f[HS].astype("string").str.startswith(codes).fillna(False).to_numpy(dtype=bool)]
+    f = f.loc[f[VALUE] > 0]
+    imp = f
+    if importers is not None:
+        imp = f.loc[f[IMPORTER].isin(list(importers)).to_numpy(dtype=bool)]
+    _note(progress, "import concentration")
+    out = import_concentration(imp)
+    _note(progress, "world exports")
+    world = world_export_concentration(f)
+    totals = exporter_totals(f)
+    out = out.merge(world, on=[YEAR, HS], how="left")
+    top = totals.rename(columns={EXPORTER: "top_supplier", "world_export_share": "top_supplier_world_share"})
+    out = out.merge(top[[YEAR, "top_supplier", HS, "top_supplier_world_share"]], on=[YEAR, "top_supplier", HS],
+                    how="left")
+    own = totals.rename(columns={EXPORTER: IMPORTER})[[YEAR, IMPORTER, HS, "export_value_usd"]]
+    out = out.merge(own, on=[YEAR, IMPORTER, HS], how="left")
+    out["export_value_usd"] = out["export_value_usd"].fillna(0.0)
+    out["import_export_ratio"] = import_export_ratio(
+        out["import_value_usd"], out["export_value_usd"], zero_export_ratio=criteria.zero_export_ratio
+    ).to_numpy()
+    out["band"] = single_source_band(out, bands=bands, min_import_usd=min_import_usd)
+    out["above_min_value"] = out["import_value_usd"] >= min_import_usd
+    _note(progress, "change across years")
+    out = year_over_year(out, years=loaded, single_source_share=bands.absolute)
+    out["score"] = chokepoint_score(out, weights=weights)
+    if friendly is not None:
+        _note(progress, "friendly share")
+        gs = group_share(imp, exporters=list(friendly)).rename(columns={"group_share": "friendly_share"})
+        out = out.merge(gs, on=[YEAR, IMPORTER, HS], how="left")
+    if wgi is not None:
+        _note(progress, "governance-weighted HHI")
+        out = out.merge(governance_hhi(imp, as_wgi_scores(wgi)), on=[YEAR, IMPORTER, HS], how="left")
+    if screen:
+        _note(progress, "GeoDep screen")
+        out = geodep_screen(out, criteria=criteria, years=loaded)
+    for c in ("top_supplier", "world_top_exporter", IMPORTER, HS):
+        out[c] = out[c].astype("string")
+    return out.sort_values([YEAR, IMPORTER, HS], kind="mergesort").reset_index(drop=True)
+
+
+def row_flags(frame: pd.DataFrame, *, criteria: ScreenCriteria = ScreenCriteria()) -> list[list[str]]:
+    """Return the :data:`FLAGS` raised by each row of an :func:`indicators` frame.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"band": ["absolute"], "n_suppliers": [1], "hhi": [1.0], "world_export_hhi": [0.2],
+    ...                   "above_min_value": [True]})
+    >>> row_flags(f)
+    [['absolute_dependence', 'sole_supplier', 'concentrated_imports']]
+    """
+    n = len(frame)
+    cols = set(frame.columns)
+
+    def col(name: str, default=False) -> np.ndarray:
+        if name not in cols:
+            return np.full(n, default)
+        s = frame[name]
+        if s.dtype == "boolean":
+            return s.fillna(False).to_numpy(dtype=bool)
+        return s.to_numpy()
+
+    band = frame["band"].astype("string").fillna("").to_numpy(dtype=object) if "band" in cols else np.full(n, "")
+    conds: list[tuple[str, np.ndarray]] = [
+        ("absolute_dependence", band == "absolute"),
+        ("high_dependence", band == "high"),
+        ("monitor_dependence", band == "monitor"),
+        ("sole_supplier", col("n_suppliers", 0) == 1),
+        ("concentrated_imports", frame["hhi"].to_numpy(dtype="float64", na_value=np.nan) > criteria.import_hhi
+         if "hhi" in cols else np.zeros(n, bool)),
+        ("concentrated_world_exports",
+         frame["world_export_hhi"].to_numpy(dtype="float64", na_value=np.nan) > criteria.world_export_hhi
+         if "world_export_hhi" in cols else np.zeros(n, bool)),
+        ("net_importer", col("screen_ratio")),
+        ("geodep", col("screen")),
+        ("new_top_supplier", col("top_supplier_changed")),
+        ("new_import", col("new_import")),
+        ("below_min_value", ~col("above_min_value", True).astype(bool)),
+        ("wgi_incomplete",
+         frame["wgi_coverage"].to_numpy(dtype="float64", na_value=np.nan) < 1.0 - 1e-9
+         if "wgi_coverage" in cols else np.zeros(n, bool)),
+    ]
+    masks = [(name, np.asarray(m, dtype=bool)) for name, m in conds]
+    return [[name for name, m in masks if m[i]] for i in range(n)]
