@@ -1,8 +1,166 @@
-"""The `scrisk analyze` command (being built; see the issue tracker)."""
+"""The ``scrisk analyze`` command: ranked import dependencies with a plain-language reason per row."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Callable, Iterator, Optional
 
 import typer
 
+from scrisk.cli.commands.materials import BasketsOpt
+from scrisk.cli.commands.validate import ProfilesOpt
+from scrisk.cli.options import (
+    ColumnsOpt,
+    CountryCodesOpt,
+    EncodingOpt,
+    FilesArg,
+    Format,
+    FormatOpt,
+    OutputOpt,
+    ProfileOpt,
+    ReporterSideOpt,
+    SourceOpt,
+    ValueUnitOpt,
+    YearOpt,
+    reader_options,
+)
 
-def analyze() -> None:
-    """Not available yet in this build."""
-    raise typer.Exit(2)
+__all__ = ["analyze", "progress_steps", "MaterialOpt", "HsOpt", "ImporterOpt", "TABLE_MAX_ROWS"]
+
+TABLE_MAX_ROWS = 100
+"""Rows shown by the table format when --top is not given (json/csv carry all)."""
+
+
+class Sort(str, Enum):
+    """Ranking keys (descending)."""
+
+    score = "score"
+    hhi = "hhi"
+    top_share = "top_share"
+    value = "value"
+    hhi_wgi = "hhi_wgi"
+
+
+ImporterOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--importer", "-i", help="Importer ISO3 code(s) or group(s): KOR, KOR,JPN, EU27, G7. Repeatable. "
+                 "Default: every importer."),
+]
+MaterialOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--material", "-m", help="Material basket(s), e.g. gallium, lithium, sobejang "
+                 "(see `scrisk materials`). Repeatable or comma-separated."),
+]
+HsOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--hs", help="HS code(s) or 2/4-digit prefixes, e.g. 811292 or 8542. Repeatable or comma-separated."),
+]
+TopOpt = Annotated[Optional[int], typer.Option("--top", "-n", help="Show the first N rows after ranking (0 = all).")]
+SortOpt = Annotated[Sort, typer.Option("--sort", help="Rank by score, hhi, top_share, value or hhi_wgi (descending).")]
+FriendlyOpt = Annotated[
+    Optional[str],
+    typer.Option("--friendly", help="Countries/groups whose share of imports to report, e.g. G7,EU27,CPTPP "
+                 "(adds friendly_share)."),
+]
+WgiOpt = Annotated[
+    Optional[Path],
+    typer.Option("--wgi", help="World Bank WGI CSV (long layout Code,Year,Indicator,Estimate) or tidy iso3,score "
+                 "(0-10, higher = worse): adds the governance-weighted HHI (EU CRM method)."),
+]
+ScreenOpt = Annotated[
+    bool,
+    typer.Option("--screen", help="Apply the EU/CEPII GeoDep screen: import HHI > 0.4, world export HHI > 0.4, "
+                 "imports/exports > 1, in >= 2 of the last 3 loaded years."),
+]
+MinImportOpt = Annotated[
+    float,
+    typer.Option("--min-import-usd", help="Minimum imports (USD) for a single-source band; smaller rows rank last."),
+]
+HhiScaleOpt = Annotated[int, typer.Option("--hhi-scale", help="HHI output scale: 1 (0-1) or 10000 (0-10,000).")]
+
+
+@contextmanager
+def progress_steps(label: str) -> Iterator[Callable[[str], None]]:
+    """Show a transient spinner with the current step on stderr; yield the step callback."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from scrisk.cli.boundary import err_console
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console,
+                  transient=True, disable=not err_console.is_terminal) as bar:
+        task = bar.add_task(label, total=None)
+
+        def step(name: str) -> None:
+            bar.update(task, description=f"{label}: {name}")
+
+        yield step
+
+
+def analyze(
+    files: FilesArg = None,
+    importer: ImporterOpt = None,
+    material: MaterialOpt = None,
+    hs: HsOpt = None,
+    year: YearOpt = None,
+    top: TopOpt = None,
+    sort: SortOpt = Sort.score,
+    friendly: FriendlyOpt = None,
+    wgi: WgiOpt = None,
+    screen: ScreenOpt = False,
+    min_import_usd: MinImportOpt = 10_000_000.0,
+    baskets: BasketsOpt = None,
+    hhi_scale: HhiScaleOpt = 1,
+    fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
+    source: SourceOpt = None,
+    country_codes: CountryCodesOpt = None,
+    columns: ColumnsOpt = None,
+    value_unit: ValueUnitOpt = None,
+    encoding: EncodingOpt = None,
+    profile: ProfileOpt = None,
+    profiles: ProfilesOpt = None,
+    comtrade_side: ReporterSideOpt = None,
+) -> None:
+    """Rank import dependencies: who supplies each importer's goods, how concentrated, and why it matters.
+
+    One row per (importer, HS code) for the latest loaded year (or the latest
+    --year), with import value, suppliers, top supplier and share, HHI,
+    effective suppliers, world export HHI, a composite chokepoint score
+    (0-1) and a one-line reason. With several years loaded, change versus
+    the previous loaded year. Without FILE, the bundled example.
+
+    Examples: scrisk analyze --importer KOR --top 10;
+    scrisk analyze baci.csv --material gallium --friendly G7,EU27 --format json;
+    scrisk analyze data/*.csv --importer EU27 --screen --format md.
+
+    Exit codes: 0 ok; 2 bad options (unknown material or country, year not
+    in the data); 3 unreadable input.
+    """
+    from scrisk.analyze import analyze as run_analysis
+    from scrisk.analyze import read_filter
+    from scrisk.api import load_flows
+    from scrisk.cli.output import emit, note
+    from scrisk.report.analyze import render_analysis
+
+    options = reader_options(
+        source=source, country_codes=country_codes, columns=columns, value_unit=value_unit, years=year,
+        encoding=encoding, profile=profile, profiles=profiles, comtrade_side=comtrade_side,
+        hs=read_filter(material, hs, baskets=baskets or None),
+    )
+    with progress_steps("analyze") as step:
+        step(f"reading {len(files) if files else 'the bundled example'} file(s)")
+        table = load_flows(files or None, options)
+        result = run_analysis(
+            table, importers=importer, hs=hs, material=material, baskets=baskets or None,
+            year=max(year) if year else None, friendly=friendly, wgi=wgi, min_import_usd=min_import_usd,
+            screen=screen, top=top, sort=sort.value, hhi_scale=hhi_scale, progress=step,
+        )
+    data = result.to_dict()
+    cap = TABLE_MAX_ROWS if fmt == Format.table and top is None else None
+    emit(render_analysis(data, fmt, max_rows=cap), output)
+    for msg in data["meta"].get("notes", []):
+        note(msg)
+    if cap and len(result) > cap:
+        note(f"table shows {cap} of {len(result)} rows; use --top N, or --format csv/json for all")
