@@ -342,16 +342,23 @@ class CountryTable:
             mapped = mapped.fillna(s.map(self._iso2))
         return pd.Series(mapped, index=s.index, dtype="string")
 
-    def kind_of(self, iso3: pd.Series) -> pd.Series:
-        """Return ``'country'``, ``'area'`` or ``'aggregate'`` per ISO3 code (``<NA>`` if unknown).
+    def kind_of(self, iso3: pd.Series, *, default: str | None = None) -> pd.Series:
+        """Return ``'country'``, ``'area'`` or ``'aggregate'`` per ISO3 code.
+
+        Codes the table does not know get ``default`` (``<NA>`` unless given).
+        Aliases are not resolved: pass ISO3 codes.
 
         Examples
         --------
-        >>> CountryTable.bundled().kind_of(pd.Series(["KOR", "XAN", "EUU", "???"])).tolist()
+        >>> t = CountryTable.bundled()
+        >>> t.kind_of(pd.Series(["KOR", "XAN", "EUU", "???"])).tolist()
         ['country', 'area', 'aggregate', <NA>]
+        >>> t.kind_of(pd.Series(["???"]), default="country").tolist()
+        ['country']
         """
         s = pd.Series(iso3).astype("string").str.strip().str.upper()
-        return pd.Series(s.map(self._kind), index=s.index, dtype="string")
+        out = pd.Series(s.map(self._kind), index=s.index, dtype="string")
+        return out if default is None else out.fillna(default)
 
     def name_of(self, iso3: str) -> str:
         """Return the short name of an ISO3 code (aliases accepted).
@@ -519,18 +526,39 @@ def _load_groups(path: Path, table: CountryTable) -> dict[str, CountryGroup]:
                     line=_line_of(text, key),
                 )
             resolved.append(iso)
-        name = str(key).upper()
+        name = _group_key(key)
+        line = _line_of(text, key)
         if name in out:
-            raise ConfigError(f"group {key!r} is defined twice (names are case-insensitive)", path=str(path))
+            raise ConfigError(f"group {key!r} is defined twice (names ignore case, '-' and '_')", path=str(path), line=line)
+        if table.resolve(name) is not None:
+            raise ConfigError(f"group name {key!r} is also a country code; rename the group", path=str(path), line=line)
+        as_of = str(g.get("as_of", "")).strip()
+        if not _AS_OF.match(as_of):
+            raise ConfigError(
+                f"{where} needs as_of = \"YYYY-MM-DD\" (or YYYY-MM, YYYY): the date the member list holds from",
+                path=str(path),
+                line=line,
+            )
+        source = str(g.get("source", "")).strip()
+        if not source:
+            raise ConfigError(f"{where} needs a source naming where the member list comes from", path=str(path), line=line)
         out[name] = CountryGroup(
             name=name,
             title=str(g.get("title", key)),
             members=frozenset(resolved),
-            as_of=str(g.get("as_of", "")),
-            source=str(g.get("source", "")),
-            note=str(g.get("note", "")),
+            as_of=as_of,
+            source=source,
+            note=str(g.get("note", "")).strip(),
         )
     return out
+
+
+_AS_OF = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+
+
+def _group_key(name: str) -> str:
+    """Normalise a group name: upper case, ``-`` and spaces as ``_`` (``five-eyes`` -> ``FIVE_EYES``)."""
+    return re.sub(r"[\s\-]+", "_", str(name).strip()).upper()
 
 
 def _line_of(text: str, key: str) -> int | None:
@@ -583,7 +611,7 @@ def expand_countries(
     ('AUT', 'BEL', 'BGR')
     """
     table = table or CountryTable.bundled()
-    groups = load_groups() if groups is None else {k.upper(): v for k, v in groups.items()}
+    groups = load_groups() if groups is None else {_group_key(k): v for k, v in groups.items()}
     items = _items(spec)
     if not items:
         return None
@@ -629,10 +657,10 @@ def _items(spec: Any) -> list[str]:
 
 
 def _resolve_item(name: str, table: CountryTable, groups: Mapping[str, CountryGroup]) -> list[str]:
-    key = name.upper()
+    key = _group_key(name)
     if key in groups:
         return list(groups[key].sorted_members())
-    iso = table.resolve(key)
+    iso = table.resolve(name)
     if iso is not None:
         return [iso]
     raise UnknownCountryError(f"unknown country or group {name!r}{_suggest(name, table, groups)}")
@@ -652,13 +680,11 @@ def _suggest(name: str, table: CountryTable, groups: Mapping[str, CountryGroup] 
     for n in [n for n in names if key and len(key) >= 4 and key in n][:3]:
         hints.append(f"{names[n]} ({table._name[names[n]]})")
     group_names = sorted(groups) if groups else []
-    hints.extend(difflib.get_close_matches(key, group_names, n=2, cutoff=0.6))
+    hints.extend(difflib.get_close_matches(_group_key(key), group_names, n=2, cutoff=0.5))
     if len(key) == 3:
         hints.extend(f"{c} ({table._name[c]})" for c in difflib.get_close_matches(key, sorted(table.iso3_codes("country")), n=3, cutoff=0.6))
     uniq = list(dict.fromkeys(hints))[:5]
-    text = f"; did you mean {', '.join(uniq)}?" if uniq else ""
+    text = f"; did you mean {', '.join(uniq)}? Use" if uniq else "; use"
     if group_names:
-        text += f" Use ISO3 codes or a group: {', '.join(group_names)}"
-    else:
-        text += " Use ISO3 codes (e.g. KOR, TWN)"
-    return text
+        return text + f" ISO3 codes or a group: {', '.join(group_names)}"
+    return text + " ISO3 codes (e.g. KOR, TWN)"
