@@ -48,7 +48,6 @@ import pyarrow.csv as pacsv
 
 HERE = Path(__file__).resolve().parent
 DATA_DIR = HERE / "_data"
-REALDATA_CODES = HERE.parent.parent / "shared" / "realdata" / "baci-critmat-atlas" / "country_codes_V202601.csv"
 
 DATA_NAME = "BACI_HS17_V202601_synthetic.csv"
 CODES_NAME = "country_codes_V202601.csv"
@@ -58,7 +57,7 @@ Q_WIDTH = 13
 # Codes every generated table keeps (BACI's own numeric codes where they differ from ISO 3166).
 MUST_HAVE = (842, 251, 699, 490, 156, 410, 392, 276, 528, 704, 826, 380, 76, 36, 124, 710, 643, 484, 56, 702)
 
-# Fallback when neither scrisk's bundled table nor the BACI release table is available:
+# Fallback when scrisk's bundled table is not importable:
 # a small BACI code list (code, name, iso2, iso3).
 _SMALL_TABLE = [
     (4, "Afghanistan", "AF", "AFG"), (36, "Australia", "AU", "AUS"), (40, "Austria", "AT", "AUT"),
@@ -84,14 +83,11 @@ _SMALL_TABLE = [
 
 
 def country_table(n_countries: int, rng: np.random.Generator) -> pd.DataFrame:
-    """Pick ``n_countries`` BACI countries: scrisk's bundled table, else the release table, else a small list.
+    """Pick ``n_countries`` BACI countries from scrisk's bundled table (a small built-in list without scrisk).
 
     Returns columns ``country_code, country_name, country_iso2, country_iso3`` (the V202601 layout).
     """
     full = _bundled_baci_table()
-    if full is None and REALDATA_CODES.is_file():
-        full = pd.read_csv(REALDATA_CODES, keep_default_na=False, dtype=str)
-        full["country_code"] = full["country_code"].astype(int)
     if full is None:
         full = pd.DataFrame(_SMALL_TABLE, columns=["country_code", "country_name", "country_iso2", "country_iso3"])
     # one current code per country: drop historical entries ("Fed. Rep. of Germany (...1990)") and ISO3 repeats
@@ -106,27 +102,31 @@ def country_table(n_countries: int, rng: np.random.Generator) -> pd.DataFrame:
     return full.loc[np.sort(chosen)].reset_index(drop=True)
 
 
+# BACI's own numeric codes for current countries where they differ from ISO 3166 numeric.
+_BACI_CURRENT = {842, 251, 699, 757, 579, 490}
+
+
 def _bundled_baci_table() -> pd.DataFrame | None:
-    """scrisk's bundled country table in the BACI layout, or None when not available."""
+    """scrisk's bundled country table as a BACI V202601 release table, or None when not available.
+
+    Current countries only (no areas, aggregates or former countries); the
+    numeric code is BACI's own where it differs (842 USA, 251 France, 699
+    India, 757 Switzerland, 579 Norway, 490 Taiwan), else ISO 3166 numeric.
+    Taiwan is written as BACI V202601 writes it: ISO3 ``S19``, no ISO2.
+    """
     try:
         from scrisk.countries import CountryTable
     except ImportError:
         return None
-    try:
-        table = CountryTable.bundled()
-        frame = table.to_baci_frame() if hasattr(table, "to_baci_frame") else getattr(table, "frame", None)
-    except Exception:  # an API this script does not know: fall back
-        return None
-    if frame is None or not {"country_code", "country_iso3"} <= set(frame.columns):
-        return None
-    frame = frame.copy()
-    frame["country_code"] = pd.to_numeric(frame["country_code"], errors="coerce")
-    frame = frame.dropna(subset=["country_code"])
-    frame["country_code"] = frame["country_code"].astype(int)
-    for col in ("country_name", "country_iso2"):
-        if col not in frame.columns:
-            frame[col] = ""
-    return frame[["country_code", "country_name", "country_iso2", "country_iso3"]]
+    f = CountryTable.bundled().frame
+    f = f[(f["kind"] == "country") & (f["iso_numeric"] != "") & ~f["name"].str.contains("former")]
+    rows = []
+    for r in f.itertuples(index=False):  # ~250 rows
+        trade = {int(float(c)) for c in str(r.trade_codes).replace(";", " ").replace(",", " ").split() if c}
+        code = next(iter(sorted(trade & _BACI_CURRENT)), int(float(r.iso_numeric)))
+        iso2, iso3 = (("", "S19") if code == 490 else (r.iso2, r.iso3))
+        rows.append((code, r.name, iso2, iso3))
+    return pd.DataFrame(rows, columns=["country_code", "country_name", "country_iso2", "country_iso3"])
 
 
 def product_codes(n_products: int, rng: np.random.Generator) -> np.ndarray:
