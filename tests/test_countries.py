@@ -118,8 +118,8 @@ def test_numeric_spelling_does_not_matter(table, code, pad, as_float):
 
 
 def test_alpha_lookup_aliases_and_unknowns(table):
-    s = pd.Series([" kor ", "ROM", "ZAR", "TMP", "YUG", "KSV", "W00", "EUR", "XYZ", None, "KR"])
-    assert table.alpha_to_iso3(s).tolist() == ["KOR", "ROU", "COD", "TLS", "SCG", "XKX", "WLD", "EUU", pd.NA, pd.NA, pd.NA]
+    s = pd.Series([" kor ", "ROM", "ZAR", "TMP", "YUG", "KSV", "ADO", "WBG", "XYZ", None, "KR"])
+    assert table.alpha_to_iso3(s).tolist() == ["KOR", "ROU", "COD", "TLS", "SCG", "XKX", "AND", "PSE", pd.NA, pd.NA, pd.NA]
 
 
 def test_kinds(table):
@@ -340,3 +340,16 @@ def test_user_groups_file_errors_name_the_line(tmp_path):
     mine = load_groups(p)["MINE"]
     assert mine.members == frozenset({"KOR", "TWN"})
     assert expand_countries("mine", groups=load_groups(p)) == ("KOR", "TWN")
+
+
+def test_every_code_in_real_wgi_maps(realdata, table):
+    p = realdata / "wgi" / "2020_Worldwide_Governance_Indicators_1996-2019.csv"
+    if not p.is_file():
+        pytest.skip("WGI file not present")
+    df = pd.read_csv(p, usecols=["Code", "Country/Territory"], dtype=str, keep_default_na=False, encoding="latin-1")
+    pairs = df.drop_duplicates()
+    got = table.alpha_to_iso3(pairs["Code"])
+    assert got.notna().all(), pairs[got.isna().to_numpy()].to_dict("records")
+    by_name = dict(zip(pairs["Country/Territory"], got))
+    assert (by_name["Andorra"], by_name["West Bank and Gaza"], by_name["Romania"]) == ("AND", "PSE", "ROU")
+    assert by_name["Taiwan, China"] == "TWN"
