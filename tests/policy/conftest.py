@@ -1,0 +1,8 @@
+"""Policy tests: make the shared helpers (policy_helpers.py) importable."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
