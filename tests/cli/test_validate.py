@@ -14,11 +14,6 @@ from hypothesis import strategies as st
 
 from scrisk.cli import main
 
-try:
-    import scrisk.countries  # noqa: F401
-except ImportError:  # pragma: no cover - only while the module is not in the tree
-    pytestmark = pytest.mark.skip(reason="scrisk.countries not in the tree yet")
-
 CLEAN = "year,exporter,importer,hs,value_usd,qty_kg\n2022,CHN,KOR,811292,1000,10\n2022,JPN,KOR,811292,500,\n"
 DIRTY = CLEAN + "2022,USA,KOR,811292,-5,1\n2022,XXQ,KOR,811292,7,1\n2022,DEU,KOR,81A292,3,1\n"
 WORLD = "year,exporter,importer,hs,value_usd\n"

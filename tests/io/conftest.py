@@ -12,22 +12,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from io_helpers import baci_line, write_country_codes_v202601  # noqa: E402
 
-try:  # the readers map country codes through scrisk.countries
-    import scrisk.countries  # noqa: F401
-
-    _NO_COUNTRIES = None
-except ImportError as exc:  # pragma: no cover - only while the module is not in the tree
-    _NO_COUNTRIES = str(exc)
-
-
-def pytest_collection_modifyitems(config, items):
-    """Skip reader tests when scrisk.countries cannot be imported."""
-    if _NO_COUNTRIES:
-        for item in items:
-            if "tests/io/" in str(item.fspath).replace("\\", "/"):
-                item.add_marker(pytest.mark.skip(reason=_NO_COUNTRIES))
-
-
 @pytest.fixture
 def small_baci(tmp_path: Path) -> Path:
     """A clean BACI release-layout CSV with its country table beside it."""

@@ -244,14 +244,20 @@ class CountryMapper:
     primary : CountryTable
         Tried first (a BACI release table, or the bundled table).
     fallback : CountryTable, optional
-        Tried for codes the primary table does not know; also answers
-        :meth:`kind_of` questions when given.
+        Tried for codes (and kinds) the primary table does not know.
     """
 
     def __init__(self, primary, fallback=None):
         self.primary = primary
         self.fallback = fallback if fallback is not primary else None
-        self._kind_table = self.fallback or primary
+
+    def _kinds(self, iso3: pd.Series) -> np.ndarray:
+        """Kinds from the table that knows the code (primary first), 'country' when none does."""
+        kinds = pd.Series(self.primary.kind_of(iso3.reset_index(drop=True)), dtype="object").reset_index(drop=True)
+        if self.fallback is not None and kinds.isna().any():
+            miss = kinds.isna().to_numpy()
+            kinds[miss] = pd.Series(self.fallback.kind_of(iso3[miss].reset_index(drop=True)), dtype="object").to_numpy()
+        return kinds.fillna("country").astype(str).to_numpy()
 
     def _lookup(self, uniq: pd.Series, numeric: bool) -> np.ndarray:
         def one(table, s: pd.Series) -> pd.Series:
@@ -292,7 +298,7 @@ class CountryMapper:
         iso[~valid] = None
         kind = np.zeros(len(uniq), dtype=np.int8)
         if valid.any():
-            k = pd.Series(self._kind_table.kind_of(pd.Series(iso[valid], dtype="string")), dtype="object").to_numpy()
+            k = self._kinds(pd.Series(iso[valid], dtype="string"))
             kind[valid] = np.select([k == "area", k == "aggregate"], [1, 2], 0)
         if is_num.any():
             from scrisk.countries import COMTRADE_WORLD
