@@ -1,8 +1,176 @@
-"""The `scrisk shock` command (being built; see the issue tracker)."""
+"""The ``scrisk shock`` command: what if an exporter restricts a material? First-order exposure or the cascade."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
 
 import typer
 
+from scrisk.cli.commands.analyze import HsOpt, MaterialOpt, progress_steps
+from scrisk.cli.commands.materials import BasketsOpt
+from scrisk.cli.commands.validate import ProfilesOpt
+from scrisk.cli.options import (
+    ColumnsOpt,
+    CountryCodesOpt,
+    EncodingOpt,
+    FilesArg,
+    Format,
+    FormatOpt,
+    OutputOpt,
+    ProfileOpt,
+    ReporterSideOpt,
+    SourceOpt,
+    ValueUnitOpt,
+    YearOpt,
+    reader_options,
+)
 
-def shock() -> None:
-    """Not available yet in this build."""
-    raise typer.Exit(2)
+__all__ = ["shock"]
+
+
+class Mode(str, Enum):
+    """Engine modes."""
+
+    none = "none"
+    cascade = "cascade"
+
+
+class By(str, Enum):
+    """Row grouping."""
+
+    hs = "hs"
+    material = "material"
+
+
+ExporterOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--exporter", "-e", help="Restricting country (ISO3) or group; repeat or comma-separate for several."),
+]
+TargetsOpt = Annotated[
+    Optional[str],
+    typer.Option("--targets", help="Destinations hit (ISO3 codes or groups, comma-separated); default: all."),
+]
+ExemptOpt = Annotated[Optional[str], typer.Option("--exempt", help="Destinations spared (codes or groups).")]
+CutOpt = Annotated[
+    Optional[float],
+    typer.Option("--cut", min=0.0, max=1.0, help="Share of the restricted flows blocked (1 = ban; 0.5 = half of "
+                 "licences refused); default 1."),
+]
+ModeOpt = Annotated[
+    Optional[Mode],
+    typer.Option("--mode", help="none: first-order exposure (upper bound); cascade: substitution, stocks and "
+                 "re-export pass-through (default)."),
+]
+HeadroomOpt = Annotated[
+    Optional[float],
+    typer.Option("--headroom", min=0.0, help="Spare capacity of unrestricted suppliers, share of their net exports "
+                 "(default 0.10)."),
+]
+StockOpt = Annotated[
+    Optional[float],
+    typer.Option("--stock-months", min=0.0, help="Importers' stocks in months of their imports (default 0)."),
+]
+AlliesOpt = Annotated[
+    Optional[str],
+    typer.Option("--allies", help="Substitute only from these countries or groups (friend-shoring), e.g. G7."),
+]
+MaxIterOpt = Annotated[
+    Optional[int], typer.Option("--max-iter", min=1, help="Iteration cap of the cascade (default 100).")
+]
+ScenarioOpt = Annotated[
+    Optional[Path],
+    typer.Option("--scenario", help="Scenario TOML file with [[measure]] tables (see examples/scenarios/)."),
+]
+ByOpt = Annotated[By, typer.Option("--by", help="One row per (importer, hs) or per (importer, material).")]
+TopOpt = Annotated[
+    Optional[int],
+    typer.Option("--top", "-n", min=0, help="Keep the N rows with the largest shortfall share (0 = all; default: "
+                 "25 in table/md, all in json/csv)."),
+]
+
+def shock(
+    files: FilesArg = None,
+    exporter: ExporterOpt = None,
+    material: MaterialOpt = None,
+    hs: HsOpt = None,
+    targets: TargetsOpt = None,
+    exempt: ExemptOpt = None,
+    cut: CutOpt = None,
+    mode: ModeOpt = None,
+    headroom: HeadroomOpt = None,
+    stock_months: StockOpt = None,
+    allies: AlliesOpt = None,
+    max_iter: MaxIterOpt = None,
+    scenario: ScenarioOpt = None,
+    by: ByOpt = By.hs,
+    top: TopOpt = None,
+    baskets: BasketsOpt = None,
+    fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
+    source: SourceOpt = None,
+    country_codes: CountryCodesOpt = None,
+    columns: ColumnsOpt = None,
+    value_unit: ValueUnitOpt = None,
+    year: YearOpt = None,
+    encoding: EncodingOpt = None,
+    profile: ProfileOpt = None,
+    profiles: ProfilesOpt = None,
+    comtrade_side: ReporterSideOpt = None,
+) -> None:
+    """What if an exporter restricts a product? Who loses how much, who fills the gap, who is left short.
+
+    A measure blocks the share --cut of the flows from --exporter of the
+    --material/--hs products to --targets (default: everyone) minus
+    --exempt. A scenario file (--scenario) holds several measures and
+    documents its sources (see examples/scenarios/).
+
+    Modes: none = first-order exposure, the upper bound (each importer loses
+    exactly its restricted imports). cascade (default) = importers draw on
+    stock, buy more over their existing links from unrestricted suppliers up
+    to their spare capacity (--headroom, share of net exports), and re-export
+    hubs pass what stays unmet on to their customers, round after round.
+    Per row: shortfall = direct + indirect - substituted - from stock -
+    passed on. Runs on the latest year in the data (or the latest --year).
+
+    Examples: scrisk shock --exporter CHN --material gallium --cut 0.5;
+    scrisk shock baci.csv --exporter CHN --hs 811292 --targets USA --mode none --format json;
+    scrisk shock baci.csv --scenario examples/scenarios/china_us_ban_2024.toml --allies G7.
+
+    Exit codes: 0 ok; 2 bad options (no exporter/product, unknown material or
+    country); 3 unreadable data or invalid scenario file (file:line named).
+    """
+    from scrisk.api import load_flows
+    from scrisk.cli.output import emit, note
+    from scrisk.errors import UsageError
+    from scrisk.materials import load_baskets
+    from scrisk.report.shock import DEFAULT_TABLE_ROWS, render_shock
+    from scrisk.scenario import load_scenario, run_scenario, scenario_from_options
+
+    reg = load_baskets(baskets) if baskets else None
+    if scenario is not None:
+        if exporter or material or hs or targets or exempt or cut is not None:
+            raise UsageError("--scenario holds the measures; drop --exporter/--material/--hs/--targets/--exempt/--cut "
+                             "or drop --scenario")
+        spec = load_scenario(scenario, baskets=reg)
+    else:
+        spec = scenario_from_options(exporters=exporter, materials=material, hs=hs, targets=targets, exempt=exempt,
+                                     cut=1.0 if cut is None else cut)
+    options = reader_options(
+        source=source, country_codes=country_codes, columns=columns, value_unit=value_unit, years=year,
+        encoding=encoding, profile=profile, profiles=profiles, comtrade_side=comtrade_side,
+        hs=spec.read_codes(baskets=reg, downstream=True),
+    )
+    with progress_steps("shock") as step:
+        step(f"reading {len(files) if files else 'the bundled example'} file(s)")
+        table = load_flows(files or None, options)
+        step("propagating")
+        result = run_scenario(table, spec, mode=mode.value if mode else None, headroom=headroom,
+                              stock_months=stock_months, allies=allies, max_iter=max_iter,
+                              year=max(year) if year else None, by=by.value, baskets=reg)
+    limit = None if top == 0 else top if top is not None else \
+        (DEFAULT_TABLE_ROWS if fmt in (Format.table, Format.md) else None)
+    emit(render_shock(result.to_dict(top=limit), fmt), output)
+    for msg in result.meta.get("notes", []):
+        note(f"note: {msg}")

@@ -1,0 +1,667 @@
+"""Shock scenarios: export-control measures and engine parameters, from options or a TOML file.
+
+A :class:`Scenario` is a named list of :class:`Measure` objects plus optional
+engine parameters (:class:`EngineParams`). One measure restricts the exports
+of some countries, of some products, to some destinations, by a cut
+fraction::
+
+    blocked[i, j, hs] = cut * flow[i, j, hs]   for i in exporters, j in targets - exempt, hs in products
+
+Scenario files are TOML::
+
+    name = "china_gallium_germanium_2023"        # optional; default: the file name
+    title = "China: gallium and germanium export licensing (2023)"
+    description = "What happened, when, and what the model assumes."
+    sources = ["MOFCOM/GAC Announcement No. 23 of 2023 ..."]
+    assumptions = ["cut = 0.5: half of licence requests not approved ..."]
+
+    [engine]                                   # optional; command-line options override it
+    mode = "cascade"                           # none | cascade
+    headroom = 0.10                            # spare capacity, share of each supplier's exports
+    stock_months = 0                           # importers' stocks, months of imports
+    allies = "G7"                              # substitute only from these countries/groups
+    max_iter = 100
+
+    [[measure]]                                # one or more
+    exporters = ["CHN"]                        # ISO3 codes or country groups (required)
+    materials = ["gallium", "germanium"]       # basket names, and/or
+    hs = ["811292"]                            # HS codes or 2/4-digit prefixes, as quoted strings
+    targets = ["USA"]                          # default: every destination ("*")
+    exempt = ["EU27"]                          # destinations removed from targets
+    cut = 0.5                                  # share of the flows blocked, 0..1 (default 1 = ban)
+    label = "licensing"                        # optional
+    effective = "2023-08-01"                   # optional, informational
+    note = "..."                               # optional
+
+Where several measures hit the same flow, the strictest applies (the largest
+cut), so measures never compound beyond a full ban.
+
+Errors name the file, the line and the key, and say how to fix it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from scrisk.errors import ScenarioError, UnknownCountryError, UnknownMaterialError, UsageError
+
+__all__ = [
+    "MODES",
+    "DEFAULT_MODE",
+    "DEFAULT_HEADROOM",
+    "DEFAULT_STOCK_MONTHS",
+    "DEFAULT_MAX_ITER",
+    "Measure",
+    "EngineParams",
+    "Scenario",
+    "ResolvedMeasure",
+    "load_scenario",
+    "parse_scenario",
+    "scenario_from_options",
+    "expand_country_specs",
+]
+
+MODES: tuple[str, ...] = ("none", "cascade")
+"""Engine modes: ``none`` (first-order exposure, the upper bound) and ``cascade``."""
+
+DEFAULT_MODE = "cascade"
+DEFAULT_HEADROOM = 0.10
+"""Spare capacity of every supplier: 10 % of its baseline exports of the product."""
+DEFAULT_STOCK_MONTHS = 0.0
+DEFAULT_MAX_ITER = 100
+
+_TOP_KEYS = ("name", "title", "description", "sources", "assumptions", "engine", "measure")
+_ENGINE_KEYS = ("mode", "headroom", "stock_months", "allies", "max_iter")
+_MEASURE_KEYS = ("exporters", "materials", "hs", "targets", "exempt", "cut", "label", "effective", "note")
+_HS_RE = re.compile(r"^\d{2,12}$")
+
+
+def _split(values: Iterable[str] | str | None) -> tuple[str, ...]:
+    """Split comma-separated option values, strip blanks, keep order, drop repeats.
+
+    Examples
+    --------
+    >>> _split(["CHN, RUS", "chn"])
+    ('CHN', 'RUS', 'chn')
+    """
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        values = [values]
+    out: list[str] = []
+    for v in values:
+        out.extend(p.strip() for p in str(v).split(",") if p.strip())
+    return tuple(dict.fromkeys(out))
+
+
+def expand_country_specs(specs: Iterable[str]) -> tuple[str, ...] | None:
+    """Expand ISO3 codes, aliases and country-group names into sorted ISO3 codes.
+
+    ``*`` means every country and returns None; ``-ITEM`` removes a code or
+    a group's members (:func:`scrisk.countries.expand_countries`).
+
+    Raises
+    ------
+    UnknownCountryError
+        A code or group scrisk does not know (exit 2).
+
+    Examples
+    --------
+    >>> expand_country_specs(["JPN", "kor"]), expand_country_specs(["*"])
+    (('JPN', 'KOR'), None)
+    """
+    from scrisk.countries import expand_countries
+
+    got = expand_countries(list(specs))
+    return None if got is None else tuple(sorted(got))
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One export-control measure, as written (country groups and materials not yet expanded).
+
+    Attributes
+    ----------
+    exporters : tuple of str
+        Restricting countries: ISO3 codes or group names.
+    materials : tuple of str
+        Basket names or aliases (see ``scrisk materials``).
+    hs : tuple of str
+        HS codes or 2/4-digit prefixes.
+    targets : tuple of str
+        Destinations (codes or groups); empty or ``("*",)`` = every destination.
+    exempt : tuple of str
+        Destinations removed from ``targets``.
+    cut : float
+        Share of each restricted flow that is blocked, in [0, 1].
+    label, effective, note : str
+        Free text carried into the output.
+    line : int or None
+        Line of the ``[[measure]]`` header in its file (for messages).
+    """
+
+    exporters: tuple[str, ...]
+    materials: tuple[str, ...] = ()
+    hs: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+    exempt: tuple[str, ...] = ()
+    cut: float = 1.0
+    label: str = ""
+    effective: str = ""
+    note: str = ""
+    line: int | None = field(default=None, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict (as written, before expansion)."""
+        return {
+            "exporters": list(self.exporters),
+            "materials": list(self.materials),
+            "hs": list(self.hs),
+            "targets": list(self.targets) or ["*"],
+            "exempt": list(self.exempt),
+            "cut": float(self.cut),
+            "label": self.label,
+            "effective": self.effective,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class ResolvedMeasure:
+    """A measure with countries expanded to ISO3 codes and products to HS codes/prefixes.
+
+    ``targets`` None means every destination. Flows match when the exporter
+    is in ``exporters``, the importer is a target and not in ``exempt``, and
+    the HS code starts with one of ``hs``.
+    """
+
+    exporters: tuple[str, ...]
+    hs: tuple[str, ...]
+    targets: tuple[str, ...] | None
+    exempt: tuple[str, ...]
+    cut: float
+    materials: tuple[str, ...] = ()
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class EngineParams:
+    """Engine parameters; None means "not set here" (a later layer or the default decides).
+
+    Precedence: command-line option > scenario file ``[engine]`` > default.
+    """
+
+    mode: str | None = None
+    headroom: float | None = None
+    stock_months: float | None = None
+    allies: tuple[str, ...] | None = None
+    max_iter: int | None = None
+
+    def merged(self, override: "EngineParams") -> "EngineParams":
+        """Return these parameters with every non-None field of ``override`` applied."""
+        return replace(self, **{k: v for k, v in override.__dict__.items() if v is not None})
+
+    def resolved(self) -> "EngineParams":
+        """Return the parameters with defaults filled in.
+
+        Examples
+        --------
+        >>> p = EngineParams(headroom=0.2).resolved()
+        >>> p.mode, p.headroom, p.stock_months, p.max_iter, p.allies
+        ('cascade', 0.2, 0.0, 100, ())
+        """
+        return EngineParams(
+            mode=self.mode if self.mode is not None else DEFAULT_MODE,
+            headroom=float(self.headroom) if self.headroom is not None else DEFAULT_HEADROOM,
+            stock_months=float(self.stock_months) if self.stock_months is not None else DEFAULT_STOCK_MONTHS,
+            allies=tuple(self.allies) if self.allies is not None else (),
+            max_iter=int(self.max_iter) if self.max_iter is not None else DEFAULT_MAX_ITER,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        d = dict(self.__dict__)
+        d["allies"] = list(self.allies) if self.allies is not None else None
+        return d
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of measures with its documentation and engine parameters.
+
+    Examples
+    --------
+    >>> s = Scenario("demo", (Measure(("CHN",), hs=("811292",), cut=0.5),))
+    >>> s.measures[0].cut, s.to_dict()["measures"][0]["targets"]
+    (0.5, ['*'])
+    """
+
+    name: str
+    measures: tuple[Measure, ...]
+    title: str = ""
+    description: str = ""
+    sources: tuple[str, ...] = ()
+    assumptions: tuple[str, ...] = ()
+    engine: EngineParams = field(default_factory=EngineParams)
+    path: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict (the ``scenario`` block of a shock result's meta)."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "sources": list(self.sources),
+            "assumptions": list(self.assumptions),
+            "path": self.path,
+            "engine": self.engine.to_dict(),
+            "measures": [m.to_dict() for m in self.measures],
+        }
+
+    def resolve(self, *, baskets: Mapping[str, Any] | None = None, revision: str | None = None
+                ) -> tuple[ResolvedMeasure, ...]:
+        """Expand every measure's countries and products.
+
+        Parameters
+        ----------
+        baskets : dict, optional
+            Material baskets (default: the bundled ones).
+        revision : str, optional
+            HS revision of the data, used to pick basket codes (default HS2017).
+
+        Raises
+        ------
+        ScenarioError
+            For a file scenario: unknown material or country, naming the line.
+        UnknownMaterialError, UnknownCountryError, UsageError
+            For a scenario built from options (exit 2).
+        """
+        from scrisk.materials import resolve_hs
+
+        out = []
+        for m in self.measures:
+            try:
+                codes = resolve_hs(m.materials or None, m.hs or None, baskets=baskets, revision=revision)
+                exporters = expand_country_specs(m.exporters)
+                if exporters is None:
+                    raise UsageError("exporters cannot be '*' (every country); name the restricting countries")
+                targets = expand_country_specs(m.targets) if m.targets else None
+                exempt = expand_country_specs(m.exempt) if m.exempt else ()
+                if exempt is None:
+                    raise UsageError("exempt cannot be '*': that would exempt every destination")
+            except (UnknownMaterialError, UnknownCountryError, UsageError) as exc:
+                if self.path is None:
+                    raise
+                raise ScenarioError(f"measure: {exc.message}", path=self.path, line=m.line) from None
+            out.append(ResolvedMeasure(exporters=exporters, hs=codes, targets=targets, exempt=exempt,
+                                       cut=float(m.cut), materials=tuple(m.materials), label=m.label))
+        return tuple(out)
+
+    def read_codes(self, *, baskets: Mapping[str, Any] | None = None, downstream: bool = False) -> tuple[str, ...]:
+        """HS codes/prefixes to read from the data: every measure's codes in HS2017 and HS2022.
+
+        Meant for the ``hs`` filter of :class:`scrisk.io.options.ReadOptions`,
+        before the data (and so its HS revision) is known. With
+        ``downstream``, the codes linked downstream of them in the baskets
+        are added (for the downstream exposure).
+
+        Examples
+        --------
+        >>> s = Scenario("x", (Measure(("CHN",), materials=("hafnium",)),))
+        >>> s.read_codes()
+        ('811231', '811292')
+        """
+        from scrisk.analyze import read_filter
+        from scrisk.materials import resolve_hs
+
+        codes: set[str] = set()
+        for m in self.measures:
+            codes.update(read_filter(m.materials, m.hs, baskets=baskets))
+        if downstream and codes:
+            from scrisk.scenario.downstream import downstream_codes
+
+            codes.update(downstream_codes(sorted(codes), baskets))
+        return resolve_hs(None, sorted(codes), baskets=baskets) if codes else ()
+
+
+# ---------------------------------------------------------------------------
+# from command-line options
+
+
+def _check_cut(cut: float, where: str) -> float:
+    try:
+        c = float(cut)
+    except (TypeError, ValueError):
+        raise UsageError(f"{where} {cut!r} is not a number; give a share between 0 and 1, e.g. 0.5") from None
+    if not (0.0 <= c <= 1.0):
+        raise UsageError(f"{where} {c:g} is outside 0..1; give the share of the flows blocked, e.g. 0.5 for half")
+    return c
+
+
+def scenario_from_options(
+    *,
+    exporters: Iterable[str] | str | None,
+    materials: Iterable[str] | str | None = None,
+    hs: Iterable[str] | str | None = None,
+    targets: Iterable[str] | str | None = None,
+    exempt: Iterable[str] | str | None = None,
+    cut: float = 1.0,
+    name: str | None = None,
+) -> Scenario:
+    """Build a one-measure scenario from ``--exporter/--material/--hs/--targets/--exempt/--cut``.
+
+    Raises
+    ------
+    UsageError
+        No exporter, no product, or a cut outside [0, 1] (exit 2).
+
+    Examples
+    --------
+    >>> s = scenario_from_options(exporters="CHN", materials="gallium", cut=0.5)
+    >>> s.name, s.measures[0].exporters, s.measures[0].materials, s.measures[0].cut
+    ('CHN-gallium', ('CHN',), ('gallium',), 0.5)
+    >>> s.title
+    'CHN cuts 50% of gallium exports to all destinations'
+
+    """
+    ex = tuple(x.upper() if len(x) == 3 else x for x in _split(exporters))
+    mats, codes = _split(materials), _split(hs)
+    if not ex:
+        raise UsageError("no restricting exporter; give --exporter CHN (or several, or a group), "
+                         "or a scenario file with --scenario FILE")
+    if not mats and not codes:
+        raise UsageError("no product; give --material NAME (see `scrisk materials`) or --hs CODES, "
+                         "or a scenario file with --scenario FILE")
+    c = _check_cut(cut, "--cut")
+    label = name or "-".join([",".join(ex), *(mats or codes)])
+    tg, exm = _split(targets), _split(exempt)
+    title = (f"{', '.join(ex)} cuts {c:.0%} of {', '.join(mats + codes)} exports to "
+             f"{', '.join(tg) if tg else 'all destinations'}" + (f" except {', '.join(exm)}" if exm else ""))
+    m = Measure(exporters=ex, materials=mats, hs=codes, targets=tg, exempt=exm, cut=c)
+    return Scenario(name=label, measures=(m,), title=title)
+
+
+# ---------------------------------------------------------------------------
+# from a TOML file
+
+
+_HEADER_RE = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\]?\s*(#.*)?$")
+
+
+def _sections(text: str) -> list[tuple[str | None, int, int, int]]:
+    """Split TOML text into sections: (table name or None for top level, start, end, header line 1-based)."""
+    lines = text.splitlines()
+    heads = []
+    for i, ln in enumerate(lines):
+        m = _HEADER_RE.match(ln)
+        if m and not ln.lstrip().startswith("#"):
+            heads.append((m.group(1).strip().strip("\"'"), i))
+    out: list[tuple[str | None, int, int, int]] = []
+    first = heads[0][1] if heads else len(lines)
+    out.append((None, 0, first, 0))
+    for k, (name, i) in enumerate(heads):
+        end = heads[k + 1][1] if k + 1 < len(heads) else len(lines)
+        out.append((name, i, end, i + 1))
+    return out
+
+
+def _line_of(text: str, key: str | None, *, table: str | None = None, nth: int = 0) -> int | None:
+    """1-based line of ``key = ...`` in the top level or the ``nth`` ``[table]``/``[[table]]``.
+
+    Falls back to the table's header line when the key is not written there.
+
+    Examples
+    --------
+    >>> t = 'name = "x"\\n[[measure]]\\ncut = 1\\n[[measure]]\\ncut = 2\\n'
+    >>> _line_of(t, "name"), _line_of(t, "cut", table="measure", nth=1), _line_of(t, "hs", table="measure")
+    (1, 5, 2)
+    """
+    lines = text.splitlines()
+    secs = [s for s in _sections(text) if s[0] == table]
+    if nth >= len(secs):
+        return None
+    _, start, end, header = secs[nth]
+    if key is not None:
+        key_re = re.compile(r"^\s*(?:" + re.escape(key) + r"|\"" + re.escape(key) + r"\"|'" + re.escape(key) + r"')\s*=")
+        for i in range(start, end):
+            if key_re.match(lines[i]):
+                return i + 1
+    return header or None
+
+
+class _File:
+    """A scenario file being parsed: raises ScenarioError at the right line."""
+
+    def __init__(self, path: str, text: str):
+        self.path = path
+        self.text = text
+
+    def fail(self, message: str, key: str | None = None, *, table: str | None = None, nth: int = 0) -> ScenarioError:
+        return ScenarioError(message, path=self.path, line=_line_of(self.text, key, table=table, nth=nth))
+
+    def check_keys(self, t: Mapping[str, Any], allowed: tuple[str, ...], where: str, *, table: str | None,
+                   nth: int = 0) -> None:
+        for k in t:
+            if k not in allowed:
+                close = difflib.get_close_matches(k, allowed, n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                raise self.fail(f"unknown key {k!r} in {where}; {hint}allowed keys: {', '.join(allowed)}", k,
+                                table=table, nth=nth)
+
+    def text_value(self, t: Mapping[str, Any], key: str, where: str, *, table: str | None, nth: int = 0) -> str:
+        v = t.get(key, "")
+        if isinstance(v, date):
+            return v.isoformat()
+        if not isinstance(v, str):
+            raise self.fail(f"{key} in {where} must be a quoted string, got {v!r}", key, table=table, nth=nth)
+        return v.strip()
+
+    def str_list(self, t: Mapping[str, Any], key: str, where: str, *, table: str | None, nth: int = 0,
+                 hs: bool = False) -> tuple[str, ...]:
+        v = t.get(key, [])
+        if isinstance(v, str):
+            v = [v]
+        if not isinstance(v, list):
+            raise self.fail(f"{key} in {where} must be a string or a list of strings, e.g. {key} = [\"...\"]", key,
+                            table=table, nth=nth)
+        out = []
+        for x in v:
+            if hs and isinstance(x, int) and not isinstance(x, bool):
+                raise self.fail(f"hs code {x} in {where} is a number; write HS codes as quoted strings so leading "
+                                f"zeros are kept, e.g. hs = [\"{x:06d}\"]", key, table=table, nth=nth)
+            if not isinstance(x, str) or not x.strip():
+                raise self.fail(f"{key} in {where} must hold non-empty strings, got {x!r}", key, table=table, nth=nth)
+            out.extend(p.strip() for p in x.split(",") if p.strip())
+        return tuple(dict.fromkeys(out))
+
+    def number(self, t: Mapping[str, Any], key: str, where: str, *, table: str | None, nth: int = 0,
+               lo: float = 0.0, hi: float | None = None, integer: bool = False) -> float | int:
+        v = t[key]
+        ok = isinstance(v, int) if integer else isinstance(v, (int, float))
+        if isinstance(v, bool) or not ok:
+            kind = "a whole number" if integer else "a number"
+            raise self.fail(f"{key} in {where} must be {kind}, got {v!r}", key, table=table, nth=nth)
+        if v < lo or (hi is not None and v > hi):
+            rng = f"between {lo:g} and {hi:g}" if hi is not None else f"at least {lo:g}"
+            raise self.fail(f"{key} = {v} in {where} is out of range; give a value {rng}", key, table=table, nth=nth)
+        return int(v) if integer else float(v)
+
+
+def _parse_engine(f: _File, t: Any) -> EngineParams:
+    if not isinstance(t, dict):
+        raise f.fail("engine must be a table: write [engine] on its own line, then mode = ..., headroom = ...",
+                     "engine")
+    f.check_keys(t, _ENGINE_KEYS, "[engine]", table="engine")
+    kw: dict[str, Any] = {}
+    if "mode" in t:
+        mode = t["mode"]
+        if mode not in MODES:
+            raise f.fail(f"mode {mode!r} in [engine] is not one of {', '.join(MODES)}", "mode", table="engine")
+        kw["mode"] = mode
+    if "headroom" in t:
+        kw["headroom"] = f.number(t, "headroom", "[engine]", table="engine")
+    if "stock_months" in t:
+        kw["stock_months"] = f.number(t, "stock_months", "[engine]", table="engine")
+    if "max_iter" in t:
+        kw["max_iter"] = f.number(t, "max_iter", "[engine]", table="engine", lo=1, integer=True)
+    if "allies" in t:
+        kw["allies"] = f.str_list(t, "allies", "[engine]", table="engine")
+    return EngineParams(**kw)
+
+
+def _parse_measure(f: _File, t: Any, nth: int, *, check: bool, baskets: Mapping[str, Any] | None) -> Measure:
+    where = f"[[measure]] #{nth + 1}"
+    if not isinstance(t, dict):
+        raise f.fail(f"{where} must be a table: write [[measure]] on its own line", "measure")
+    f.check_keys(t, _MEASURE_KEYS, where, table="measure", nth=nth)
+    kw: dict[str, Any] = {"table": "measure", "nth": nth}
+    exporters = f.str_list(t, "exporters", where, **kw)
+    if not exporters:
+        raise f.fail(f"{where} has no exporters; add exporters = [\"CHN\"] (ISO3 codes or country groups)",
+                     "exporters", **kw)
+    materials = f.str_list(t, "materials", where, **kw)
+    hs = f.str_list(t, "hs", where, hs=True, **kw)
+    if not materials and not hs:
+        raise f.fail(f"{where} names no product; add materials = [\"gallium\"] or hs = [\"811292\"]", None, **kw)
+    for h in hs:
+        if not _HS_RE.match(h) or len(h) % 2:
+            raise f.fail(f"hs {h!r} in {where} is not an HS code; give 2, 4, 6 or more digits as a quoted string",
+                         "hs", **kw)
+    cut = f.number(t, "cut", where, hi=1.0, **kw) if "cut" in t else 1.0
+    m = Measure(
+        exporters=tuple(x.upper() if len(x) == 3 else x for x in exporters),
+        materials=materials,
+        hs=hs,
+        targets=f.str_list(t, "targets", where, **kw),
+        exempt=f.str_list(t, "exempt", where, **kw),
+        cut=float(cut),
+        label=f.text_value(t, "label", where, **kw),
+        effective=f.text_value(t, "effective", where, **kw),
+        note=f.text_value(t, "note", where, **kw),
+        line=_line_of(f.text, None, table="measure", nth=nth),
+    )
+    if check:
+        _check_names(f, m, where, nth, baskets)
+    return m
+
+
+def _check_names(f: _File, m: Measure, where: str, nth: int, baskets: Mapping[str, Any] | None = None) -> None:
+    """Fail early, at the right line, on unknown materials and countries."""
+    from scrisk.materials import get_basket
+
+    for name in m.materials:
+        try:
+            get_basket(name, baskets=baskets)
+        except UnknownMaterialError as exc:
+            raise f.fail(f"{where}: {exc.message}", "materials", table="measure", nth=nth) from None
+    for key, specs in (("exporters", m.exporters), ("targets", m.targets), ("exempt", m.exempt)):
+        if not specs:
+            continue
+        try:
+            got = expand_country_specs(specs)
+        except UnknownCountryError as exc:
+            raise f.fail(f"{where}: {exc.message}", key, table="measure", nth=nth) from None
+        if got is None and key != "targets":
+            raise f.fail(f"{key} = \"*\" in {where} would cover every country; name the countries or groups", key,
+                         table="measure", nth=nth)
+
+
+def parse_scenario(text: str, *, path: str = "<scenario>", baskets: Mapping[str, Any] | None = None,
+                   check_names: bool = True) -> Scenario:
+    """Parse scenario TOML text.
+
+    Parameters
+    ----------
+    text : str
+        The TOML document.
+    path : str
+        Shown in error messages.
+    baskets : dict, optional
+        Baskets to check material names against (default: bundled).
+    check_names : bool
+        Check material and country names now (default), so a typo is
+        reported at its line.
+
+    Raises
+    ------
+    ScenarioError
+        Bad TOML syntax, unknown key, wrong type, out-of-range value, unknown
+        material or country; the message names the key and ``path:line``.
+
+    Examples
+    --------
+    >>> s = parse_scenario('name = "t"\\n[[measure]]\\nexporters = ["JPN"]\\nhs = ["370790"]\\ncut = 0.4\\n',
+    ...                    check_names=False)
+    >>> s.name, s.measures[0].hs, s.measures[0].line
+    ('t', ('370790',), 2)
+    >>> parse_scenario('[[measure]]\\nexporter = ["JPN"]\\n', check_names=False)
+    Traceback (most recent call last):
+    ...
+    scrisk.errors.ScenarioError: <scenario>:2: unknown key 'exporter' in [[measure]] #1; did you mean 'exporters'? allowed keys: exporters, materials, hs, targets, exempt, cut, label, effective, note
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        m = re.search(r"line (\d+)", msg)
+        short = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg)
+        raise ScenarioError(f"invalid TOML: {short}; fix the syntax (see https://toml.io)", path=path,
+                            line=int(m.group(1)) if m else None) from None
+    f = _File(path, text)
+    f.check_keys(data, _TOP_KEYS, "the scenario file", table=None)
+    raw_measures = data.get("measure")
+    if raw_measures is None:
+        raise f.fail("no measure; add a [[measure]] table with exporters, materials or hs, targets and cut")
+    if not isinstance(raw_measures, list):
+        raise f.fail("measure must be [[measure]] tables (double brackets), one per measure", "measure")
+    stem = Path(path).stem if path != "<scenario>" else "scenario"
+    name = f.text_value(data, "name", "the scenario file", table=None) or stem
+    measures = [_parse_measure(f, t, i, check=check_names, baskets=baskets) for i, t in enumerate(raw_measures)]
+    engine = _parse_engine(f, data["engine"]) if "engine" in data else EngineParams()
+    if engine.allies and check_names:
+        try:
+            expand_country_specs(engine.allies)
+        except UnknownCountryError as exc:
+            raise f.fail(f"[engine]: {exc.message}", "allies", table="engine") from None
+    return Scenario(
+        name=name,
+        measures=tuple(measures),
+        title=f.text_value(data, "title", "the scenario file", table=None),
+        description=f.text_value(data, "description", "the scenario file", table=None),
+        sources=f.str_list(data, "sources", "the scenario file", table=None),
+        assumptions=f.str_list(data, "assumptions", "the scenario file", table=None),
+        engine=engine,
+        path=None if path == "<scenario>" else path,
+    )
+
+
+def load_scenario(path: str | Path, *, baskets: Mapping[str, Any] | None = None) -> Scenario:
+    """Read a scenario TOML file (format in the module docstring).
+
+    Raises
+    ------
+    UnreadableFileError
+        The file is missing or unreadable (exit 3).
+    ScenarioError
+        The file is invalid; the message names the key and the line (exit 3).
+    """
+    from scrisk.errors import UnreadableFileError
+
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise UnreadableFileError("scenario file not found; check the path given to --scenario", path=str(p)) from None
+    except OSError as exc:
+        raise UnreadableFileError(f"cannot read scenario file: {exc.strerror}", path=str(p)) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"scenario file is not UTF-8 text ({exc.reason}); save it as UTF-8", path=str(p)) from None
+    return parse_scenario(text, path=str(p), baskets=baskets)
