@@ -32,7 +32,7 @@ QuarantineOpt = Annotated[
 ]
 ProfilesOpt = Annotated[
     Optional[Path],
-    typer.Option("--profiles", help="TOML file with [profiles.NAME] column mappings (default: ./scrisk.toml)."),
+    typer.Option("--profiles", help="TOML file with \\[profiles.NAME] column mappings (default: ./scrisk.toml)."),
 ]
 
 
