@@ -31,7 +31,15 @@ import pandas as pd
 
 from scrisk.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from scrisk.io.options import ReadOptions
-from scrisk.policy.measure import defect_rejections, hs_labels, pair_measures, pick_year, registry, year_flows
+from scrisk.policy.measure import (
+    defect_rejections,
+    hs_labels,
+    pair_measures,
+    pick_year,
+    plain_records,
+    registry,
+    year_flows,
+)
 from scrisk.policy.spec import MaxRejected, Policy, Rule, load_policy, parse_max_rejected
 from scrisk.schema import HS, IMPORTER, FlowTable
 
@@ -273,12 +281,6 @@ def _require_baseline(policy: Policy, given: bool) -> None:
                          "give the earlier vintage with --baseline OLD_FILE")
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    from scrisk.report.render import jsonable
-
-    return [jsonable(r) for r in frame.to_dict("records")]
-
-
 # ---------------------------------------------------------------------------
 # evaluation
 
@@ -378,7 +380,7 @@ def evaluate(
         if rule.importers is not None:
             mask &= cur[IMPORTER].isin(rule.importers)
         sel = cur.loc[mask]
-        for rec in _records(sel):
+        for rec in plain_records(sel):
             material = labels.get(rec[HS], "")
             for _, prefixes, m in units:
                 if m and any(rec[HS].startswith(p) for p in prefixes):

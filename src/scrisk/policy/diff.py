@@ -40,7 +40,7 @@ import pandas as pd
 from scrisk.errors import UsageError
 from scrisk.io.options import ReadOptions
 from scrisk.metrics.concentration import import_concentration
-from scrisk.policy.measure import defect_rejections, hs_labels, pick_year, registry, year_flows
+from scrisk.policy.measure import defect_rejections, hs_labels, pick_year, plain_records, registry, year_flows
 from scrisk.policy.spec import expand_importers
 from scrisk.schema import EXPORTER, HS, IMPORTER, VALUE, FlowTable
 
@@ -106,10 +106,10 @@ class DiffResult:
         return [r for r in self.rows if r["change"] == kind]
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the stable JSON contract: ``{meta, summary, rows}``."""
+        """Return the stable JSON contract: ``{meta, summary, rows}`` (rows hold plain Python values already)."""
         from scrisk.report.render import jsonable
 
-        return jsonable({"meta": self.meta, "summary": self.summary, "rows": self.rows})
+        return {"meta": jsonable(self.meta), "summary": self.summary, "rows": self.rows}
 
 
 def _kinds(changes: str | Iterable[str] | None) -> set[str]:
@@ -328,9 +328,7 @@ def diff_vintages(
     out["_k"] = out["change"].map(order)
     out["_s"] = out["supplier"].astype(object).where(out["supplier"].notna(), "")
     out = out.sort_values(["_k", IMPORTER, HS, "_s"], kind="mergesort")[list(DIFF_FIELDS)]
-    from scrisk.report.render import jsonable
-
-    rows = [jsonable(r) for r in out.to_dict("records")]
+    rows = plain_records(out)
     counts = {c: 0 for c in CHANGES}
     for r in rows:
         counts[r["change"]] += 1

@@ -15,7 +15,7 @@ from scrisk.errors import InputError, UsageError
 from scrisk.metrics.concentration import import_concentration, world_export_concentration
 from scrisk.schema import EXPORTER, HS, IMPORTER, VALUE, YEAR, FlowTable, ReadReport
 
-__all__ = ["registry", "pick_year", "year_flows", "pair_measures", "defect_rejections", "hs_labels"]
+__all__ = ["registry", "pick_year", "year_flows", "pair_measures", "defect_rejections", "hs_labels", "plain_records"]
 
 PAIR = [IMPORTER, HS]
 
@@ -130,3 +130,14 @@ def hs_labels(codes: Iterable[str], *, baskets=None, revision: str | None = None
         return {}
     labels = label_materials(pd.Series(codes, dtype="string"), baskets, revision=revision)
     return {c: str(m) for c, m in zip(codes, labels) if m}
+
+
+def plain_records(frame: pd.DataFrame) -> list[dict]:
+    """Return the rows as dicts of plain Python values (None for NaN/NA), ready for JSON.
+
+    Examples
+    --------
+    >>> plain_records(pd.DataFrame({"hs": ["811292"], "hhi": [float("nan")], "n": [3]}))
+    [{'hs': '811292', 'hhi': None, 'n': 3}]
+    """
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
