@@ -136,3 +136,13 @@ def test_header_only_file_is_empty_but_valid(tmp_path):
     p.write_text("t,i,j,k,v,q\n")
     t = read_flows([p])
     assert len(t) == 0 and t.report.rows_read == 0
+
+
+def test_columns_on_a_baci_layout_file_say_they_were_not_used(tmp_path):
+    p = _baci(tmp_path / "b", 2022, [(156, 410, 811292, 2.0, 1.0)])
+    cols = dict(exporter="i", importer="j", hs="k", value="v", year="t")
+    t = read_flows([p], ReadOptions(columns=cols))
+    assert t.meta.source_format == "baci" and t.frame["value_usd"].sum() == 2000.0
+    assert any("--source tidy" in n for n in t.meta.notes)
+    t = read_flows([p], ReadOptions(columns=cols, source="tidy", value_unit="kusd"))
+    assert t.meta.source_format == "tidy" and t.frame["value_usd"].sum() == 2000.0

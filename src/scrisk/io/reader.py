@@ -90,12 +90,16 @@ def _read_one(path: Path, options: ReadOptions) -> list[FileResult]:
     if fmt == "parquet":
         return [read_parquet(path, options)]
     label = str(path)
+    if fmt == "tidy":
+        return [read_tidy_text(src, options, input_path=label)]
     if fmt == "baci":
         mapper, note = baci_countries(path, options, release=baci_name_info(path.name).release)
-        return [read_baci_text(src, options, mapper=mapper, countries_note=note, input_path=label)]
-    if fmt == "comtrade":
-        return [read_comtrade_text(src, options, mapper=CountryMapper(CountryTable.bundled()), input_path=label)]
-    return [read_tidy_text(src, options, input_path=label)]
+        res = read_baci_text(src, options, mapper=mapper, countries_note=note, input_path=label)
+    else:
+        res = read_comtrade_text(src, options, mapper=CountryMapper(CountryTable.bundled()), input_path=label)
+    if options.columns and not options.source:
+        res.notes.append(f"{label}: read as {fmt} from its header; --columns applies to tidy files (add --source tidy)")
+    return [res]
 
 
 def read_one_safely(path: Path, options: ReadOptions) -> list[FileResult]:
