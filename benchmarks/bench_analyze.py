@@ -159,15 +159,14 @@ def main(argv: list[str] | None = None) -> int:
         modes.remove("analyze")
     if "pandas" not in modes:
         modes.insert(0, "pandas")
-    results = []
-    for mode in modes:
-        runs = []
-        for _ in range(args.repeat):
+    runs: dict[str, list] = {mode: [] for mode in modes}
+    for _ in range(args.repeat):  # interleaved, so a change in machine load hits every mode alike
+        for mode in modes:
             r = run_child(Path(__file__), mode, ["--cache", str(cache), "--rows-in", str(rows_in)])
             r.mode = MODES[mode]
-            runs.append(r)
+            runs[mode].append(r)
             print(f"  {r.mode}: {r.seconds:.2f} s, peak RSS {r.peak_rss_mb:,.0f} MB", file=sys.stderr)
-        results.append(summarise(runs))
+    results = [summarise(runs[mode]) for mode in modes]
     print(table(results, results[0], title=f"Analyze benchmark: {rows_in:,} flows (median of {args.repeat}; "
                 "rows/s = input flows per second; peak RSS from the start of the call, "
                 "which begins with the loaded table: RSS before; added = peak - before)"))

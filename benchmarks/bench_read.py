@@ -60,7 +60,7 @@ def child(mode: str, path: str, year: int, chapter: str, rows_in: int) -> None:
         flows = read_flows([path], opts)
         seconds = time.perf_counter() - t0
         rows_out = len(flows)
-        extra = {"rows_rejected": flows.report.rows_rejected, "rows_read": flows.report.rows_read}
+        extra.update(rows_rejected=flows.report.rows_rejected, rows_read=flows.report.rows_read)
     elif mode == "pyarrow":
         extra["rss_before_mb"] = reset_peak_rss()
         t0 = time.perf_counter()
@@ -122,15 +122,14 @@ def main(argv: list[str] | None = None) -> int:
     if "pandas" not in modes:
         modes.insert(0, "pandas")
     common = ["--path", str(args.path), "--year", str(args.year), "--hs", args.hs, "--rows-in", str(rows_in)]
-    results = []
-    for mode in modes:
-        runs = []
-        for _ in range(args.repeat):
+    runs: dict[str, list] = {mode: [] for mode in modes}
+    for _ in range(args.repeat):  # interleaved, so a change in machine load hits every mode alike
+        for mode in modes:
             r = run_child(Path(__file__), mode, common)
             r.mode = MODES[mode]
-            runs.append(r)
+            runs[mode].append(r)
             print(f"  {r.mode}: {r.seconds:.2f} s, peak RSS {r.peak_rss_mb:,.0f} MB", file=sys.stderr)
-        results.append(summarise(runs))
+    results = [summarise(runs[mode]) for mode in modes]
     size_mb = args.path.stat().st_size / 1e6
     print(table(results, results[0], title=f"Read benchmark: {args.path.name}, {rows_in:,} rows, {size_mb:,.0f} MB"
                 f" (median of {args.repeat}; peak RSS of the process, interpreter and imports = RSS before;"

@@ -36,6 +36,7 @@ The output goes to ``benchmarks/_data/rows<N>_seed<S>/`` (git-ignored) unless
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -49,6 +50,7 @@ import pyarrow.csv as pacsv
 HERE = Path(__file__).resolve().parent
 DATA_DIR = HERE / "_data"
 
+GENERATOR_VERSION = 2  # bump when the output for given parameters changes: cached datasets are rebuilt
 DATA_NAME = "BACI_HS17_V202601_synthetic.csv"
 CODES_NAME = "country_codes_V202601.csv"
 NA_SHARE = 0.03
@@ -294,13 +296,18 @@ def generate_file(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     data = out_dir / DATA_NAME
-    if data.exists() and (out_dir / CODES_NAME).exists() and not force:
-        return data
+    stamp = out_dir / "generated.json"
+    params = {"generator": GENERATOR_VERSION, "rows": rows, "seed": seed, "years": list(years),
+              "countries": n_countries, "products": n_products}
+    if not force and data.exists() and (out_dir / CODES_NAME).exists() and stamp.exists():
+        if json.loads(stamp.read_text()) == params:
+            return data
     cols, countries = generate_arrays(rows, seed=seed, years=years, n_countries=n_countries, n_products=n_products)
     tmp = data.with_suffix(".csv.part")
     write_baci_csv(tmp, cols)
     write_country_codes(out_dir / CODES_NAME, countries)
     tmp.replace(data)
+    stamp.write_text(json.dumps(params) + "\n")
     return data
 
 
