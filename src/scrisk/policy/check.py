@@ -481,6 +481,10 @@ def check_files(
     if baseline:
         if baseline_options is None:
             baseline_options = dataclasses.replace(options, years=(int(baseline_year),) if baseline_year else ())
-        base = load_flows(baseline, baseline_options)
+        try:
+            base = load_flows(baseline, baseline_options)
+        except UsageError as exc:
+            raise UsageError(f"{exc.message} (this is a --baseline file: its year option is --baseline-year)",
+                             path=exc.path, line=exc.line) from None
     return evaluate(pol, table, baseline=base, year=year, baseline_year=baseline_year, max_rejected=max_rejected,
                     baskets=reg)

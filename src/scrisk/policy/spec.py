@@ -139,14 +139,14 @@ def parse_max_rejected(value: Any) -> MaxRejected:
     """
     hint = "give a row count (e.g. 10), a share of the rows read (e.g. 0.001) or a percentage (e.g. \"0.1%\")"
     if isinstance(value, bool):
-        raise UsageError(f"max rejected {value!r} is not a number; {hint}")
+        raise UsageError(f"--max-rejected {value!r} is not a number; {hint}")
     if isinstance(value, int):
         if value < 0:
-            raise UsageError(f"max rejected {value} is negative; {hint}")
+            raise UsageError(f"--max-rejected {value} is negative; {hint}")
         return MaxRejected(count=value)
     if isinstance(value, float):
         if not (0.0 <= value <= 1.0):
-            raise UsageError(f"max rejected {value} is a share outside 0-1; {hint}")
+            raise UsageError(f"--max-rejected {value} is a share outside 0-1; {hint}")
         return MaxRejected(share=value)
     if isinstance(value, str):
         s = value.strip().replace("_", "")
@@ -161,7 +161,7 @@ def parse_max_rejected(value: Any) -> MaxRejected:
             return parse_max_rejected(float(s))
         except ValueError:
             pass
-    raise UsageError(f"max rejected {value!r} is not understood; {hint}")
+    raise UsageError(f"--max-rejected {value!r} is not understood; {hint}")
 
 
 # ---------------------------------------------------------------------------
@@ -608,7 +608,7 @@ def parse_policy(text: str, *, path: str | Path | None = None, baskets=None) -> 
         try:
             max_rejected = parse_max_rejected(doc["max_rejected"])
         except UsageError as exc:
-            raise src.error(exc.message.replace("max rejected", "max_rejected", 1), key="max_rejected") from None
+            raise src.error(exc.message.replace("--max-rejected", "max_rejected", 1), key="max_rejected") from None
     min_import = 0.0
     if "min_import_usd" in doc:
         min_import = float(_number(src, doc["min_import_usd"], "min_import_usd", where, table=None, nth=0, lo=0.0))
