@@ -115,6 +115,12 @@ def parse_number(arr) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     Returns ``(values, missing, invalid)``: values are NaN where missing
     (empty, NA, N/A, NaN, null, none, -) or invalid (anything else that is
     not a finite decimal number).
+
+    Examples
+    --------
+    >>> v, missing, invalid = parse_number(pa.array(["  1.5", "NA", "abc", "-2", "1e999"]))
+    >>> [float(x) for x in v[[0, 3]]], missing.tolist(), invalid.tolist()
+    ([1.5, -2.0], [False, True, False, False, False], [False, False, True, False, True])
     """
     t = trim(arr)
     missing = _np(pc.is_in(pc.utf8_upper(t), value_set=pa.array(_MISSING_NUMBER)))
@@ -137,6 +143,12 @@ def parse_year(arr) -> tuple[np.ndarray, np.ndarray]:
 
     ``2022`` and ``2022.0`` are years; anything else, or a year outside
     1900-2100, is bad.
+
+    Examples
+    --------
+    >>> years, bad = parse_year(pa.array(["2022", " 2024.0", "20x2", "1850"]))
+    >>> years.tolist(), bad.tolist()
+    ([2022, 2024, 0, 0], [False, False, True, True])
     """
     t = trim(arr)
     ok = _np(pc.match_substring_regex(t, _YEAR_RE)).astype(bool)
@@ -165,6 +177,13 @@ def normalise_hs(arr, *, aggregates: bool, allow_tariff_lines: bool) -> HSParse:
       when ``allow_tariff_lines``;
     * 2 or 4 digits or ``TOTAL`` are product aggregates when ``aggregates``;
     * anything else is malformed.
+
+    Examples
+    --------
+    >>> h = normalise_hs(pa.array(["71120", "811292.0", "8542", "3707900010", "81A292"]),
+    ...                  aggregates=True, allow_tariff_lines=True)
+    >>> h.codes.to_pylist(), h.aggregate.tolist(), h.malformed.tolist()
+    (['071120', '811292', None, '3707900010', None], [False, False, True, False, False], [False, False, False, False, True])
     """
     t = pc.replace_substring_regex(trim(arr), r"\.0+$", "")
     digits = _np(pc.match_substring_regex(t, r"^\d+$")).astype(bool)
