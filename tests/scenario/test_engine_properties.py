@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scrisk.scenario.engine import propagate
 
 COUNTRIES = ["AAA", "BBB", "CCC", "DDD", "EEE", "FFF", "GGG"]
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite

@@ -374,8 +374,9 @@ def _assemble(countries, products, node_p, node_c, M, X, cap0, direct, indirect,
         "shortfall_usd": short[imp],
     })
     rows["shortfall_share"] = rows["shortfall_usd"] / rows["baseline_usd"]
-    rows = rows.sort_values(["hs", "importer"], kind="mergesort").reset_index(drop=True)
-    sup = extra > 0
+    # nodes are numbered in (hs, country) order, both sorted: rows are already sorted by hs, importer
+    sup = np.flatnonzero(extra > 0)
+    sup = sup[np.lexsort((node_c[sup], -extra[sup], node_p[sup]))]  # hs, extra descending, exporter
     cap = cap0[sup]
     suppliers = pd.DataFrame({
         "exporter": pd.array(cn[node_c[sup]], dtype="string"),
@@ -385,8 +386,6 @@ def _assemble(countries, products, node_p, node_c, M, X, cap0, direct, indirect,
         "extra_exports_usd": extra[sup],
         "capacity_used_share": _safe_div(extra[sup], cap),
     })
-    suppliers = suppliers.sort_values(["hs", "extra_exports_usd", "exporter"], ascending=[True, False, True],
-                                      kind="mergesort").reset_index(drop=True)
     return rows, suppliers
 
 

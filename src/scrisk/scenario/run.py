@@ -239,7 +239,8 @@ def run_scenario(
     frame = table.frame
     years = table.years
     if not years:
-        raise UsageError("the flow table is empty; nothing to shock (check the file and the --year/--hs filters)")
+        when = f" for year {year}" if year is not None else ""
+        raise UsageError(f"no flows{when} in the data; nothing to shock (check the file and the --year/--hs filters)")
     if year is None:
         year = max(years)
     elif int(year) not in years:

@@ -496,7 +496,7 @@ class _File:
 def _parse_engine(f: _File, t: Any) -> EngineParams:
     if not isinstance(t, dict):
         raise f.fail("engine must be a table: write [engine] on its own line, then mode = ..., headroom = ...",
-                     "engine")
+                     "engine", table=None)
     f.check_keys(t, _ENGINE_KEYS, "[engine]", table="engine")
     kw: dict[str, Any] = {}
     if "mode" in t:
@@ -619,7 +619,7 @@ def parse_scenario(text: str, *, path: str = "<scenario>", baskets: Mapping[str,
     if raw_measures is None:
         raise f.fail("no measure; add a [[measure]] table with exporters, materials or hs, targets and cut")
     if not isinstance(raw_measures, list):
-        raise f.fail("measure must be [[measure]] tables (double brackets), one per measure", "measure")
+        raise f.fail("measure must be [[measure]] tables (double brackets), one per measure", None, table="measure")
     stem = Path(path).stem if path != "<scenario>" else "scenario"
     name = f.text_value(data, "name", "the scenario file", table=None) or stem
     measures = [_parse_measure(f, t, i, check=check_names, baskets=baskets) for i, t in enumerate(raw_measures)]

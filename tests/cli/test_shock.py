@@ -1,0 +1,173 @@
+"""`scrisk shock`: exit codes, the JSON contract and parity with the library, formats, scenario files, reader options."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from scrisk.api import load_flows
+from scrisk.cli import main
+from scrisk.io.options import ReadOptions
+from scrisk.scenario import load_scenario, run_scenario, scenario_from_options
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
+
+
+def run(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    """Run the CLI in-process behind its error boundary; return (exit code, stdout, stderr)."""
+    monkeypatch.setattr(sys, "argv", ["scrisk", *args])
+    with pytest.raises(SystemExit) as ei:
+        main()
+    out, err = capsys.readouterr()
+    return int(ei.value.code or 0), out, err
+
+
+def _strip_time(d: dict) -> dict:
+    d = json.loads(json.dumps(d))
+    d["meta"].pop("generated_at")
+    return d
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["shock"], ["--exporter"]),
+        (["shock", "--exporter", "CHN"], ["--material", "--hs"]),
+        (["shock", "--exporter", "CHN", "--material", "galium"], ["'galium'", "gallium"]),
+        (["shock", "--exporter", "CHX", "--hs", "811292"], ["'CHX'"]),
+        (["shock", "--exporter", "CHN", "--hs", "81129"], ["not an HS code"]),
+        (["shock", "--exporter", "CHN", "--hs", "811292", "--cut", "1.5"], ["--cut"]),
+        (["shock", "--exporter", "CHN", "--hs", "811292", "--mode", "hoard"], ["--mode"]),
+        (["shock", "--exporter", "CHN", "--hs", "811292", "--year", "2019"], ["2019"]),
+        (["shock", "--exporter", "CHN", "--hs", "811292", "--allies", "G8"], ["'G8'"]),
+        (["shock", "--scenario", str(EXAMPLES / "japan_korea_2019.toml"), "--exporter", "CHN"], ["--scenario"]),
+    ],
+)
+def test_usage_errors_exit_2(monkeypatch, capsys, args, words):
+    code, out, err = run(monkeypatch, capsys, *args)
+    assert code == 2, err
+    assert out == ""
+    for w in words:
+        assert w in err
+    assert "Traceback" not in err
+
+
+def test_bad_scenario_file_exits_3_naming_key_and_line(monkeypatch, capsys, tmp_path):
+    p = tmp_path / "bad.toml"
+    p.write_text('name = "x"\n\n[[measure]]\nexporters = ["CHN"]\nhs = ["811292"]\nlicence_rate = 0.5\n',
+                 encoding="utf-8")
+    code, out, err = run(monkeypatch, capsys, "shock", "--scenario", str(p))
+    assert code == 3
+    assert f"{p}:6:" in err and "'licence_rate'" in err
+    code, _, err = run(monkeypatch, capsys, "shock", "--scenario", str(tmp_path / "missing.toml"))
+    assert code == 3 and "not found" in err
+
+
+def test_json_equals_the_library_result(monkeypatch, capsys):
+    code, out, err = run(monkeypatch, capsys, "shock", "--exporter", "CHN", "--material", "gallium", "--cut", "0.5",
+                         "--headroom", "0.2", "--stock-months", "1", "--format", "json")
+    assert code == 0, err
+    got = json.loads(out)
+    spec = scenario_from_options(exporters="CHN", materials="gallium", cut=0.5)
+    table = load_flows(None, ReadOptions(hs=spec.read_codes(downstream=True)))
+    lib = run_scenario(table, spec, headroom=0.2, stock_months=1.0).to_dict()
+    assert _strip_time(got) == _strip_time(lib)
+    assert got["meta"]["mode"] == "cascade" and got["meta"]["conservation_error"] <= 1e-9
+    assert got["meta"]["iterations"] >= 1
+    t = got["totals"]
+    assert t["shortfall_usd"] + t["substituted_usd"] + t["stock_drawn_usd"] == pytest.approx(t["blocked_usd"])
+
+
+def test_none_mode_and_targets(monkeypatch, capsys):
+    code, out, _ = run(monkeypatch, capsys, "shock", "-e", "CHN", "--hs", "811292", "--targets", "KOR,JPN",
+                       "--mode", "none", "-f", "json")
+    assert code == 0
+    d = json.loads(out)
+    flows = load_flows().frame
+    f = flows[(flows.year == 2024) & (flows.exporter == "CHN") & (flows.hs == "811292") & flows.importer.isin(["KOR", "JPN"])]
+    hit = {r["importer"]: r["direct_loss_usd"] for r in d["rows"] if r["direct_loss_usd"] > 0}
+    assert hit == pytest.approx(f.groupby("importer")["value_usd"].sum().to_dict())
+    assert all(r["shortfall_usd"] == r["direct_loss_usd"] for r in d["rows"])
+    assert d["meta"]["iterations"] == 0
+
+
+def test_by_material(monkeypatch, capsys):
+    code, out, _ = run(monkeypatch, capsys, "shock", "-e", "CHN,JPN", "-m", "gallium", "-m", "sobejang",
+                       "--by", "material", "-f", "json")
+    assert code == 0
+    d = json.loads(out)
+    assert d["meta"]["by"] == "material"
+    keys = {(r["importer"], r["material"]) for r in d["rows"]}
+    assert ("KOR", "sobejang") in keys and ("KOR", "gallium") in keys
+    assert len(keys) == len(d["rows"])
+    kor = next(r for r in d["rows"] if (r["importer"], r["material"]) == ("KOR", "sobejang"))
+    assert kor["shortfall_share"] == pytest.approx(kor["shortfall_usd"] / kor["baseline_usd"])
+
+
+def test_csv_md_table_and_output_file(monkeypatch, capsys, tmp_path):
+    base = ["shock", "-e", "CHN", "-m", "gallium"]
+    code, out, _ = run(monkeypatch, capsys, *base, "-f", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert rows and list(rows[0])[:3] == ["importer", "hs", "material"]
+    code, out, _ = run(monkeypatch, capsys, *base, "-f", "md", "--top", "3")
+    assert code == 0 and out.startswith("### Shock:") and "blocked $" in out
+    assert out.split("Who filled the gap")[0].count("| 811292 |") == 3
+    code, out, err = run(monkeypatch, capsys, *base)
+    assert code == 0 and "Shock:" in out and "Shortfall" in out and "conservation error" in out
+    assert "downstream" in err  # the bundled example holds no downstream codes: said on stderr
+    target = tmp_path / "shock.json"
+    code, out, err = run(monkeypatch, capsys, *base, "-f", "json", "-o", str(target))
+    assert code == 0 and out == "" and json.loads(target.read_text())["rows"]
+
+
+def test_example_scenarios_run(monkeypatch, capsys):
+    code, out, err = run(monkeypatch, capsys, "shock", "--scenario", str(EXAMPLES / "japan_korea_2019.toml"),
+                         "-f", "json")
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["meta"]["scenario"]["name"] == "japan_korea_2019"
+    assert {r["importer"] for r in d["rows"] if r["direct_loss_usd"] > 0} == {"KOR"}
+    lib = run_scenario(load_flows(), load_scenario(EXAMPLES / "japan_korea_2019.toml"))
+    assert d["totals"]["blocked_usd"] == pytest.approx(lib.totals["blocked_usd"])
+    # the bundled example holds no nickel ore: exit 0, an empty result and a note saying why
+    code, out, err = run(monkeypatch, capsys, "shock", "--scenario", str(EXAMPLES / "indonesia_nickel_2020.toml"),
+                         "-f", "json")
+    assert code == 0 and json.loads(out)["rows"] == [] and "260400" in err
+
+
+def test_engine_options_override_the_scenario_file(monkeypatch, capsys):
+    code, out, _ = run(monkeypatch, capsys, "shock", "--scenario", str(EXAMPLES / "china_gallium_germanium_2023.toml"),
+                       "--mode", "none", "-f", "json")
+    assert code == 0
+    d = json.loads(out)
+    assert d["meta"]["mode"] == "none" and d["totals"]["substituted_usd"] == 0
+
+
+def test_reader_options_apply(monkeypatch, capsys, tmp_path):
+    p = tmp_path / "flows.csv"
+    pd.DataFrame({"from": ["CHN", "JPN", "KOR"], "to": ["KOR", "KOR", "VNM"], "code": ["811292"] * 3,
+                  "kusd": [80.0, 20.0, 50.0]}).to_csv(p, index=False)
+    code, out, err = run(monkeypatch, capsys, "shock", str(p), "--columns",
+                         "exporter=from,importer=to,hs=code,value=kusd", "--value-unit", "kusd", "--year", "2023",
+                         "-e", "CHN", "--hs", "811292", "--mode", "none", "-f", "json")
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["totals"]["blocked_usd"] == 80_000.0 and d["meta"]["year"] == 2023
+
+
+def test_real_baci_file_end_to_end(monkeypatch, capsys, atlas):
+    raw = pd.read_csv(atlas / "baci_2024.csv", dtype={"cmd": str}, keep_default_na=False)
+    china = raw[(raw["i"] == "CHN") & (raw["cmd"] == "811292")]["value"].sum()
+    code, out, err = run(monkeypatch, capsys, "shock", str(atlas / "baci_2024.csv"), "--year", "2024",
+                         "-e", "CHN", "--hs", "811292", "-f", "json")
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["totals"]["blocked_usd"] == pytest.approx(float(china), rel=1e-12)
+    assert d["meta"]["conservation_error"] <= 1e-9

@@ -1,0 +1,111 @@
+"""The shock engine on hand-made networks whose results are worked out by hand."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from scrisk.scenario.engine import ROW_COLUMNS, propagate
+
+
+def frame(rows):
+    return pd.DataFrame(rows, columns=["exporter", "importer", "hs", "value_usd"])
+
+
+def by_importer(out, col):
+    return out.rows.set_index("importer")[col].to_dict()
+
+
+def test_capacity_is_shared_in_proportion_to_requests():
+    # S (a producer: no imports) can add 25 % of its 200 of exports = 50; A asks 300, B asks 100
+    f = frame([("CHN", "A", "811292", 300.0), ("CHN", "B", "811292", 100.0),
+               ("S", "A", "811292", 100.0), ("S", "B", "811292", 100.0)])
+    out = propagate(f, [1.0, 1.0, 0.0, 0.0], headroom=0.25)
+    assert by_importer(out, "substituted_usd") == pytest.approx({"A": 37.5, "B": 12.5})
+    assert by_importer(out, "shortfall_usd") == pytest.approx({"A": 262.5, "B": 87.5})
+    assert out.iterations == {"811292": 1}
+    sup = out.suppliers.set_index("exporter")
+    assert float(sup.loc["S", "capacity_usd"]) == 50.0 and float(sup.loc["S", "capacity_used_share"]) == 1.0
+    assert list(out.rows.columns) == list(ROW_COLUMNS)
+
+
+def test_hub_passes_on_in_proportion_to_exports_and_stock_absorbs_first():
+    # H imports 100 from CHN (cut) and re-exports 60 to C and 20 to D: passes on min(1, 80/100) = 80 %
+    f = frame([("CHN", "H", "260400", 100.0), ("H", "C", "260400", 60.0), ("H", "D", "260400", 20.0)])
+    out = propagate(f, [1.0, 0.0, 0.0], headroom=0.0, stock_months=1.2)  # stock = 10 % of imports
+    assert by_importer(out, "stock_drawn_usd") == pytest.approx({"H": 10.0, "C": 6.0, "D": 2.0})
+    assert by_importer(out, "passed_on_usd") == pytest.approx({"H": 72.0, "C": 0.0, "D": 0.0})
+    assert by_importer(out, "indirect_loss_usd") == pytest.approx({"H": 0.0, "C": 54.0, "D": 18.0})
+    assert by_importer(out, "shortfall_usd") == pytest.approx({"H": 18.0, "C": 48.0, "D": 16.0})
+    assert out.iterations == {"260400": 2} and out.unresolved_usd == 0.0
+
+
+def test_iteration_cap_leaves_pending_losses_with_their_holders():
+    f = frame([("CHN", "H", "260400", 100.0), ("H", "C", "260400", 60.0), ("H", "D", "260400", 20.0)])
+    out = propagate(f, [1.0, 0.0, 0.0], headroom=0.0, max_iter=1)
+    assert by_importer(out, "shortfall_usd") == pytest.approx({"H": 20.0, "C": 60.0, "D": 20.0})
+    assert out.unresolved_usd == pytest.approx(80.0)
+    assert out.conservation_error < 1e-12
+
+
+def test_restricted_exporter_supplies_non_targets_but_not_its_targets():
+    # China cuts the USA only; the USA passes part of its loss to MEX, which then buys more from China
+    f = frame([("CHN", "USA", "811010", 100.0), ("CAN", "USA", "811010", 10.0), ("USA", "MEX", "811010", 50.0),
+               ("CHN", "MEX", "811010", 20.0)])
+    out = propagate(f, [1.0, 0.0, 0.0, 0.0], headroom=0.5)
+    sup = out.suppliers.set_index("exporter")["extra_exports_usd"].to_dict()
+    # USA's request goes to Canada only (China's link to the USA is cut); Canada can add 5
+    assert by_importer(out, "substituted_usd")["USA"] == pytest.approx(5.0)
+    # USA passes min(1, 50/110) of its unmet 95 to MEX; MEX asks China (spare 0.5 * 120 = 60)
+    passed = 95.0 * 50.0 / 110.0
+    assert by_importer(out, "indirect_loss_usd")["MEX"] == pytest.approx(passed)
+    assert by_importer(out, "substituted_usd")["MEX"] == pytest.approx(passed)
+    assert sup["CHN"] == pytest.approx(passed) and sup["CAN"] == pytest.approx(5.0)
+    assert "USA" not in sup  # a net importer has no spare capacity of its own
+
+
+def test_allies_limit_substitution():
+    f = frame([("CHN", "KOR", "811292", 100.0), ("JPN", "KOR", "811292", 50.0), ("RUS", "KOR", "811292", 50.0)])
+    free = propagate(f, [1.0, 0.0, 0.0], headroom=1.0)
+    assert set(free.suppliers["exporter"]) == {"JPN", "RUS"}
+    assert by_importer(free, "substituted_usd")["KOR"] == pytest.approx(100.0)
+    allied = propagate(f, [1.0, 0.0, 0.0], headroom=1.0, allies=["JPN", "USA"])
+    assert set(allied.suppliers["exporter"]) == {"JPN"}
+    assert by_importer(allied, "substituted_usd")["KOR"] == pytest.approx(50.0)
+    assert by_importer(allied, "shortfall_usd")["KOR"] == pytest.approx(50.0)
+
+
+def test_products_do_not_substitute_for_each_other():
+    f = frame([("CHN", "KOR", "811292", 100.0), ("JPN", "KOR", "282560", 500.0)])
+    out = propagate(f, [1.0, 0.0], headroom=1.0)
+    rows = out.rows.set_index(["importer", "hs"])
+    assert float(rows.loc[("KOR", "811292"), "shortfall_usd"]) == 100.0
+    assert float(rows.loc[("KOR", "282560"), "direct_loss_usd"]) == 0.0
+    assert out.suppliers.empty
+
+
+def test_none_mode_is_the_first_order_upper_bound():
+    f = frame([("CHN", "KOR", "811292", 80.0), ("JPN", "KOR", "811292", 20.0), ("KOR", "VNM", "811292", 50.0)])
+    none = propagate(f, [0.5, 0.0, 0.0], mode="none")
+    assert by_importer(none, "shortfall_usd") == {"KOR": 40.0, "VNM": 0.0}
+    assert by_importer(none, "shortfall_share") == {"KOR": 0.4, "VNM": 0.0}
+    cascade = propagate(f, [0.5, 0.0, 0.0])
+    assert cascade.rows["shortfall_usd"].sum() <= none.rows["shortfall_usd"].sum()
+
+
+def test_bad_arguments_are_programming_errors():
+    f = frame([("CHN", "KOR", "811292", 80.0)])
+    with pytest.raises(ValueError):
+        propagate(f, [1.0, 0.0])
+    with pytest.raises(ValueError):
+        propagate(f, [1.5])
+    with pytest.raises(ValueError):
+        propagate(f, [1.0], mode="hoard")
+    with pytest.raises(ValueError):
+        propagate(f, [1.0], headroom=-0.1)
+
+
+def test_empty_input_gives_empty_rows():
+    out = propagate(frame([]), [])
+    assert out.rows.empty and list(out.rows.columns) == list(ROW_COLUMNS)
+    assert out.iterations == {} and out.conservation_error == 0.0

@@ -1,0 +1,129 @@
+"""run_scenario: year choice, measures combined, labels, --by material, downstream exposure, the JSON contract."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from scrisk.errors import UsageError
+from scrisk.report.render import to_json
+from scrisk.scenario import EngineParams, Measure, Scenario, run_scenario, scenario_from_options
+from scrisk.schema import make_flow_table
+
+
+@pytest.fixture
+def tiny(tiny_flows):
+    return make_flow_table(tiny_flows)
+
+
+def test_latest_year_by_default_and_year_option(tiny):
+    s = scenario_from_options(exporters="CHN", hs="811292")
+    r = run_scenario(tiny, s, mode="none")
+    assert r.meta["year"] == 2024
+    assert r.rows.set_index("importer").loc["KOR", "direct_loss_usd"] == 500.0
+    r22 = run_scenario(tiny, s, mode="none", year=2022)
+    assert r22.rows.set_index("importer")["direct_loss_usd"].to_dict() == {"KOR": 900.0, "JPN": 500.0}
+    with pytest.raises(UsageError, match="no flows for year 2019"):
+        run_scenario(tiny, s, year=2019)
+
+
+def test_strictest_measure_applies_and_exempt_spares(tiny):
+    s = Scenario("two", (
+        Measure(("CHN",), hs=("811292",), cut=0.5),
+        Measure(("CHN",), hs=("8112",), targets=("JPN",), cut=1.0),
+    ))
+    r = run_scenario(tiny, s, mode="none", year=2022)
+    assert r.rows.set_index("importer")["direct_loss_usd"].to_dict() == {"JPN": 500.0, "KOR": 450.0}
+    assert [m["matched_flows"] for m in r.measures] == [2, 1]
+    spared = Scenario("ex", (Measure(("CHN",), hs=("811292",), exempt=("JPN",)),))
+    r = run_scenario(tiny, spared, mode="none", year=2022)
+    assert r.rows.set_index("importer")["direct_loss_usd"].to_dict() == {"JPN": 0.0, "KOR": 900.0}
+
+
+def test_rows_ranked_by_shortfall_share_then_value(tiny):
+    s = scenario_from_options(exporters="CHN,JPN", hs="811292,370790")
+    r = run_scenario(tiny, s, mode="none", year=2022)
+    keys = list(zip(r.rows["importer"], r.rows["hs"]))
+    assert keys == [("KOR", "811292"), ("KOR", "370790"), ("JPN", "811292")]
+    assert r.rows["shortfall_share"].tolist() == pytest.approx([0.98, 0.93, 0.5])
+    # ties on the share: larger shortfall first, then importer, then hs
+    t = make_flow_table(pd.DataFrame({"year": 2024, "exporter": "CHN", "importer": ["BBB", "AAA", "CCC", "CCC"],
+                                      "hs": ["811292", "811292", "811292", "811010"],
+                                      "value_usd": [50.0, 50.0, 80.0, 80.0]}))
+    r = run_scenario(t, scenario_from_options(exporters="CHN", hs="8110,8112"), mode="none")
+    assert list(zip(r.rows["importer"], r.rows["hs"])) == [("CCC", "811010"), ("CCC", "811292"), ("AAA", "811292"),
+                                                           ("BBB", "811292")]
+
+
+def test_by_material_aggregates_codes(tiny):
+    s = scenario_from_options(exporters="CHN,JPN", materials="gallium,sobejang")
+    r = run_scenario(tiny, s, mode="none", year=2022, by="material")
+    rows = r.rows.set_index(["importer", "material"])
+    assert float(rows.loc[("KOR", "gallium"), "direct_loss_usd"]) == 980.0
+    assert float(rows.loc[("KOR", "sobejang"), "direct_loss_usd"]) == 930.0
+    assert float(rows.loc[("KOR", "sobejang"), "shortfall_share"]) == pytest.approx(0.93)
+    assert rows.loc[("KOR", "sobejang"), "hs"] == "370790"
+    assert r.meta["by"] == "material"
+
+
+def test_material_named_by_the_scenario_labels_a_shared_code(tiny):
+    s = scenario_from_options(exporters="CHN", materials="germanium")
+    r = run_scenario(tiny, s, mode="none", year=2022)
+    assert set(r.rows["material"]) == {"germanium"}
+
+
+def test_note_when_a_measure_matches_nothing(tiny):
+    s = scenario_from_options(exporters="IDN", hs="260400")
+    r = run_scenario(tiny, s)
+    assert r.rows.empty and r.totals["blocked_usd"] == 0.0
+    assert any("matched no flows" in n and "260400" in n for n in r.meta["notes"])
+
+
+def test_engine_parameters_layered_file_then_call(tiny):
+    s = Scenario("x", (Measure(("CHN",), hs=("811292",)),), engine=EngineParams(mode="none", headroom=0.3))
+    r = run_scenario(tiny, s)
+    assert r.meta["mode"] == "none" and r.meta["parameters"]["headroom"] == 0.3
+    r = run_scenario(tiny, s, mode="cascade", headroom=0.0)
+    assert r.meta["mode"] == "cascade" and r.meta["parameters"]["headroom"] == 0.0
+    with pytest.raises(UsageError, match="headroom"):
+        run_scenario(tiny, s, headroom=-1.0)
+    with pytest.raises(UsageError, match="--by"):
+        run_scenario(tiny, s, by="country")
+
+
+def test_downstream_exposure_uses_basket_links():
+    t = make_flow_table(pd.DataFrame({
+        "year": 2024,
+        "exporter": ["CHN", "JPN", "KOR", "KOR", "KOR", "JPN"],
+        "importer": ["KOR", "KOR", "USA", "VNM", "DEU", "USA"],
+        "hs": ["811292", "811292", "381800", "854231", "811292", "381800"],
+        "value_usd": [800.0, 200.0, 1000.0, 5000.0, 100.0, 300.0],
+    }))
+    r = run_scenario(t, scenario_from_options(exporters="CHN", materials="gallium"), mode="none")
+    share = 0.8
+    down = r.downstream.set_index("downstream_hs")
+    assert float(down.loc["381800", "exports_usd"]) == 1000.0
+    assert float(down.loc["381800", "at_stake_usd"]) == pytest.approx(1000.0 * share)
+    assert int(down.loc["381800", "tier"]) == 1
+    assert float(down.loc["854231", "at_stake_usd"]) == pytest.approx(5000.0 * share)
+    assert int(down.loc["854231", "tier"]) == 2  # 811292 -> 381800 -> 8542
+    assert set(r.downstream["importer"]) == {"KOR"}
+    assert any("8541" in n for n in r.meta["notes"])  # linked code absent from the data
+
+
+def test_json_contract(tiny):
+    r = run_scenario(tiny, scenario_from_options(exporters="CHN", hs="811292", cut=0.5))
+    d = json.loads(to_json(r.to_dict()))
+    assert set(d) >= {"meta", "totals", "rows", "downstream", "suppliers", "measures"}
+    for k in ("scrisk_version", "inputs", "years", "hs_revision", "generated_at", "parameters", "scenario", "mode",
+              "iterations", "conservation_error"):
+        assert k in d["meta"], k
+    for k in ("blocked_usd", "substituted_usd", "stock_drawn_usd", "shortfall_usd", "passed_on_usd"):
+        assert k in d["totals"], k
+    for k in ("importer", "hs", "baseline_usd", "direct_loss_usd", "indirect_loss_usd", "substituted_usd",
+              "passed_on_usd", "shortfall_usd", "shortfall_share", "stock_drawn_usd"):
+        assert k in d["rows"][0], k
+    assert d["meta"]["scenario"]["measures"][0]["cut"] == 0.5
+    assert len(r.to_dict(top=1)["rows"]) == 1 and r.to_dict(top=1)["meta"]["rows_total"] == len(r.rows)
