@@ -209,7 +209,7 @@ def empty_flows() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in FLOW_DTYPES.items()})
 
 
-def _schema():
+def _schema(check_unique: bool):
     import pandera.pandas as pa
 
     code = pa.Column("string", pa.Check.str_matches(r"^[A-Z][A-Z0-9]{2}$"), nullable=False)
@@ -224,16 +224,16 @@ def _schema():
         },
         strict=True,
         ordered=False,
-        unique=list(KEY_COLUMNS),
+        unique=list(KEY_COLUMNS) if check_unique else None,
         report_duplicates="exclude_first",
         name="scrisk flow table",
     )
 
 
-_SCHEMA = None
+_SCHEMAS: dict[bool, object] = {}
 
 
-def validate_flows(frame: pd.DataFrame) -> pd.DataFrame:
+def validate_flows(frame: pd.DataFrame, *, check_unique: bool = True) -> pd.DataFrame:
     """Check a frame against the canonical flow schema and return it.
 
     All problems are collected at once (pandera lazy validation) and raised
@@ -243,6 +243,9 @@ def validate_flows(frame: pd.DataFrame) -> pd.DataFrame:
     ----------
     frame : DataFrame
         Columns :data:`FLOW_COLUMNS` with :data:`FLOW_DTYPES`.
+    check_unique : bool, default True
+        Check that :data:`KEY_COLUMNS` are unique. Readers that have already
+        rejected duplicate keys row by row pass False to skip the second pass.
 
     Returns
     -------
@@ -264,11 +267,11 @@ def validate_flows(frame: pd.DataFrame) -> pd.DataFrame:
     """
     import pandera.errors as pe
 
-    global _SCHEMA
-    if _SCHEMA is None:
-        _SCHEMA = _schema()
+    schema = _SCHEMAS.get(check_unique)
+    if schema is None:
+        schema = _SCHEMAS[check_unique] = _schema(check_unique)
     try:
-        out = _SCHEMA.validate(frame, lazy=True)
+        out = schema.validate(frame, lazy=True)
     except pe.SchemaErrors as exc:
         fc = exc.failure_cases
         summary = "; ".join(
@@ -287,11 +290,13 @@ def make_flow_table(
     *,
     meta: FlowMeta | None = None,
     report: ReadReport | None = None,
+    check_unique: bool = True,
 ) -> FlowTable:
     """Coerce dtypes, validate and wrap a frame into a :class:`FlowTable`.
 
     ``qty_kg`` is added as NaN when absent. Years in ``meta`` are filled from
-    the data.
+    the data. ``check_unique=False`` skips the key-uniqueness pass (for
+    readers that already rejected duplicate keys).
 
     Examples
     --------
@@ -311,7 +316,7 @@ def make_flow_table(
         df = df.astype(FLOW_DTYPES)
     except (ValueError, TypeError) as exc:
         raise FlowSchemaError(f"flow table has values of the wrong type: {exc}") from None
-    df = validate_flows(df.reset_index(drop=True))
+    df = validate_flows(df.reset_index(drop=True), check_unique=check_unique)
     meta = meta or FlowMeta()
     years = tuple(sorted(int(y) for y in df[YEAR].unique()))
     meta = dataclasses.replace(meta, years=years)

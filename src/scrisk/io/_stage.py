@@ -430,12 +430,14 @@ def judge(c: Candidate, *, label: str, source_format: str, encoding: str | None)
 
     ex, im = c.exporter, c.importer
     exp_na, imp_na = ex.unknown, im.unknown
-    agg = (ex.kind > 0) | (im.kind > 0)
+    # 'area' partners ("nes" areas BACI and Comtrade allocate flows to) stay as flows under their
+    # pseudo codes; only aggregates (World, EU, regions) are not bilateral flows.
+    agg = (ex.kind == 2) | (im.kind == 2)
     if agg.any():
         def agg_detail(pos):
             out = []
             for p in pos:
-                which, codes = (0, ex) if ex.kind[p] > 0 else (1, im)
+                which, codes = (0, ex) if ex.kind[p] == 2 else (1, im)
                 iso = codes.iso_at(p)
                 shown = codes.raw_at(p) + (f" ({iso})" if iso and iso != codes.raw_at(p) else "")
                 out.append(f"{c.role(which, p)} {shown} is an {KIND_NAMES[codes.kind[p]]}, not a country")
@@ -468,7 +470,10 @@ def judge(c: Candidate, *, label: str, source_format: str, encoding: str | None)
 
     v.reject(exp_na | imp_na, R.UNKNOWN_COUNTRY, unknown_detail)
     same = _np(pc.fill_null(pc.equal(ex.iso, im.iso), False)).astype(bool)
-    v.reject(same, R.SELF_TRADE, lambda p: [f"exporter and importer are both {ex.iso_at(i)}" for i in p])
+    # Comtrade publishes reporter == partner rows (re-imports of own goods): structural there,
+    # a defect in any other layout.
+    self_reason = R.OWN_PARTNER if source_format == "comtrade" else R.SELF_TRADE
+    v.reject(same, self_reason, lambda p: [f"exporter and importer are both {ex.iso_at(i)}" for i in p])
     for check in c.late_checks:
         check(v)
     return _split(c, v, label=label, source_format=source_format, encoding=encoding)

@@ -348,7 +348,8 @@ def combine(results: list[FileResult], *, inputs: list[str]) -> FlowTable:
         release=_one([r.release for r in results]),
         notes=tuple(dict.fromkeys(n for r in results for n in r.notes)),
     )
-    return make_flow_table(frame, meta=meta, report=report)
+    # duplicate keys were already rejected row by row (DUPLICATE_KEY), across all files
+    return make_flow_table(frame, meta=meta, report=report, check_unique=False)
 
 
 def _empty_rejected() -> pd.DataFrame:

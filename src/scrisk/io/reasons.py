@@ -40,6 +40,7 @@ __all__ = [
     "BAD_QUANTITY",
     "UNKNOWN_COUNTRY",
     "SELF_TRADE",
+    "OWN_PARTNER",
     "UNKNOWN_FLOW",
     "NON_ANNUAL",
     "DUPLICATE_KEY",
@@ -85,7 +86,13 @@ DUPLICATE_KEY = "duplicate key"
 
 # --- structural ----------------------------------------------------------
 AGGREGATE_PARTNER = "aggregate partner"
-"""World, a regional aggregate or an unallocated area ("nes") partner or reporter: not a bilateral flow."""
+"""World, the EU or a regional aggregate as partner or reporter: not a bilateral flow.
+
+Unallocated "nes" areas (BACI R20, Comtrade 899 Areas nes...) are *kept* as
+flows under their pseudo codes: they are real trade whose partner is unknown,
+and dropping them would inflate the remaining suppliers' shares."""
+OWN_PARTNER = "own country as partner"
+"""A Comtrade row whose partner is the reporter itself (re-imports of own goods): not a bilateral flow."""
 AGGREGATE_HS = "aggregate HS code"
 """A chapter/heading total (2 or 4 digits) or TOTAL, not a product line."""
 DUPLICATE_BREAKDOWN = "duplicate breakdown row"
@@ -115,6 +122,7 @@ DEFECTS: tuple[str, ...] = (
 )
 STRUCTURAL: tuple[str, ...] = (
     AGGREGATE_PARTNER,
+    OWN_PARTNER,
     AGGREGATE_HS,
     DUPLICATE_BREAKDOWN,
     REEXPORT,
