@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from scrisk.cli.commands.materials import BasketsOpt
 from scrisk.cli.commands.validate import ProfilesOpt
@@ -39,8 +40,8 @@ class CheckFormat(str, Enum):
 
 PolicyOpt = Annotated[
     Optional[Path],
-    typer.Option("--policy", "-p", help="Policy TOML file ([[rule]] tables), or a pyproject.toml with "
-                 "[[tool.scrisk.rule]] tables. Default: ./pyproject.toml when it has a [tool.scrisk] table."),
+    typer.Option("--policy", "-p", help=escape("Policy TOML file ([[rule]] tables), or a pyproject.toml with "
+                 "[[tool.scrisk.rule]] tables. Default: ./pyproject.toml when it has a [tool.scrisk] table.")),
 ]
 BaselineOpt = Annotated[
     Optional[list[Path]],
@@ -108,7 +109,7 @@ def check(
 ) -> None:
     """Check trade data against a policy: fail when a watched product breaches a threshold.
 
-    Each [[rule]] of the policy watches importers (ISO3, groups, "*") and
+    Each rule table of the policy watches importers (ISO3, groups, "*") and
     products (material baskets or HS codes) and sets thresholds: max_hhi,
     max_top_share, min_suppliers, max_world_export_hhi, and against
     --baseline, max_hhi_increase and max_top_share_increase. The latest year
