@@ -11,6 +11,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from scrisk.errors import EXIT_INPUT, ScriskError
 
@@ -35,7 +36,7 @@ def main_with_boundary(app: typer.Typer) -> None:
     except ScriskError as exc:
         if debug:
             raise
-        err_console.print(f"[bold red]error:[/] {exc.one_line()}", markup=True, highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(exc.one_line())}", markup=True, highlight=False)
         sys.exit(exc.exit_code)
     except SystemExit:
         raise
@@ -46,7 +47,7 @@ def main_with_boundary(app: typer.Typer) -> None:
         if debug:
             raise
         err_console.print(
-            f"[bold red]error:[/] unexpected {type(exc).__name__}: {exc}. "
+            f"[bold red]error:[/] unexpected {type(exc).__name__}: {escape(str(exc))}. "
             "Re-run with --debug for a traceback and report it.",
             markup=True,
         )

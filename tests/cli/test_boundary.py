@@ -1,0 +1,33 @@
+"""The CLI error boundary: one stderr line, the error's exit code, no traceback unless --debug."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def _run(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "scrisk", *args], capture_output=True, text=True, env=env)
+
+
+def test_error_text_with_brackets_reaches_the_user_intact(tmp_path):
+    pol = tmp_path / "p.toml"
+    pol.write_text('[[rule]]\nname = "x"\nimporter = "KOR"\nhs = ["811292"]\nmax_top_shar = 0.9\n')
+    r = _run("check", "--policy", str(pol))
+    assert r.returncode == 3
+    assert "[[rule]]" in r.stderr and "max_top_shar" in r.stderr and f"{pol}:5" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_missing_file_exits_3_with_one_line_and_debug_shows_traceback(tmp_path):
+    missing = tmp_path / "nope.csv"
+    r = _run("validate", str(missing))
+    assert r.returncode == 3 and str(missing) in r.stderr and "Traceback" not in r.stderr
+    r = _run("validate", str(missing), "--debug")
+    assert "Traceback" in r.stderr
+
+
+def test_bad_option_is_a_usage_error():
+    r = _run("analyze", "--no-such-option")
+    assert r.returncode == 2
