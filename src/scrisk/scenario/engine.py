@@ -222,28 +222,32 @@ def propagate(
         raise ValueError("cut fractions must be within [0, 1]")
 
     value = flows[VALUE].to_numpy(dtype=float)
-    keep = value > 0
-    exp_s = flows[EXPORTER].astype(str).to_numpy()[keep]
-    imp_s = flows[IMPORTER].astype(str).to_numpy()[keep]
-    hs_s = flows[HS].astype(str).to_numpy()[keep]
-    value, cut_arr = value[keep], cut_arr[keep]
-    self_flow = exp_s == imp_s
-    if self_flow.any():  # a country does not trade with itself; readers drop these already
-        exp_s, imp_s, hs_s = exp_s[~self_flow], imp_s[~self_flow], hs_s[~self_flow]
-        value, cut_arr = value[~self_flow], cut_arr[~self_flow]
-
-    countries = pd.Index(np.union1d(np.unique(exp_s), np.unique(imp_s)) if len(value) else [])
-    products = pd.Index(np.unique(hs_s) if len(value) else [])
+    # integer codes via hashing (pd.factorize), then ranks in sorted order: no sorting of strings per row
+    e_codes, e_uni = pd.factorize(flows[EXPORTER])
+    m_codes, m_uni = pd.factorize(flows[IMPORTER])
+    h_codes, h_uni = pd.factorize(flows[HS])
+    e_uni, m_uni, h_uni = (np.asarray(u, dtype=object).astype(str) for u in (e_uni, m_uni, h_uni))
+    countries = pd.Index(np.union1d(e_uni, m_uni))
+    products = pd.Index(np.unique(h_uni))
+    ei = countries.get_indexer(e_uni).astype(np.int64)[e_codes]
+    mi = countries.get_indexer(m_uni).astype(np.int64)[m_codes]
+    pi = products.get_indexer(h_uni).astype(np.int64)[h_codes]
+    keep = (value > 0) & (ei != mi)  # a country does not trade with itself; readers drop these already
+    if not keep.all():
+        value, cut_arr, ei, mi, pi = value[keep], cut_arr[keep], ei[keep], mi[keep], pi[keep]
     C = max(len(countries), 1)
-    ei = countries.get_indexer(exp_s).astype(np.int64)
-    mi = countries.get_indexer(imp_s).astype(np.int64)
-    pi = products.get_indexer(hs_s).astype(np.int64)
 
-    # canonical order (row-order independence) and aggregation of repeated keys
+    # canonical order (row-order independence); repeated keys (not in a valid table) are added up
     key = (pi * C + ei) * C + mi
-    ukey, inv = np.unique(key, return_inverse=True)
-    F = np.bincount(inv, weights=value, minlength=len(ukey))
-    Bv = np.bincount(inv, weights=value * cut_arr, minlength=len(ukey))
+    order = np.argsort(key, kind="stable")
+    ukey = key[order]
+    F = value[order]
+    Bv = F * cut_arr[order]
+    first = np.ones(len(ukey), dtype=bool)
+    first[1:] = ukey[1:] != ukey[:-1]
+    if not first.all():
+        starts = np.flatnonzero(first)
+        ukey, F, Bv = ukey[starts], np.add.reduceat(F, starts), np.add.reduceat(Bv, starts)
     c_edge = _safe_div(Bv, F)
     Bv = np.minimum(Bv, F)
     G = F - Bv
@@ -251,20 +255,24 @@ def propagate(
     e_i = (ukey // C) % C
     e_j = ukey % C
 
-    # compact node ids: (product, country) pairs present
+    # node = (product, country): dense ids p * C + c when that space is small, else the pairs present
     src_key = e_p * C + e_i
     dst_key = e_p * C + e_j
-    nkey, ninv = np.unique(np.concatenate([src_key, dst_key]), return_inverse=True)
-    n = len(nkey)
-    src, dst = ninv[: len(ukey)], ninv[len(ukey):]
-    node_p = nkey // C
-    node_c = nkey % C
+    P = len(products)
+    if P * C <= max(4 * len(ukey), 1 << 20):
+        n = P * C
+        src, dst = src_key, dst_key
+        node_p, node_c = np.arange(n) // C, np.arange(n) % C
+    else:
+        nkey, ninv = np.unique(np.concatenate([src_key, dst_key]), return_inverse=True)
+        n = len(nkey)
+        src, dst = ninv[: len(ukey)], ninv[len(ukey):]
+        node_p, node_c = nkey // C, nkey % C
 
     M = _bc(dst, F, n)
     X = _bc(src, F, n)
     Xg = _bc(src, G, n)
     direct = _bc(dst, Bv, n)
-    P = len(products)
     blocked_p = _bc(node_p, direct, P) if P else np.zeros(0)
 
     stock = np.zeros(n)
