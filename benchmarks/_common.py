@@ -1,10 +1,16 @@
 """Shared plumbing of the benchmarks: run one measurement in a fresh process, read its peak RSS.
 
 Every measurement runs in its own child interpreter (``python <script> --child
-MODE ...``) so its peak resident set size is its own: the parent collects it
-with ``os.wait4``, which returns the rusage of that one child. The child
-prints one JSON line: ``{"seconds": ..., "rows_in": ..., "rows_out": ...}``,
-timing only the measured call (imports and set-up excluded).
+MODE ...``) so its peak resident set size is its own. The child prints one
+JSON line: ``{"seconds": ..., "rows_in": ..., "rows_out": ..., "peak_rss_mb":
+...}``, timing only the measured call (imports and set-up excluded).
+
+Peak RSS: on Linux the child resets its high-water mark just before the
+measured call (``/proc/self/clear_refs``) and reports ``VmHWM`` after it, so
+set-up (imports, loading an input table) never counts beyond the RSS it left
+behind. Elsewhere the parent falls back to ``ru_maxrss`` of that one child
+from ``os.wait4``. (``ru_maxrss`` alone is not enough on Linux: a child
+inherits its parent's high-water mark through fork and exec.)
 """
 
 from __future__ import annotations
@@ -45,15 +51,18 @@ def run_child(script: Path, mode: str, args: list[str]) -> Run:
     if proc.returncode != 0:
         raise RuntimeError(f"{mode}: child exited {proc.returncode}")
     data = json.loads(out.strip().splitlines()[-1])
-    peak_kb = usage.ru_maxrss  # kilobytes on Linux
-    if sys.platform == "darwin":  # bytes on macOS
-        peak_kb /= 1024
+    peak_mb = data.pop("peak_rss_mb", None)
+    if peak_mb is None:
+        peak_kb = usage.ru_maxrss  # kilobytes on Linux
+        if sys.platform == "darwin":  # bytes on macOS
+            peak_kb /= 1024
+        peak_mb = peak_kb / 1024
     return Run(
         mode=mode,
         seconds=float(data.pop("seconds")),
         rows_in=int(data.pop("rows_in")),
         rows_out=int(data.pop("rows_out")),
-        peak_rss_mb=peak_kb / 1024,
+        peak_rss_mb=float(peak_mb),
         extra=data,
     )
 
@@ -87,8 +96,23 @@ def reset_peak_rss() -> float | None:
 
 
 def emit(result: dict) -> None:
-    """Print a child's JSON result line (the parent reads the last line of stdout)."""
+    """Print a child's JSON result line (the parent reads the last line of stdout).
+
+    Adds the child's peak RSS since the last :func:`reset_peak_rss` when /proc
+    tells it; drops an ``rss_before_mb`` of None (no reset on this system).
+    """
+    if result.get("rss_before_mb", 0) is None:
+        del result["rss_before_mb"]
+    if "rss_before_mb" in result:
+        peak = _status_mb("VmHWM")
+        if peak is not None:
+            result["peak_rss_mb"] = peak
     print(json.dumps(result), flush=True)
+
+
+def run_script(script: Path, args: list[str]) -> None:
+    """Run a set-up step (generate data, build a cache) in a child, so the parent stays small."""
+    subprocess.run([sys.executable, str(script), *args], check=True)
 
 
 def summarise(runs: list[Run]) -> Run:

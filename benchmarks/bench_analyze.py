@@ -33,7 +33,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _common import emit, machine_notes, reset_peak_rss, run_child, summarise, table  # noqa: E402
+from _common import emit, machine_notes, reset_peak_rss, run_child, run_script, summarise, table  # noqa: E402
 
 MODES = {
     "pandas": "pandas groupby (baseline)",
@@ -120,10 +120,7 @@ def child(mode: str, cache: str, rows_in: int) -> None:
         table_ = FlowTable(frame=frame, meta=FlowMeta(source_format="baci", hs_revision="HS2017", years=years))
         out = analyze(table_).rows
     seconds = time.perf_counter() - t0
-    result = {"seconds": seconds, "rows_in": rows_in, "rows_out": len(out)}
-    if before is not None:
-        result["rss_before_mb"] = before
-    emit(result)
+    emit({"seconds": seconds, "rows_in": rows_in, "rows_out": len(out), "rss_before_mb": before})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -137,15 +134,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rows-in", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
+    if args.child == "prepare":
+        from generate import ensure_dataset
+
+        canonical_cache(ensure_dataset(args.rows, args.seed))
+        return 0
     if args.child:
         child(args.child, args.cache, args.rows_in)
         return 0
 
-    from generate import ensure_dataset
+    from generate import DATA_NAME, dataset_dir
 
     t0 = time.perf_counter()
-    data = ensure_dataset(args.rows, args.seed)
-    cache = canonical_cache(data)
+    # generate and convert in a child: the parent stays small (children inherit its RSS high-water mark)
+    run_script(Path(__file__), ["--child", "prepare", "--rows", str(args.rows), "--seed", str(args.seed)])
+    cache = canonical_cache(dataset_dir(args.rows, args.seed) / DATA_NAME)
     print(f"data: {cache} (ready in {time.perf_counter() - t0:.1f} s)", file=sys.stderr)
     import pyarrow.parquet as pq
 

@@ -31,7 +31,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _common import emit, machine_notes, reset_peak_rss, run_child, summarise, table  # noqa: E402
+from _common import emit, machine_notes, reset_peak_rss, run_child, run_script, summarise, table  # noqa: E402
 
 MODES = {
     "pandas": "pandas.read_csv (baseline)",
@@ -77,8 +77,6 @@ def child(mode: str, path: str, year: int, chapter: str, rows_in: int) -> None:
             df = df[df["k"] // 10000 == int(chapter)]
         seconds = time.perf_counter() - t0
         rows_out = len(df)
-    if extra["rss_before_mb"] is None:  # no peak reset on this system: whole-process peak only
-        del extra["rss_before_mb"]
     emit({"seconds": seconds, "rows_in": rows_in, "rows_out": rows_out, **extra})
 
 
@@ -109,10 +107,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     if args.path is None:
-        from generate import ensure_dataset
+        from generate import DATA_NAME, dataset_dir
 
         t0 = time.perf_counter()
-        args.path = ensure_dataset(args.rows, args.seed)
+        out_dir = dataset_dir(args.rows, args.seed)
+        run_script(HERE / "generate.py", ["--rows", str(args.rows), "--seed", str(args.seed), "--out-dir", str(out_dir)])
+        args.path = out_dir / DATA_NAME
         print(f"data: {args.path} (ready in {time.perf_counter() - t0:.1f} s)", file=sys.stderr)
     rows_in = count_rows(args.path)
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
