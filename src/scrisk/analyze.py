@@ -189,8 +189,8 @@ def _sort(frame: pd.DataFrame, sort: str) -> pd.DataFrame:
     neg_metric = np.where(np.isnan(metric), np.inf, -metric)
     neg_value = np.where(np.isnan(value), np.inf, -value)
     order = np.lexsort((
-        frame[HS].astype(str).to_numpy(),
-        frame[IMPORTER].astype(str).to_numpy(),
+        pd.factorize(frame[HS], sort=True)[0],
+        pd.factorize(frame[IMPORTER], sort=True)[0],
         neg_value,
         neg_metric,
         below,

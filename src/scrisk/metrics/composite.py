@@ -171,12 +171,33 @@ def _usd(v: float) -> str:
     return f"US${v:.0f}"
 
 
-def _isna(v: Any) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, (float, np.floating)) and math.isnan(v))
+_PCT = [f"{p}%" for p in range(101)]
 
 
-def _true(v: Any) -> bool:
-    return not _isna(v) and bool(v)
+def _pcts(values: Any) -> np.ndarray:
+    """Vectorised :func:`format_pct` (object array of strings)."""
+    s = np.asarray(pd.Series(values, dtype="float64").to_numpy(na_value=np.nan), dtype="float64")
+    p = np.rint(np.nan_to_num(s) * 100).clip(0, 100).astype(np.int64)
+    out = np.array(_PCT, dtype=object)[p]
+    out[(p >= 100) & (s < 1.0)] = ">99%"
+    out[(p <= 0) & (s > 0.0)] = "<1%"
+    out[s >= 1.0] = "100%"
+    out[s <= 0.0] = "0%"
+    out[np.isnan(s)] = "?"
+    return out
+
+
+def _col(frame: pd.DataFrame, name: str, kind: str) -> np.ndarray:
+    """Column as a plain numpy array: floats with NaN, booleans with NA as False, objects."""
+    n = len(frame)
+    if name not in frame.columns:
+        return {"float": np.full(n, np.nan), "bool": np.zeros(n, dtype=bool)}.get(kind, np.full(n, None, dtype=object))
+    s = frame[name]
+    if kind == "float":
+        return s.to_numpy(dtype="float64", na_value=np.nan)
+    if kind == "bool":
+        return s.astype("boolean").fillna(False).to_numpy(dtype=bool)
+    return s.astype("object").where(s.notna(), None).to_numpy()
 
 
 def explain(frame: pd.DataFrame, *, min_import_usd: float | None = None) -> pd.Series:
@@ -207,35 +228,38 @@ def explain(frame: pd.DataFrame, *, min_import_usd: float | None = None) -> pd.S
     >>> explain(f).iloc[0]
     '92% from CHN, which ships 29% of world exports; 18 suppliers'
     """
-    cols = set(frame.columns)
+    top_pct = _pcts(_col(frame, "top_share", "float"))
+    world = _col(frame, "top_supplier_world_share", "float")
+    world_pct = _pcts(world)
+    top = _col(frame, "top_supplier", "object")
+    n = _col(frame, "n_suppliers", "float")
+    prev_year = _col(frame, "prev_year", "float")
+    prev_pct = _pcts(_col(frame, "prev_top_share", "float"))
+    prev_top = _col(frame, "prev_top_supplier", "object")
+    new_import = _col(frame, "new_import", "bool")
+    changed = _col(frame, "top_supplier_changed", "bool")
+    screen = _col(frame, "screen", "bool")
+    value = _col(frame, "import_value_usd", "float")
+    below = value < min_import_usd if min_import_usd is not None else np.zeros(len(frame), dtype=bool)
+    minimum = _usd(min_import_usd) if min_import_usd is not None else ""
     out: list[str] = []
-    for r in frame.itertuples(index=False):
-        d = r._asdict()
-        n = d.get("n_suppliers")
-        top = d.get("top_supplier")
-        parts: list[str] = []
-        head = f"{format_pct(d.get('top_share'))} from {top}"
-        ws = d.get("top_supplier_world_share")
-        if not _isna(ws):
-            head += f", which ships {format_pct(ws)} of world exports"
-        parts.append(head)
-        if not _isna(n):
-            parts.append("sole supplier" if int(n) == 1 else f"{int(n)} suppliers")
-        if "prev_year" in cols and not _isna(d.get("prev_year")):
-            py = int(d["prev_year"])
-            if _true(d.get("new_import")):
+    for i in range(len(frame)):
+        parts = [f"{top_pct[i]} from {top[i]}" + ("" if math.isnan(world[i]) else
+                                                  f", which ships {world_pct[i]} of world exports")]
+        if not math.isnan(n[i]):
+            parts.append("sole supplier" if n[i] == 1 else f"{int(n[i])} suppliers")
+        if not math.isnan(prev_year[i]):
+            py = int(prev_year[i])
+            if new_import[i]:
                 parts.append(f"no imports in {py}")
-            elif not _isna(d.get("prev_top_share")):
-                if _true(d.get("top_supplier_changed")):
-                    parts.append(f"top supplier was {d.get('prev_top_supplier')} in {py}")
-                else:
-                    prev = format_pct(d["prev_top_share"])
-                    now = format_pct(d.get("top_share"))
-                    if prev != now:
-                        parts.append(f"{prev} in {py}")
-        if "screen" in cols and _true(d.get("screen")):
+            elif prev_pct[i] != "?":
+                if changed[i]:
+                    parts.append(f"top supplier was {prev_top[i]} in {py}")
+                elif prev_pct[i] != top_pct[i]:
+                    parts.append(f"{prev_pct[i]} in {py}")
+        if screen[i]:
             parts.append("meets the GeoDep screen")
-        if min_import_usd is not None and not _isna(d.get("import_value_usd")) and d["import_value_usd"] < min_import_usd:
-            parts.append(f"imports {_usd(float(d['import_value_usd']))}, below the {_usd(min_import_usd)} minimum")
+        if below[i]:
+            parts.append(f"imports {_usd(float(value[i]))}, below the {minimum} minimum")
         out.append("; ".join(parts))
     return pd.Series(out, index=frame.index, dtype="object", name="why")

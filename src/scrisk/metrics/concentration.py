@@ -91,28 +91,76 @@ def supplier_shares(flows: pd.DataFrame, *, importer: str, hs: str, year: int | 
     return s.reindex(order).rename("share")
 
 
+_RADIX_LIMIT = 2**62
+
+
+def _combine(codes: list[np.ndarray], sizes: list[int]) -> np.ndarray:
+    """Combine per-column codes into one int64 per row that sorts like the tuple of codes."""
+    out = np.zeros(len(codes[0]) if codes else 0, dtype=np.int64)
+    size = 1
+    for c, n in zip(codes, sizes):
+        n = max(int(n), 1)
+        if size * n >= _RADIX_LIMIT:  # compact first: ranks keep the order
+            out = np.unique(out, return_inverse=True)[1].astype(np.int64)
+            size = int(out.max()) + 1 if len(out) else 1
+        out = out * n + c
+        size *= n
+    return out
+
+
 def _concentration(flows: pd.DataFrame, keys: list[str], supplier: str, prefix: str) -> pd.DataFrame:
-    """Shared engine: per group of ``keys``, concentration over ``supplier``."""
-    cols = [*keys, supplier, VALUE]
-    f = flows.loc[flows[VALUE] > 0, cols]
-    # one row per (keys, supplier): suppliers may repeat when years/lines pool
-    f = f.groupby([*keys, supplier], observed=True, sort=False)[VALUE].sum().reset_index()
-    total = f.groupby(keys, observed=True, sort=False)[VALUE].transform("sum")
-    share = f[VALUE] / total
-    f = f.assign(_share=share, _sq=share * share)
-    # top supplier: largest value, ties broken by the smaller code (deterministic)
-    f = f.sort_values([*keys, VALUE, supplier], ascending=[True] * len(keys) + [False, True], kind="mergesort")
-    g = f.groupby(keys, observed=True, sort=True)
-    out = pd.DataFrame(
-        {
-            f"{prefix}value_usd": g[VALUE].sum(),
-            f"{prefix}n_suppliers": g[VALUE].size().astype("int64"),
-            f"{prefix}top": g[supplier].first(),
-            f"{prefix}top_share": g["_share"].first(),
-            f"{prefix}hhi": g["_sq"].sum().clip(upper=1.0),
-        }
-    )
-    return out.reset_index()
+    """Shared engine: per group of ``keys``, concentration over ``supplier``.
+
+    Vectorised on integer codes (``pd.factorize(sort=True)``, so code order
+    is the sort order of the values): suppliers repeated within a group
+    (years or lines pooled) are summed first; the top supplier is the
+    largest value, ties broken by the smaller code.
+    """
+    cols = [*keys, supplier]
+    f = flows.loc[flows[VALUE] > 0, [*cols, VALUE]]
+    facs = [pd.factorize(f[c], sort=True) for c in cols]
+    codes = [np.asarray(c, dtype=np.int64) for c, _ in facs]
+    uniques = [u for _, u in facs]
+    value = f[VALUE].to_numpy(dtype="float64")
+    if codes and len(value):
+        ok = np.logical_and.reduce([c >= 0 for c in codes])  # missing keys are left out, as groupby does
+        if not ok.all():
+            codes, value = [c[ok] for c in codes], value[ok]
+    names = [f"{prefix}value_usd", f"{prefix}n_suppliers", f"{prefix}top", f"{prefix}top_share", f"{prefix}hhi"]
+    if not len(value):
+        empty = {k: f[k].iloc[:0].reset_index(drop=True) for k in keys}
+        empty.update({names[0]: pd.Series(dtype="float64"), names[1]: pd.Series(dtype="int64"),
+                      names[2]: f[supplier].iloc[:0].reset_index(drop=True),
+                      names[3]: pd.Series(dtype="float64"), names[4]: pd.Series(dtype="float64")})
+        return pd.DataFrame(empty)
+    # one entry per (keys, supplier), in key order then supplier order
+    pair = _combine(codes, [len(u) for u in uniques])
+    order = np.argsort(pair, kind="stable")
+    sorted_pair = pair[order]
+    pstart = np.flatnonzero(np.r_[True, sorted_pair[1:] != sorted_pair[:-1]])
+    pval = np.add.reduceat(value[order], pstart)
+    first = order[pstart]  # one row of each pair (all its rows share the codes)
+    kcodes = [c[first] for c in codes[:-1]]
+    gkey = _combine(kcodes, [len(u) for u in uniques[:-1]])
+    start = np.flatnonzero(np.r_[True, gkey[1:] != gkey[:-1]])
+    counts = np.diff(np.r_[start, len(gkey)])
+    gid = np.repeat(np.arange(len(start)), counts)
+    total = np.add.reduceat(pval, start)
+    share = pval / total[gid]
+    hhi = np.minimum(np.add.reduceat(share * share, start), 1.0)
+    # top supplier: the first pair holding the group's largest value (pairs run in supplier-code order)
+    at_max = np.flatnonzero(pval == np.maximum.reduceat(pval, start)[gid])
+    top = at_max[np.r_[True, gid[at_max][1:] != gid[at_max][:-1]]]
+    scode = codes[-1][first]
+    out = {k: pd.Series(u.take(kc[start]), copy=False) for k, u, kc in zip(keys, uniques[:-1], kcodes)}
+    out.update({
+        names[0]: total,
+        names[1]: counts.astype("int64"),
+        names[2]: pd.Series(uniques[-1].take(scode[top]), copy=False),
+        names[3]: share[top],
+        names[4]: hhi,
+    })
+    return pd.DataFrame(out)
 
 
 def import_concentration(flows: pd.DataFrame, *, by_year: bool = True) -> pd.DataFrame:

@@ -251,5 +251,9 @@ def row_flags(frame: pd.DataFrame, *, criteria: ScreenCriteria = ScreenCriteria(
          frame["wgi_coverage"].to_numpy(dtype="float64", na_value=np.nan) < 1.0 - 1e-9
          if "wgi_coverage" in cols else np.zeros(n, bool)),
     ]
-    masks = [(name, np.asarray(m, dtype=bool)) for name, m in conds]
-    return [[name for name, m in masks if m[i]] for i in range(n)]
+    bits = np.zeros(n, dtype=np.int64)
+    for k, (_, m) in enumerate(conds):
+        bits |= np.asarray(m, dtype=bool).astype(np.int64) << k
+    combos, inv = np.unique(bits, return_inverse=True)  # few distinct flag sets: build each list once
+    named = [tuple(name for k, (name, _) in enumerate(conds) if c >> k & 1) for c in combos]
+    return [list(named[i]) for i in inv.ravel()]
