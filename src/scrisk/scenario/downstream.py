@@ -105,8 +105,11 @@ def downstream_exposure(
     if not any(links_by_input.values()):
         return empty, [f"no downstream links in the material baskets for HS {', '.join(inputs)}; "
                        "downstream exposure is empty"]
-    hs_col = flows[HS].astype(str)
-    exports = (flows.assign(_hs=hs_col).groupby([EXPORTER, "_hs"], observed=True)[VALUE].sum())
+    from scrisk.materials import hs_mask
+
+    wanted = sorted({link.downstream for links in links_by_input.values() for link, _ in links})
+    linked = flows[hs_mask(flows[HS], wanted).to_numpy(dtype=bool)]
+    exports = (linked.assign(_hs=linked[HS].astype(str)).groupby([EXPORTER, "_hs"], observed=True)[VALUE].sum())
     exp_frame = exports.reset_index().rename(columns={EXPORTER: "importer", "_hs": "downstream_hs",
                                                       VALUE: "exports_usd"})
     exp_frame["importer"] = exp_frame["importer"].astype(str)
