@@ -157,3 +157,23 @@ def test_real_wgi_file_on_the_cli(monkeypatch, capsys, realdata):
     assert d["meta"]["wgi"]["layout"] == "wgi-long" and d["meta"]["wgi"]["years"][-1] == 2019
     r = d["rows"][0]
     assert 0 < r["hhi_wgi"] < r["hhi"] and r["wgi_coverage"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("width,inline", [(200, True), (80, False)])
+def test_table_layout_follows_the_console_width(width, inline):
+    from rich.console import Console
+
+    from scrisk.report.analyze import render_analysis
+
+    d = analyze(load_flows(), importers="KOR", top=3).to_dict()
+    console = Console(width=width, record=True, no_color=True)
+    console.print(render_analysis(d, "table"))
+    text = console.export_text()
+    assert ("Why" in text.splitlines()[2]) is inline
+    assert all(len(line) <= width for line in text.splitlines())
+    flat = " ".join(text.split())
+    for r in d["rows"]:  # every reason is shown, inside the table (wrapped) or listed under it
+        if inline:
+            assert " ".join(r["why"].split()[:3]) in flat
+        else:
+            assert f"{r['rank']}. {r['importer']} {r['hs']} {r['material']}: {r['why']}" in flat

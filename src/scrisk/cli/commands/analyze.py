@@ -129,7 +129,8 @@ def analyze(
     --year), with import value, suppliers, top supplier and share, HHI,
     effective suppliers, world export HHI, a composite chokepoint score
     (0-1) and a one-line reason. With several years loaded, change versus
-    the previous loaded year. Without FILE, the bundled example.
+    the previous loaded year (--year 2022 --year 2024 loads both and
+    analyses 2024). Without FILE, the bundled example.
 
     Examples: scrisk analyze --importer KOR --top 10;
     scrisk analyze baci.csv --material gallium --friendly G7,EU27 --format json;
