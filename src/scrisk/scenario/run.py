@@ -146,12 +146,13 @@ def _material_labels(hs_codes: pd.Series, measures: tuple[ResolvedMeasure, ...],
                 named.setdefault(code, [])
                 if b.name not in named[code]:
                     named[code].append(b.name)
-    fallback = label_materials(hs_codes, baskets, revision=revision)
-    out = []
-    for code, fb in zip(hs_codes.astype(str), fallback):
+    codes = pd.Series(pd.unique(hs_codes.astype(str)), dtype="string")
+    fallback = label_materials(codes, baskets, revision=revision)
+    label = {}
+    for code, fb in zip(codes, fallback):
         hit = next((v for k, v in named.items() if code.startswith(k)), None)
-        out.append("+".join(hit) if hit else (fb or "unlabelled"))
-    return pd.Series(out, index=hs_codes.index, dtype="string", name="material")
+        label[code] = "+".join(hit) if hit else (fb or "unlabelled")
+    return hs_codes.astype(str).map(label).astype("string").rename("material")
 
 
 def _rank(rows: pd.DataFrame, key: str) -> pd.DataFrame:
