@@ -13,6 +13,7 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 
+from scrisk.metrics._keys import lookup, take
 from scrisk.metrics.composite import ScoreWeights, chokepoint_score
 from scrisk.metrics.concentration import exporter_totals, group_share, import_concentration, world_export_concentration
 from scrisk.metrics.governance import WgiScores, as_wgi_scores, governance_hhi
@@ -180,12 +181,14 @@ def indicators(
     _note(progress, "world exports")
     world = world_export_concentration(f)
     totals = exporter_totals(f)
-    out = out.merge(world, on=[YEAR, HS], how="left")
-    top = totals.rename(columns={EXPORTER: "top_supplier", "world_export_share": "top_supplier_world_share"})
-    out = out.merge(top[[YEAR, "top_supplier", HS, "top_supplier_world_share"]], on=[YEAR, "top_supplier", HS],
-                    how="left")
-    own = totals.rename(columns={EXPORTER: IMPORTER})[[YEAR, IMPORTER, HS, "export_value_usd"]]
-    out = out.merge(own, on=[YEAR, IMPORTER, HS], how="left")
+    at = lookup(out, world, [YEAR, HS])
+    for c in world.columns.drop([YEAR, HS]):
+        out[c] = take(world[c], at)
+    out["n_exporters"] = out["n_exporters"].astype("int64")  # every imported product has world exports
+    out["top_supplier_world_share"] = take(totals["world_export_share"],
+                                           lookup(out, totals, [YEAR, "top_supplier", HS], [YEAR, EXPORTER, HS]))
+    out["export_value_usd"] = take(totals["export_value_usd"], lookup(out, totals, [YEAR, IMPORTER, HS],
+                                                                      [YEAR, EXPORTER, HS]))
     out["export_value_usd"] = out["export_value_usd"].fillna(0.0)
     out["import_export_ratio"] = import_export_ratio(
         out["import_value_usd"], out["export_value_usd"], zero_export_ratio=criteria.zero_export_ratio
@@ -197,11 +200,14 @@ def indicators(
     out["score"] = chokepoint_score(out, weights=weights)
     if friendly is not None:
         _note(progress, "friendly share")
-        gs = group_share(imp, exporters=list(friendly)).rename(columns={"group_share": "friendly_share"})
-        out = out.merge(gs, on=[YEAR, IMPORTER, HS], how="left")
+        gs = group_share(imp, exporters=list(friendly))
+        out["friendly_share"] = take(gs["group_share"], lookup(out, gs, [YEAR, IMPORTER, HS]))
     if wgi is not None:
         _note(progress, "governance-weighted HHI")
-        out = out.merge(governance_hhi(imp, as_wgi_scores(wgi)), on=[YEAR, IMPORTER, HS], how="left")
+        gov = governance_hhi(imp, as_wgi_scores(wgi))
+        at = lookup(out, gov, [YEAR, IMPORTER, HS])
+        out["hhi_wgi"] = take(gov["hhi_wgi"], at)
+        out["wgi_coverage"] = take(gov["wgi_coverage"], at)
     if screen:
         _note(progress, "GeoDep screen")
         out = geodep_screen(out, criteria=criteria, years=loaded)

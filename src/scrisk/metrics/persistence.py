@@ -13,6 +13,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from scrisk.metrics._keys import lookup, take
 from scrisk.metrics.screen import lagged_years
 from scrisk.schema import HS, IMPORTER, YEAR
 
@@ -83,27 +84,16 @@ def year_over_year(
     out = frame.copy()
     loaded = sorted({int(y) for y in (years if years is not None else out[YEAR].unique())})
     back = lagged_years(loaded, 1)
-    keys = [YEAR, IMPORTER, HS]
     prev_year = out[YEAR].map(back).astype("Int64")
-    prev = out[[YEAR, IMPORTER, HS, "import_value_usd", "top_supplier", "top_share", "hhi"]].rename(
-        columns={
-            "import_value_usd": "prev_import_value_usd",
-            "top_supplier": "prev_top_supplier",
-            "top_share": "prev_top_share",
-            "hhi": "prev_hhi",
-        }
-    )
-    look = pd.DataFrame({YEAR: prev_year, IMPORTER: out[IMPORTER].to_numpy(), HS: out[HS].to_numpy()})
-    look[YEAR] = look[YEAR].astype("float64")
-    prev = prev.assign(**{YEAR: prev[YEAR].astype("float64")})
-    got = look.merge(prev, on=keys, how="left")
+    look = pd.DataFrame({YEAR: prev_year.to_numpy(), IMPORTER: out[IMPORTER].to_numpy(), HS: out[HS].to_numpy()})
+    pos = lookup(look, out, [YEAR, IMPORTER, HS])
     has_prev_year = prev_year.notna().to_numpy()
-    has_prev_row = got["prev_top_supplier"].notna().to_numpy()
+    has_prev_row = pos >= 0
     out["prev_year"] = prev_year.to_numpy()
-    out["prev_import_value_usd"] = got["prev_import_value_usd"].to_numpy(dtype="float64", na_value=np.nan)
-    out["prev_top_supplier"] = pd.array(got["prev_top_supplier"].to_numpy(), dtype="string")
-    out["prev_top_share"] = got["prev_top_share"].to_numpy(dtype="float64", na_value=np.nan)
-    out["prev_hhi"] = got["prev_hhi"].to_numpy(dtype="float64", na_value=np.nan)
+    out["prev_import_value_usd"] = take(out["import_value_usd"], pos)
+    out["prev_top_supplier"] = pd.array(take(out["top_supplier"].astype("string"), pos, fill=pd.NA), dtype="string")
+    out["prev_top_share"] = take(out["top_share"], pos)
+    out["prev_hhi"] = take(out["hhi"], pos)
     out["delta_hhi"] = out["hhi"].to_numpy(dtype="float64") - out["prev_hhi"].to_numpy()
     out["delta_top_share"] = out["top_share"].to_numpy(dtype="float64") - out["prev_top_share"].to_numpy()
     cur_top = out["top_supplier"].astype("string").fillna("").to_numpy(dtype=object)

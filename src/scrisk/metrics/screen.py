@@ -230,14 +230,15 @@ def geodep_screen(
     out["screen_ratio"] = out["import_export_ratio"] > criteria.import_export_ratio
     out["screen_met"] = out["screen_import_hhi"] & out["screen_world_export_hhi"] & out["screen_ratio"]
     loaded = sorted({int(y) for y in (years if years is not None else out[YEAR].unique())})
-    met = out.loc[out["screen_met"], [YEAR, IMPORTER, HS]].assign(_m=1)
+    from scrisk.metrics._keys import lookup
+
+    met = out.loc[out["screen_met"], [YEAR, IMPORTER, HS]]
     count = out["screen_met"].astype("int64").to_numpy().copy()
     for lag in range(1, criteria.window):
         back = lagged_years(loaded, lag)
-        key = out[[YEAR, IMPORTER, HS]].copy()
-        key[YEAR] = key[YEAR].map(back)
-        hit = key.merge(met, on=[YEAR, IMPORTER, HS], how="left")["_m"].fillna(0).to_numpy(dtype="int64")
-        count += hit
+        key = pd.DataFrame({YEAR: out[YEAR].map(back).astype("Int64").to_numpy(), IMPORTER: out[IMPORTER].to_numpy(),
+                            HS: out[HS].to_numpy()})
+        count += (lookup(key, met, [YEAR, IMPORTER, HS]) >= 0).astype("int64")
     pos = {y: i for i, y in enumerate(loaded)}
     window = out[YEAR].map(lambda y: min(criteria.window, pos.get(int(y), 0) + 1)).astype("int64")
     need = np.minimum(criteria.min_years, window.to_numpy())
