@@ -81,6 +81,12 @@ def test_note_when_a_measure_matches_nothing(tiny):
     assert any("matched no flows" in n and "260400" in n for n in r.meta["notes"])
 
 
+def test_note_names_codes_absent_from_the_data(tiny):
+    r = run_scenario(tiny, scenario_from_options(exporters="CHN", materials="germanium"), year=2022)
+    assert r.totals["blocked_usd"] == 1400.0
+    assert any("282560" in n and "no flows" in n for n in r.meta["notes"])
+
+
 def test_engine_parameters_layered_file_then_call(tiny):
     s = Scenario("x", (Measure(("CHN",), hs=("811292",)),), engine=EngineParams(mode="none", headroom=0.3))
     r = run_scenario(tiny, s)

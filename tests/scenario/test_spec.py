@@ -22,7 +22,7 @@ GOOD = '''\
 name = "demo"
 title = "Demo"
 description = "Two measures."
-sources = ["somewhere"]
+sources = ["MOFCOM, Announcement No. 23, 2023", "somewhere"]
 assumptions = ["cut is assumed"]
 
 [engine]
@@ -55,7 +55,8 @@ def write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
 
 def test_good_file_parses_every_field(tmp_path):
     s = load_scenario(write(tmp_path, GOOD))
-    assert s.name == "demo" and s.title == "Demo" and s.sources == ("somewhere",)
+    assert s.name == "demo" and s.title == "Demo"
+    assert s.sources == ("MOFCOM, Announcement No. 23, 2023", "somewhere")  # commas stay inside a source
     assert s.assumptions == ("cut is assumed",)
     assert s.engine == EngineParams(mode="none", headroom=0.2, stock_months=1.5, allies=("G7",), max_iter=20)
     m1, m2 = s.measures

@@ -262,6 +262,11 @@ def run_scenario(
                     allies=ally_codes, max_iter=params.max_iter)
 
     notes: list[str] = []
+    present = pd.unique(sub[HS].astype(str))
+    absent = sorted({c for m in measures for c in m.hs if not any(h.startswith(c) for h in present)})
+    if absent and len(absent) < len({c for m in measures for c in m.hs}):
+        notes.append(f"HS {', '.join(absent)} named by the scenario: no flows in {year} in the data; the other codes "
+                     "were shocked")
     for k, i in enumerate(info, 1):
         if i["matched_flows"] == 0:
             present = sorted(set(sub[HS].astype(str)))

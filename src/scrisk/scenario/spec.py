@@ -463,7 +463,7 @@ class _File:
         return v.strip()
 
     def str_list(self, t: Mapping[str, Any], key: str, where: str, *, table: str | None, nth: int = 0,
-                 hs: bool = False) -> tuple[str, ...]:
+                 hs: bool = False, split: bool = True) -> tuple[str, ...]:
         v = t.get(key, [])
         if isinstance(v, str):
             v = [v]
@@ -477,7 +477,7 @@ class _File:
                                 f"zeros are kept, e.g. hs = [\"{x:06d}\"]", key, table=table, nth=nth)
             if not isinstance(x, str) or not x.strip():
                 raise self.fail(f"{key} in {where} must hold non-empty strings, got {x!r}", key, table=table, nth=nth)
-            out.extend(p.strip() for p in x.split(",") if p.strip())
+            out.extend(p.strip() for p in x.split(",") if p.strip()) if split else out.append(x.strip())
         return tuple(dict.fromkeys(out))
 
     def number(self, t: Mapping[str, Any], key: str, where: str, *, table: str | None, nth: int = 0,
@@ -634,8 +634,8 @@ def parse_scenario(text: str, *, path: str = "<scenario>", baskets: Mapping[str,
         measures=tuple(measures),
         title=f.text_value(data, "title", "the scenario file", table=None),
         description=f.text_value(data, "description", "the scenario file", table=None),
-        sources=f.str_list(data, "sources", "the scenario file", table=None),
-        assumptions=f.str_list(data, "assumptions", "the scenario file", table=None),
+        sources=f.str_list(data, "sources", "the scenario file", table=None, split=False),
+        assumptions=f.str_list(data, "assumptions", "the scenario file", table=None, split=False),
         engine=engine,
         path=None if path == "<scenario>" else path,
     )

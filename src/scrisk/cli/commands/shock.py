@@ -81,7 +81,8 @@ MaxIterOpt = Annotated[
 ]
 ScenarioOpt = Annotated[
     Optional[Path],
-    typer.Option("--scenario", help="Scenario TOML file with [[measure]] tables (see examples/scenarios/)."),
+    typer.Option("--scenario", help="Scenario TOML file: several measures, their sources and engine settings "
+                 "(see examples/scenarios/)."),
 ]
 ByOpt = Annotated[By, typer.Option("--by", help="One row per (importer, hs) or per (importer, material).")]
 TopOpt = Annotated[
