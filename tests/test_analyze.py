@@ -37,6 +37,8 @@ def test_latest_year_with_change_vs_previous(tiny):
     ga = next(r for r in d["rows"] if r["hs"] == "811292")
     assert ga["top_supplier"] == "CHN" and ga["top_share"] == 0.625 and ga["n_suppliers"] == 2
     assert ga["prev_top_share"] == 0.9 and ga["years_single_source"] == 1
+    for key in ("rank", "n_suppliers", "prev_year", "years_single_source", "n_exporters", "year"):
+        assert type(ga[key]) is int, key  # integers stay integers in JSON (2022, not 2022.0)
     assert ga["material"] == "gallium"
     # world side from every importer: CHN ships 500 of 800 of 811292 in 2024
     assert ga["top_supplier_world_share"] == 0.625 and ga["world_top_exporter"] == "CHN"

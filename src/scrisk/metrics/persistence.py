@@ -89,7 +89,7 @@ def year_over_year(
     pos = lookup(look, out, [YEAR, IMPORTER, HS])
     has_prev_year = prev_year.notna().to_numpy()
     has_prev_row = pos >= 0
-    out["prev_year"] = prev_year.to_numpy()
+    out["prev_year"] = prev_year.array
     out["prev_import_value_usd"] = take(out["import_value_usd"], pos)
     out["prev_top_supplier"] = pd.array(take(out["top_supplier"].astype("string"), pos, fill=pd.NA), dtype="string")
     out["prev_top_share"] = take(out["top_share"], pos)
