@@ -109,3 +109,12 @@ def test_empty_input_gives_empty_rows():
     out = propagate(frame([]), [])
     assert out.rows.empty and list(out.rows.columns) == list(ROW_COLUMNS)
     assert out.iterations == {} and out.conservation_error == 0.0
+
+
+def test_a_broken_identity_is_reported_as_a_bug(monkeypatch):
+    import scrisk.scenario.engine as engine
+
+    monkeypatch.setattr(engine, "_conservation_error", lambda *a, **k: 1e-6)
+    f = frame([("CHN", "KOR", "811292", 80.0)])
+    with pytest.raises(RuntimeError, match="conservation"):
+        engine.propagate(f, [1.0])
