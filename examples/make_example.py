@@ -14,7 +14,7 @@ Two parts, both described row group by row group in examples/README.md:
    values and quantities rounded to two significant figures. Taiwan (BACI
    ``S19``, "Other Asia, nes") is written as ``TWN``. BACI quantities exist for
    2024 only in the extract, so 2022 rows leave ``qty_kg`` empty.
-2. **Hand-entered rounded figures** for codes the extract lacks (sobujang:
+2. **Hand-entered rounded figures** for codes the extract lacks (sobejang:
    281111, 370790, 392099, 848620), in :data:`HAND_ENTERED` below, each group
    tagged with the source it rests on. Rows tagged ``illustrative`` are
    approximations of the order of magnitude and supplier structure, not
@@ -170,7 +170,7 @@ def derived_rows(atlas: Path) -> pd.DataFrame:
 
 
 def hand_rows() -> pd.DataFrame:
-    """Part 2: the hand-entered sobujang groups of :data:`HAND_ENTERED`."""
+    """Part 2: the hand-entered sobejang groups of :data:`HAND_ENTERED`."""
     rows = [
         (year, exporter, importer, hs, round_sig(value), float("nan"))
         for _tag, year, importer, hs, by_exporter in HAND_ENTERED
