@@ -16,7 +16,7 @@ Modes:
 * ``scrisk metrics`` -- :func:`scrisk.metrics.concentration.import_concentration`
   and :func:`~scrisk.metrics.concentration.world_export_concentration`, joined:
   the same figures.
-* ``scrisk analyze`` -- the full :func:`scrisk.analyze.analyze` call behind
+* ``scrisk analyze`` -- the full :func:`scrisk.analysis.analyze` call behind
   ``scrisk analyze`` (every importer, every product): the latest year's
   indicators, single-source bands, composite score, plain-language reasons,
   change against the previous year, ranking. It does more than the baseline.
@@ -114,7 +114,7 @@ def child(mode: str, cache: str, rows_in: int) -> None:
 
         out = import_concentration(frame).merge(world_export_concentration(frame), on=["year", "hs"], how="left")
     else:
-        from scrisk.analyze import analyze
+        from scrisk.analysis import analyze
 
         # the cache holds an already validated canonical frame: wrap it without re-validating
         table_ = FlowTable(frame=frame, meta=FlowMeta(source_format="baci", hs_revision="HS2017", years=years))
@@ -157,8 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(modes) - set(MODES)
     if unknown:
         ap.error(f"unknown modes {sorted(unknown)}; choose from {', '.join(MODES)}")
-    if "analyze" in modes and importlib.util.find_spec("scrisk.analyze") is None:
-        print("scrisk.analyze is not available: measuring the concentration metrics only", file=sys.stderr)
+    if "analyze" in modes and importlib.util.find_spec("scrisk.analysis") is None:
+        print("scrisk.analysis is not available: measuring the concentration metrics only", file=sys.stderr)
         modes.remove("analyze")
     if "pandas" not in modes:
         modes.insert(0, "pandas")

@@ -16,3 +16,11 @@ def test_library_quick_path_on_the_bundled_example():
     res = scrisk.analyze(flows, importers="KOR", material="gallium").to_dict()
     assert res["rows"] and all(r["importer"] == "KOR" for r in res["rows"])
     assert res["meta"]["inputs"] and res["meta"]["years"]
+
+
+def test_public_function_is_not_shadowed_by_a_submodule_import():
+    import importlib
+
+    for mod in ("scrisk.analysis", "scrisk.scenario", "scrisk.graph", "scrisk.policy.check"):
+        importlib.import_module(mod)
+    assert callable(scrisk.analyze) and callable(scrisk.run_scenario) and callable(scrisk.check_files)

@@ -150,7 +150,7 @@ def build_trade_graph(
     >>> ("811292", "381800") in G.edges and G.edges["811292", "381800"]["kind"]
     'input_to'
     """
-    from scrisk.analyze import registry
+    from scrisk.analysis import registry
 
     frame, gmeta = _frame_and_meta(flows)
     reg = registry(baskets)
@@ -530,7 +530,7 @@ def export_graph(
         ``{"meta": output meta, "rows": [summary]}`` with the counts of
         :func:`graph_summary` and the file written.
     """
-    from scrisk.analyze import registry
+    from scrisk.analysis import registry
     from scrisk.materials import hs_mask, normalize_revision, resolve_hs
     from scrisk.provenance import output_meta
 

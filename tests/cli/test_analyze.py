@@ -5,30 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
 
 import pandas as pd
 import pytest
 
-from scrisk.analyze import CONTRACT_COLUMNS, analyze
+from scrisk.analysis import CONTRACT_COLUMNS, analyze
 from scrisk.api import load_flows
-from scrisk.cli import main
 from scrisk.io.options import ReadOptions
-
-
-def run(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    """Run the CLI in-process behind its error boundary; return (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["scrisk", *args])
-    with pytest.raises(SystemExit) as ei:
-        main()
-    out, err = capsys.readouterr()
-    return int(ei.value.code or 0), out, err
-
-
-def _strip_time(d: dict) -> dict:
-    d = json.loads(json.dumps(d))
-    d["meta"].pop("generated_at")
-    return d
+from cli_helpers import run, strip_time
 
 
 def test_no_arguments_ranks_the_bundled_example(monkeypatch, capsys):
@@ -46,7 +30,7 @@ def test_no_arguments_ranks_the_bundled_example(monkeypatch, capsys):
 def test_json_equals_the_library_result(monkeypatch, capsys):
     code, out, _ = run(monkeypatch, capsys, "analyze", "--format", "json")
     assert code == 0
-    assert _strip_time(json.loads(out)) == _strip_time(analyze(load_flows()).to_dict())
+    assert strip_time(json.loads(out)) == strip_time(analyze(load_flows()).to_dict())
 
 
 def test_json_parity_with_options(monkeypatch, capsys):
@@ -60,7 +44,7 @@ def test_json_parity_with_options(monkeypatch, capsys):
     expected = analyze(load_flows(), importers=["KOR,JPN"], material=["gallium", "sobejang"], friendly="G7,EU27",
                        screen=True, hhi_scale=10000, min_import_usd=5e6, sort="top_share", top=7).to_dict()
     # the CLI pushes the material's codes into the reader: same rows, fewer rows read
-    assert _strip_time(got)["rows"] == _strip_time(expected)["rows"]
+    assert strip_time(got)["rows"] == strip_time(expected)["rows"]
     assert got["meta"]["parameters"] == expected["meta"]["parameters"]
     assert len(got["rows"]) == 7 and all(r["importer"] in ("KOR", "JPN") for r in got["rows"])
     shares = [r["top_share"] for r in got["rows"] if "below_min_value" not in r["flags"]]

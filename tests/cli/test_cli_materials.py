@@ -10,23 +10,8 @@ import sys
 
 import pytest
 
-from scrisk.cli import main
 from scrisk.materials import catalog, load_baskets
-
-
-def run(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    """Run the CLI in-process behind its error boundary; return (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["scrisk", *args])
-    with pytest.raises(SystemExit) as ei:
-        main()
-    out, err = capsys.readouterr()
-    return int(ei.value.code or 0), out, err
-
-
-def _strip_time(result: dict) -> dict:
-    result = json.loads(json.dumps(result))
-    result["meta"].pop("generated_at", None)
-    return result
+from cli_helpers import run, strip_time
 
 
 def test_list_table(monkeypatch, capsys):
@@ -40,7 +25,7 @@ def test_list_json_equals_library(monkeypatch, capsys):
     code, out, _ = run(monkeypatch, capsys, "materials", "--format", "json")
     assert code == 0
     got = json.loads(out)
-    assert _strip_time(got) == _strip_time(catalog())
+    assert strip_time(got) == strip_time(catalog())
     assert [r["name"] for r in got["rows"]] == list(load_baskets())
     assert got["meta"]["scrisk_version"]
 
@@ -49,7 +34,7 @@ def test_list_json_equals_library(monkeypatch, capsys):
 def test_detail_json_equals_library(monkeypatch, capsys, name):
     code, out, _ = run(monkeypatch, capsys, "materials", name, "-f", "json")
     assert code == 0
-    assert _strip_time(json.loads(out)) == _strip_time(catalog(name))
+    assert strip_time(json.loads(out)) == strip_time(catalog(name))
 
 
 def test_detail_table_and_md(monkeypatch, capsys):
@@ -92,7 +77,7 @@ def test_user_baskets_file(monkeypatch, capsys, tmp_path):
     code, out, _ = run(monkeypatch, capsys, "materials", "gallium", "--baskets", str(p), "-f", "json")
     got = json.loads(out)
     assert got["meta"]["basket"]["title"] == "Gallium (own)"
-    assert _strip_time(got) == _strip_time(catalog("gallium", extra=[p]))
+    assert strip_time(got) == strip_time(catalog("gallium", extra=[p]))
 
 
 def test_bad_baskets_file_exit_3_names_file_and_line(monkeypatch, capsys, tmp_path):

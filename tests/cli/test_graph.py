@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import networkx as nx
 import pandas as pd
 import pytest
 
 from scrisk.api import load_flows
-from scrisk.cli import main
 from scrisk.graph import read_graph, to_flow_frame
 from scrisk.schema import KEY_COLUMNS
-
-
-def run(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    """Run the CLI in-process behind its error boundary; return (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["scrisk", *args])
-    with pytest.raises(SystemExit) as ei:
-        main()
-    out, err = capsys.readouterr()
-    return int(ei.value.code or 0), out, err
+from cli_helpers import run
 
 
 @pytest.mark.parametrize("ext", ["graphml", "gexf"])

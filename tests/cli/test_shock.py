@@ -5,33 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from scrisk.api import load_flows
-from scrisk.cli import main
 from scrisk.io.options import ReadOptions
 from scrisk.scenario import load_scenario, run_scenario, scenario_from_options
+from cli_helpers import run, strip_time
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
-
-
-def run(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    """Run the CLI in-process behind its error boundary; return (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["scrisk", *args])
-    with pytest.raises(SystemExit) as ei:
-        main()
-    out, err = capsys.readouterr()
-    return int(ei.value.code or 0), out, err
-
-
-def _strip_time(d: dict) -> dict:
-    d = json.loads(json.dumps(d))
-    d["meta"].pop("generated_at")
-    return d
 
 
 @pytest.mark.parametrize(
@@ -77,7 +61,7 @@ def test_json_equals_the_library_result(monkeypatch, capsys):
     spec = scenario_from_options(exporters="CHN", materials="gallium", cut=0.5)
     table = load_flows(None, ReadOptions(hs=spec.read_codes(downstream=True)))
     lib = run_scenario(table, spec, headroom=0.2, stock_months=1.0).to_dict()
-    assert _strip_time(got) == _strip_time(lib)
+    assert strip_time(got) == strip_time(lib)
     assert got["meta"]["mode"] == "cascade" and got["meta"]["conservation_error"] <= 1e-9
     assert got["meta"]["iterations"] >= 1
     t = got["totals"]

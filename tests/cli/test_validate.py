@@ -12,20 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cli_helpers import run
+
 from scrisk.cli import main
 
 CLEAN = "year,exporter,importer,hs,value_usd,qty_kg\n2022,CHN,KOR,811292,1000,10\n2022,JPN,KOR,811292,500,\n"
 DIRTY = CLEAN + "2022,USA,KOR,811292,-5,1\n2022,XXQ,KOR,811292,7,1\n2022,DEU,KOR,81A292,3,1\n"
 WORLD = "year,exporter,importer,hs,value_usd\n"
-
-
-def run(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    """Run the CLI in-process behind its error boundary; return (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["scrisk", *args])
-    with pytest.raises(SystemExit) as ei:
-        main()
-    out, err = capsys.readouterr()
-    return int(ei.value.code or 0), out, err
 
 
 @pytest.fixture

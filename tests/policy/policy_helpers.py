@@ -10,21 +10,12 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cli"))
+from cli_helpers import run  # noqa: E402  (one in-process CLI runner for every CLI test)
 
 ATLAS_READ = ["--columns", "exporter=i,importer=j,hs=cmd,value=value", "--value-unit", "usd"]
 """Reader options for the atlas extracts baci_2022.csv / baci_2024.csv (tidy i,j,cmd,value in USD, no year)."""
-
-
-def run(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    """Run the CLI in-process behind its error boundary; return (exit code, stdout, stderr)."""
-    from scrisk.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["scrisk", *args])
-    with pytest.raises(SystemExit) as ei:
-        main()
-    out, err = capsys.readouterr()
-    return int(ei.value.code or 0), out, err
 
 
 def atlas_flows(atlas: Path, year: int) -> pd.DataFrame:

@@ -23,6 +23,11 @@ __all__ = [
     "ProfileOpt",
     "ReporterSideOpt",
     "reader_options",
+    "BasketsOpt",
+    "ProfilesOpt",
+    "ImporterOpt",
+    "MaterialOpt",
+    "HsOpt",
 ]
 
 
@@ -67,6 +72,33 @@ EncodingOpt = Annotated[
 ]
 ProfileOpt = Annotated[
     Optional[str], typer.Option("--profile", help="Named column-mapping profile from --profiles FILE (TOML) or scrisk.toml.")
+]
+BasketsOpt = Annotated[
+    Optional[list[Path]],
+    typer.Option("--baskets", help="Extra basket TOML file(s); a basket here replaces a bundled one of the same "
+                 "name. Repeat for several files."),
+]
+
+ProfilesOpt = Annotated[
+    Optional[Path],
+    typer.Option("--profiles", help="TOML file with \\[profiles.NAME] column mappings (default: ./scrisk.toml)."),
+]
+
+ImporterOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--importer", "-i", help="Importer ISO3 code(s) or group(s): KOR, KOR,JPN, EU27, G7. Repeatable. "
+                 "Default: every importer."),
+]
+
+MaterialOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--material", "-m", help="Material basket(s), e.g. gallium, lithium, sobejang "
+                 "(see `scrisk materials`). Repeatable or comma-separated."),
+]
+
+HsOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--hs", help="HS code(s) or 2/4-digit prefixes, e.g. 811292 or 8542. Repeatable or comma-separated."),
 ]
 ReporterSideOpt = Annotated[
     Optional[str],

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 
 from scrisk.cli.boundary import err_console, out_console
 from scrisk.errors import UnreadableFileError
 
-__all__ = ["emit", "note"]
+__all__ = ["emit", "note", "progress_steps"]
 
 
 def emit(rendered: Any, output: Path | None = None) -> None:
@@ -39,3 +40,20 @@ def emit(rendered: Any, output: Path | None = None) -> None:
 def note(message: str) -> None:
     """Print a message for humans on stderr."""
     err_console.print(message)
+
+
+@contextmanager
+def progress_steps(label: str) -> Iterator[Callable[[str], None]]:
+    """Show a transient spinner with the current step on stderr; yield the step callback."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from scrisk.cli.boundary import err_console
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console,
+                  transient=True, disable=not err_console.is_terminal) as bar:
+        task = bar.add_task(label, total=None)
+
+        def step(name: str) -> None:
+            bar.update(task, description=f"{label}: {name}")
+
+        yield step

@@ -212,7 +212,7 @@ def explain(frame: pd.DataFrame, *, min_import_usd: float | None = None) -> pd.S
     Parameters
     ----------
     frame : DataFrame
-        Rows as produced by :func:`scrisk.analyze.indicators`.
+        Rows as produced by :func:`scrisk.analysis.indicators`.
     min_import_usd : float, optional
         Mention rows below this import value.
 

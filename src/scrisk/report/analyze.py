@@ -1,4 +1,4 @@
-"""Render the result of ``scrisk analyze`` (:meth:`scrisk.analyze.AnalysisResult.to_dict`) as table, json, csv or md.
+"""Render the result of ``scrisk analyze`` (:meth:`scrisk.analysis.AnalysisResult.to_dict`) as table, json, csv or md.
 
 json is the whole result (the stable contract); csv carries every row field
 (lists joined with ';'); table and md show a readable selection of columns.

@@ -317,7 +317,7 @@ class Scenario:
         >>> s.read_codes()
         ('811231', '811292')
         """
-        from scrisk.analyze import read_filter
+        from scrisk.analysis import read_filter
         from scrisk.materials import resolve_hs
 
         codes: set[str] = set()

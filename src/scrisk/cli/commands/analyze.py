@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Callable, Iterator, Optional
 
 import typer
 
-from scrisk.cli.commands.materials import BasketsOpt
-from scrisk.cli.commands.validate import ProfilesOpt
+from scrisk.cli.output import progress_steps
 from scrisk.cli.options import (
+    HsOpt,
+    ImporterOpt,
+    MaterialOpt,
+    BasketsOpt,
+    ProfilesOpt,
     ColumnsOpt,
     CountryCodesOpt,
     EncodingOpt,
@@ -27,7 +30,7 @@ from scrisk.cli.options import (
     reader_options,
 )
 
-__all__ = ["analyze", "progress_steps", "MaterialOpt", "HsOpt", "ImporterOpt", "TABLE_MAX_ROWS"]
+__all__ = ["analyze", "TABLE_MAX_ROWS"]
 
 TABLE_MAX_ROWS = 100
 """Rows shown by the table format when --top is not given (json/csv carry all)."""
@@ -43,20 +46,6 @@ class Sort(str, Enum):
     hhi_wgi = "hhi_wgi"
 
 
-ImporterOpt = Annotated[
-    Optional[list[str]],
-    typer.Option("--importer", "-i", help="Importer ISO3 code(s) or group(s): KOR, KOR,JPN, EU27, G7. Repeatable. "
-                 "Default: every importer."),
-]
-MaterialOpt = Annotated[
-    Optional[list[str]],
-    typer.Option("--material", "-m", help="Material basket(s), e.g. gallium, lithium, sobejang "
-                 "(see `scrisk materials`). Repeatable or comma-separated."),
-]
-HsOpt = Annotated[
-    Optional[list[str]],
-    typer.Option("--hs", help="HS code(s) or 2/4-digit prefixes, e.g. 811292 or 8542. Repeatable or comma-separated."),
-]
 TopOpt = Annotated[Optional[int], typer.Option("--top", "-n", help="Show the first N rows after ranking (0 = all).")]
 SortOpt = Annotated[Sort, typer.Option("--sort", help="Rank by score, hhi, top_share, value or hhi_wgi (descending).")]
 FriendlyOpt = Annotated[
@@ -79,23 +68,6 @@ MinImportOpt = Annotated[
     typer.Option("--min-import-usd", help="Minimum imports (USD) for a single-source band; smaller rows rank last."),
 ]
 HhiScaleOpt = Annotated[int, typer.Option("--hhi-scale", help="HHI output scale: 1 (0-1) or 10000 (0-10,000).")]
-
-
-@contextmanager
-def progress_steps(label: str) -> Iterator[Callable[[str], None]]:
-    """Show a transient spinner with the current step on stderr; yield the step callback."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    from scrisk.cli.boundary import err_console
-
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console,
-                  transient=True, disable=not err_console.is_terminal) as bar:
-        task = bar.add_task(label, total=None)
-
-        def step(name: str) -> None:
-            bar.update(task, description=f"{label}: {name}")
-
-        yield step
 
 
 def analyze(
@@ -139,8 +111,8 @@ def analyze(
     Exit codes: 0 ok; 2 bad options (unknown material or country, year not
     in the data); 3 unreadable input.
     """
-    from scrisk.analyze import analyze as run_analysis
-    from scrisk.analyze import read_filter
+    from scrisk.analysis import analyze as run_analysis
+    from scrisk.analysis import read_filter
     from scrisk.api import load_flows
     from scrisk.cli.output import emit, note
     from scrisk.report.analyze import render_analysis

@@ -9,9 +9,9 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 
-from scrisk.cli.commands.materials import BasketsOpt
-from scrisk.cli.commands.validate import ProfilesOpt
 from scrisk.cli.options import (
+    BasketsOpt,
+    ProfilesOpt,
     ColumnsOpt,
     CountryCodesOpt,
     EncodingOpt,

@@ -7,10 +7,12 @@ from typing import Annotated, Optional
 
 import typer
 
-from scrisk.cli.commands.analyze import HsOpt, ImporterOpt, MaterialOpt
-from scrisk.cli.commands.materials import BasketsOpt
-from scrisk.cli.commands.validate import ProfilesOpt
 from scrisk.cli.options import (
+    BasketsOpt,
+    ProfilesOpt,
+    HsOpt,
+    ImporterOpt,
+    MaterialOpt,
     ColumnsOpt,
     CountryCodesOpt,
     EncodingOpt,

@@ -7,10 +7,12 @@ from typing import Annotated
 
 import typer
 
-from scrisk.cli.commands.analyze import HsOpt, MaterialOpt, progress_steps
-from scrisk.cli.commands.materials import BasketsOpt
-from scrisk.cli.commands.validate import ProfilesOpt
+from scrisk.cli.output import progress_steps
 from scrisk.cli.options import (
+    BasketsOpt,
+    ProfilesOpt,
+    HsOpt,
+    MaterialOpt,
     ColumnsOpt,
     CountryCodesOpt,
     EncodingOpt,
@@ -66,7 +68,7 @@ def graph(
     Exit codes: 0 written; 2 unknown extension, material or option; 3
     unreadable input or unwritable output.
     """
-    from scrisk.analyze import read_filter
+    from scrisk.analysis import read_filter
     from scrisk.api import load_flows
     from scrisk.cli.output import emit, note
     from scrisk.graph import export_graph

@@ -7,19 +7,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from scrisk.cli.options import Format, FormatOpt, OutputOpt
+from scrisk.cli.options import BasketsOpt, Format, FormatOpt, OutputOpt
 
-__all__ = ["materials", "BasketsOpt"]
+__all__ = ["materials"]
 
 NameArg = Annotated[
     Optional[str],
     typer.Argument(help="Basket name or alias (e.g. gallium, rare-earths, sobejang), or an HS code to find its "
                    "baskets. Omit to list every basket.", show_default=False),
-]
-BasketsOpt = Annotated[
-    Optional[list[Path]],
-    typer.Option("--baskets", help="Extra basket TOML file(s); a basket here replaces a bundled one of the same "
-                 "name. Repeat for several files."),
 ]
 
 

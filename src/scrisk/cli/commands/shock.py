@@ -8,10 +8,12 @@ from typing import Annotated, Optional
 
 import typer
 
-from scrisk.cli.commands.analyze import HsOpt, MaterialOpt, progress_steps
-from scrisk.cli.commands.materials import BasketsOpt
-from scrisk.cli.commands.validate import ProfilesOpt
+from scrisk.cli.output import progress_steps
 from scrisk.cli.options import (
+    BasketsOpt,
+    ProfilesOpt,
+    HsOpt,
+    MaterialOpt,
     ColumnsOpt,
     CountryCodesOpt,
     EncodingOpt,

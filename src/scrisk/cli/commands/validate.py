@@ -16,6 +16,7 @@ from scrisk.cli.options import (
     FormatOpt,
     OutputOpt,
     ProfileOpt,
+    ProfilesOpt,
     ReporterSideOpt,
     SourceOpt,
     ValueUnitOpt,
@@ -29,10 +30,6 @@ QuarantineOpt = Annotated[
         "--quarantine",
         help="Write every rejected row to this CSV: file, line (header = 1), reason, kind, detail, raw fields.",
     ),
-]
-ProfilesOpt = Annotated[
-    Optional[Path],
-    typer.Option("--profiles", help="TOML file with \\[profiles.NAME] column mappings (default: ./scrisk.toml)."),
 ]
 
 

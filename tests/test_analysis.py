@@ -1,4 +1,4 @@
-"""scrisk.analyze: year selection, filters, ranking, the JSON contract, and real-data checks."""
+"""scrisk.analysis: year selection, filters, ranking, the JSON contract, and real-data checks."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scrisk.analyze import CONTRACT_COLUMNS, analyze, read_filter
+from scrisk.analysis import CONTRACT_COLUMNS, analyze, read_filter
 from scrisk.errors import UnknownCountryError, UnknownMaterialError, UsageError
 from scrisk.schema import FlowMeta, make_flow_table
 
