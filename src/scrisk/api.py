@@ -8,7 +8,9 @@ from typing import Iterable
 from scrisk.io.options import ReadOptions
 from scrisk.schema import FlowTable
 
-__all__ = ["load_flows"]
+__all__ = ["load_flows", "EXAMPLE_HS_REVISION"]
+
+EXAMPLE_HS_REVISION = "HS2017"
 
 
 def load_flows(paths: Iterable[str | Path] | None = None, options: ReadOptions | None = None) -> FlowTable:
@@ -24,11 +26,23 @@ def load_flows(paths: Iterable[str | Path] | None = None, options: ReadOptions |
     Returns
     -------
     FlowTable
+
+    Examples
+    --------
+    >>> t = load_flows()
+    >>> t.meta.hs_revision, t.years, t.report.rows_rejected
+    ('HS2017', (2022, 2024), 0)
     """
+    import dataclasses
+
     from scrisk.io import read_flows
     from scrisk.resources import example_flows_path
 
+    options = options or ReadOptions()
     paths = list(paths or [])
     if not paths:
         paths = [example_flows_path()]
-    return read_flows(paths, options or ReadOptions())
+        if options.hs_revision is None:
+            # the example's codes are HS2017, like the CEPII BACI HS17 release it is rounded from
+            options = dataclasses.replace(options, hs_revision=EXAMPLE_HS_REVISION)
+    return read_flows(paths, options)

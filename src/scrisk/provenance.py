@@ -7,7 +7,42 @@ from typing import Any
 
 from scrisk.schema import FlowTable
 
-__all__ = ["output_meta"]
+__all__ = ["output_meta", "read_summary"]
+
+
+def read_summary(table: FlowTable) -> dict[str, Any]:
+    """Summarise a table's read report: how many rows were accepted and rejected, why, and what value.
+
+    Shares are of the total value read (accepted plus rejected rows whose value parsed), so a user
+    can see how much trade an unknown country code or a broken row took out of the analysis.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from scrisk.schema import make_flow_table
+    >>> t = make_flow_table(pd.DataFrame({"year": [2024], "exporter": ["CHN"], "importer": ["KOR"],
+    ...                                   "hs": ["811292"], "value_usd": [9.0]}))
+    >>> read_summary(t)["rows_rejected"], read_summary(t)["value_share_rejected"]
+    (0, 0.0)
+    """
+    r = table.report
+    # a negative value is itself a defect: it is not trade taken out of the analysis
+    rejected_value = float(sum(v for v in r.value_usd_rejected.values() if v > 0))
+    total = float(r.value_usd_accepted) + rejected_value
+    share = (lambda v: float(v) / total if total > 0 else 0.0)
+    return {
+        "rows_read": int(r.rows_read),
+        "rows_accepted": int(r.rows_accepted),
+        "rows_rejected": int(r.rows_rejected),
+        "reasons": {k: int(v) for k, v in sorted(r.reasons.items())},
+        "value_usd_accepted": float(r.value_usd_accepted),
+        "value_usd_rejected": rejected_value,
+        "value_share_rejected": share(rejected_value),
+        "unknown_codes": [
+            {"code": str(code), "value_usd": float(v), "value_share": share(v)}
+            for code, v in sorted(r.unknown_codes.items(), key=lambda kv: (-kv[1], str(kv[0])))
+        ],
+    }
 
 
 def output_meta(table: FlowTable | None, **parameters: Any) -> dict[str, Any]:
@@ -24,7 +59,8 @@ def output_meta(table: FlowTable | None, **parameters: Any) -> dict[str, Any]:
     -------
     dict
         ``scrisk_version, generated_at (UTC ISO 8601), inputs, years,
-        hs_revision, source_format, release, parameters``.
+        hs_revision, source_format, release, read`` (see :func:`read_summary`;
+        only when a table is given) ``, parameters``.
 
     Examples
     --------
@@ -51,5 +87,6 @@ def output_meta(table: FlowTable | None, **parameters: Any) -> dict[str, Any]:
             source_format=m.source_format,
             release=m.release,
         )
+        meta["read"] = read_summary(table)
     meta["parameters"] = dict(parameters)
     return meta

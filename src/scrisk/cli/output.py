@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterator
 from scrisk.cli.boundary import err_console, out_console
 from scrisk.errors import UnreadableFileError
 
-__all__ = ["emit", "note", "progress_steps"]
+__all__ = ["emit", "note", "note_rejections", "progress_steps"]
 
 
 def emit(rendered: Any, output: Path | None = None) -> None:
@@ -39,7 +39,22 @@ def emit(rendered: Any, output: Path | None = None) -> None:
 
 def note(message: str) -> None:
     """Print a message for humans on stderr."""
-    err_console.print(message)
+    err_console.print(message, markup=False)
+
+
+def note_rejections(meta: dict) -> None:
+    """Say on stderr how many input rows were rejected and why, so nothing is lost silently."""
+    read = meta.get("read") or {}
+    n = read.get("rows_rejected", 0)
+    if not n:
+        return
+    reasons = ", ".join(f"{k} {v:,}" for k, v in read.get("reasons", {}).items())
+    msg = (f"note: {n:,} of {read.get('rows_read', 0):,} input rows rejected ({reasons}; "
+           f"{read.get('value_share_rejected', 0.0):.1%} of value)")
+    unknown = read.get("unknown_codes") or []
+    if unknown:
+        msg += "; unknown country codes: " + ", ".join(f"{u['code']} ({u['value_share']:.1%})" for u in unknown[:5])
+    note(msg + ". Run `scrisk validate FILE --quarantine bad.csv` for every rejected row.")
 
 
 @contextmanager

@@ -245,7 +245,7 @@ def diff_vintages(
     >>> r.rows[0]["detail"]
     'CHN supplies 100.0% of $95.0M in 2024 (was CHN 80.0% of $100.0M in 2022)'
     """
-    from scrisk.provenance import output_meta
+    from scrisk.provenance import output_meta, read_summary
 
     if not 0 <= hhi_threshold <= 1:
         raise UsageError(f"--hhi-threshold {hhi_threshold} is outside 0-1 (HHI is on the 0-1 scale)")
@@ -352,7 +352,7 @@ def diff_vintages(
     for label, t, y in (("old", old, oy), ("new", new, ny)):
         meta[label] = {"inputs": list(t.meta.inputs), "years": list(t.years), "year": y,
                        "hs_revision": t.meta.hs_revision, "source_format": t.meta.source_format,
-                       "release": t.meta.release}
+                       "release": t.meta.release, "read": read_summary(t)}
     meta["notes"] = notes
     return DiffResult(meta=meta, rows=rows, pairs=pairs, counts=counts)
 

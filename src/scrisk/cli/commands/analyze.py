@@ -114,7 +114,7 @@ def analyze(
     from scrisk.analysis import analyze as run_analysis
     from scrisk.analysis import read_filter
     from scrisk.api import load_flows
-    from scrisk.cli.output import emit, note
+    from scrisk.cli.output import emit, note, note_rejections
     from scrisk.report.analyze import render_analysis
 
     options = reader_options(
@@ -133,6 +133,7 @@ def analyze(
     data = result.to_dict()
     cap = TABLE_MAX_ROWS if fmt == Format.table and top is None else None
     emit(render_analysis(data, fmt, max_rows=cap), output)
+    note_rejections(data["meta"])
     for msg in data["meta"].get("notes", []):
         note(msg)
     if cap and len(result) > cap:

@@ -145,7 +145,7 @@ def shock(
     country); 3 unreadable data or invalid scenario file (file:line named).
     """
     from scrisk.api import load_flows
-    from scrisk.cli.output import emit, note
+    from scrisk.cli.output import emit, note, note_rejections
     from scrisk.errors import UsageError
     from scrisk.materials import load_baskets
     from scrisk.report.shock import DEFAULT_TABLE_ROWS, render_shock
@@ -175,5 +175,6 @@ def shock(
     limit = None if top == 0 else top if top is not None else \
         (DEFAULT_TABLE_ROWS if fmt in (Format.table, Format.md) else None)
     emit(render_shock(result.to_dict(top=limit), fmt), output)
+    note_rejections(result.meta)
     for msg in result.meta.get("notes", []):
         note(f"note: {msg}")
