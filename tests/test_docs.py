@@ -30,3 +30,16 @@ def test_readme_quick_start_has_exactly_two_commands():
     assert len(commands) == 2
     assert commands[0].endswith("scrisk analyze")
     assert "python -m pytest" in commands[1]
+
+
+@pytest.mark.parametrize("name", ["validate", "analyze", "graph", "shock", "check", "diff"])
+def test_every_reading_command_takes_the_shared_reader_options(name):
+    import typer.main
+
+    from scrisk.cli.options import READER_FLAGS
+
+    click_cmd = typer.main.get_command(app).commands[name]
+    opts = {o for p in click_cmd.params for o in getattr(p, "opts", [])}
+    for flag in READER_FLAGS:
+        assert "--" + flag.replace("_", "-") in opts, f"{name} lacks --{flag}"
+    assert "--year" in opts or name == "diff"

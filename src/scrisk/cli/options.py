@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Callable, Optional
 
 import typer
 
@@ -23,6 +25,8 @@ __all__ = [
     "ProfileOpt",
     "ReporterSideOpt",
     "reader_options",
+    "READER_FLAGS",
+    "with_reader_flags",
     "BasketsOpt",
     "ProfilesOpt",
     "ImporterOpt",
@@ -150,3 +154,41 @@ def reader_options(
         profiles=profiles,
         comtrade_side=comtrade_side or "both",
     )
+
+
+READER_FLAGS: dict[str, Any] = {
+    "source": SourceOpt,
+    "country_codes": CountryCodesOpt,
+    "columns": ColumnsOpt,
+    "value_unit": ValueUnitOpt,
+    "encoding": EncodingOpt,
+    "profile": ProfileOpt,
+    "profiles": ProfilesOpt,
+    "comtrade_side": ReporterSideOpt,
+}
+"""The reader options every command that reads flows takes (``--year`` stays with each command)."""
+
+
+def with_reader_flags(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a command the shared reader options, declared once here.
+
+    The command declares a keyword parameter ``reader: dict`` instead of the
+    eight flags of :data:`READER_FLAGS`; it receives them as that dict, ready
+    for ``reader_options(**reader, years=..., hs=...)``. Typer sees the flags
+    through the wrapper's signature.
+    """
+    sig = inspect.signature(command, eval_str=True)
+    own = [p for p in sig.parameters.values() if p.name != "reader"]
+    extra = [
+        inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=ann)
+        for name, ann in READER_FLAGS.items()
+    ]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        reader = {name: kwargs.pop(name, None) for name in READER_FLAGS}
+        return command(*args, reader=reader, **kwargs)
+
+    wrapper.__signature__ = sig.replace(parameters=own + extra)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in own + extra}
+    return wrapper

@@ -10,22 +10,15 @@ import typer
 
 from scrisk.cli.output import progress_steps
 from scrisk.cli.options import (
+    with_reader_flags,
     HsOpt,
     ImporterOpt,
     MaterialOpt,
     BasketsOpt,
-    ProfilesOpt,
-    ColumnsOpt,
-    CountryCodesOpt,
-    EncodingOpt,
     FilesArg,
     Format,
     FormatOpt,
     OutputOpt,
-    ProfileOpt,
-    ReporterSideOpt,
-    SourceOpt,
-    ValueUnitOpt,
     YearOpt,
     reader_options,
 )
@@ -70,6 +63,7 @@ MinImportOpt = Annotated[
 HhiScaleOpt = Annotated[int, typer.Option("--hhi-scale", help="HHI output scale: 1 (0-1) or 10000 (0-10,000).")]
 
 
+@with_reader_flags
 def analyze(
     files: FilesArg = None,
     importer: ImporterOpt = None,
@@ -86,14 +80,7 @@ def analyze(
     hhi_scale: HhiScaleOpt = 1,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
-    source: SourceOpt = None,
-    country_codes: CountryCodesOpt = None,
-    columns: ColumnsOpt = None,
-    value_unit: ValueUnitOpt = None,
-    encoding: EncodingOpt = None,
-    profile: ProfileOpt = None,
-    profiles: ProfilesOpt = None,
-    comtrade_side: ReporterSideOpt = None,
+    reader: dict | None = None,
 ) -> None:
     """Rank import dependencies: who supplies each importer's goods, how concentrated, and why it matters.
 
@@ -118,9 +105,7 @@ def analyze(
     from scrisk.report.analyze import render_analysis
 
     options = reader_options(
-        source=source, country_codes=country_codes, columns=columns, value_unit=value_unit, years=year,
-        encoding=encoding, profile=profile, profiles=profiles, comtrade_side=comtrade_side,
-        hs=read_filter(material, hs, baskets=baskets or None),
+        **reader, years=year, hs=read_filter(material, hs, baskets=baskets or None),
     )
     with progress_steps("analyze") as step:
         step(f"reading {len(files) if files else 'the bundled example'} file(s)")

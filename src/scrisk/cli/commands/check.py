@@ -10,17 +10,10 @@ import typer
 from rich.markup import escape
 
 from scrisk.cli.options import (
+    with_reader_flags,
     BasketsOpt,
-    ProfilesOpt,
-    ColumnsOpt,
-    CountryCodesOpt,
-    EncodingOpt,
     FilesArg,
     OutputOpt,
-    ProfileOpt,
-    ReporterSideOpt,
-    SourceOpt,
-    ValueUnitOpt,
     YearOpt,
     reader_options,
 )
@@ -86,6 +79,7 @@ def _append(path: Path, text: str) -> None:
     note(f"appended the summary to {path}")
 
 
+@with_reader_flags
 def check(
     files: FilesArg = None,
     policy: PolicyOpt = None,
@@ -98,14 +92,7 @@ def check(
     max_rejected: MaxRejectedOpt = None,
     year: YearOpt = None,
     baskets: BasketsOpt = None,
-    source: SourceOpt = None,
-    country_codes: CountryCodesOpt = None,
-    columns: ColumnsOpt = None,
-    value_unit: ValueUnitOpt = None,
-    encoding: EncodingOpt = None,
-    profile: ProfileOpt = None,
-    profiles: ProfilesOpt = None,
-    comtrade_side: ReporterSideOpt = None,
+    reader: dict | None = None,
 ) -> None:
     """Check trade data against a policy: fail when a watched product breaches a threshold.
 
@@ -133,15 +120,8 @@ def check(
     if year and len(year) > 1:
         raise UsageError("check judges one year; give a single --year (or none for the latest year in the data)")
     allowed = parse_max_rejected(max_rejected) if max_rejected is not None else None
-    options = reader_options(
-        source=source, country_codes=country_codes, columns=columns, value_unit=value_unit, years=year,
-        encoding=encoding, profile=profile, profiles=profiles, comtrade_side=comtrade_side,
-    )
-    baseline_options = reader_options(
-        source=source, country_codes=country_codes, columns=columns, value_unit=value_unit,
-        years=[baseline_year] if baseline_year else None, encoding=encoding, profile=profile, profiles=profiles,
-        comtrade_side=comtrade_side,
-    )
+    options = reader_options(**reader, years=year)
+    baseline_options = reader_options(**reader, years=[baseline_year] if baseline_year else None)
     result = check_files(
         files or None, policy=default_policy_path(policy), options=options, baseline=baseline,
         baseline_options=baseline_options, year=year[0] if year else None, baseline_year=baseline_year,

@@ -8,21 +8,14 @@ from typing import Annotated, Optional
 import typer
 
 from scrisk.cli.options import (
+    with_reader_flags,
     BasketsOpt,
-    ProfilesOpt,
     HsOpt,
     ImporterOpt,
     MaterialOpt,
-    ColumnsOpt,
-    CountryCodesOpt,
-    EncodingOpt,
     Format,
     FormatOpt,
     OutputOpt,
-    ProfileOpt,
-    ReporterSideOpt,
-    SourceOpt,
-    ValueUnitOpt,
     YearOpt,
     reader_options,
 )
@@ -58,6 +51,7 @@ FailOnNewOpt = Annotated[bool, typer.Option("--fail-on-new-single-source", help=
                                             "single-source dependency OLD did not have.")]
 
 
+@with_reader_flags
 def diff(
     old: OldArg = None,
     new: NewArg = None,
@@ -78,14 +72,7 @@ def diff(
     baskets: BasketsOpt = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
-    source: SourceOpt = None,
-    country_codes: CountryCodesOpt = None,
-    columns: ColumnsOpt = None,
-    value_unit: ValueUnitOpt = None,
-    encoding: EncodingOpt = None,
-    profile: ProfileOpt = None,
-    profiles: ProfilesOpt = None,
-    comtrade_side: ReporterSideOpt = None,
+    reader: dict | None = None,
 ) -> None:
     """Show what changed between two vintages: single-source dependencies, HHI moves, suppliers, products.
 
@@ -126,10 +113,7 @@ def diff(
     if year:
         old_year = old_year if old_year is not None else year[0]
         new_year = new_year if new_year is not None else year[-1]
-    options = reader_options(
-        source=source, country_codes=country_codes, columns=columns, value_unit=value_unit, encoding=encoding,
-        profile=profile, profiles=profiles, comtrade_side=comtrade_side,
-    )
+    options = reader_options(**reader)
     result = diff_files(
         old_paths, new_paths, options=options, old_year=old_year, new_year=new_year, importers=importer,
         material=material, hs=hs, baskets=baskets or None, hhi_threshold=hhi_threshold, single_source=single_source,

@@ -9,20 +9,13 @@ import typer
 
 from scrisk.cli.output import progress_steps
 from scrisk.cli.options import (
+    with_reader_flags,
     BasketsOpt,
-    ProfilesOpt,
     HsOpt,
     MaterialOpt,
-    ColumnsOpt,
-    CountryCodesOpt,
-    EncodingOpt,
     FilesArg,
     Format,
     FormatOpt,
-    ProfileOpt,
-    ReporterSideOpt,
-    SourceOpt,
-    ValueUnitOpt,
     YearOpt,
     reader_options,
 )
@@ -36,6 +29,7 @@ OutOpt = Annotated[
 ]
 
 
+@with_reader_flags
 def graph(
     files: FilesArg = None,
     out: OutOpt = ...,
@@ -44,14 +38,7 @@ def graph(
     year: YearOpt = None,
     baskets: BasketsOpt = None,
     fmt: FormatOpt = Format.table,
-    source: SourceOpt = None,
-    country_codes: CountryCodesOpt = None,
-    columns: ColumnsOpt = None,
-    value_unit: ValueUnitOpt = None,
-    encoding: EncodingOpt = None,
-    profile: ProfileOpt = None,
-    profiles: ProfilesOpt = None,
-    comtrade_side: ReporterSideOpt = None,
+    reader: dict | None = None,
 ) -> None:
     """Write the trade graph: country and good nodes, export/import edges by year, supply-chain links.
 
@@ -78,9 +65,7 @@ def graph(
 
     _format_of(out)  # unknown extension: exit 2 before reading anything
     options = reader_options(
-        source=source, country_codes=country_codes, columns=columns, value_unit=value_unit, years=year,
-        encoding=encoding, profile=profile, profiles=profiles, comtrade_side=comtrade_side,
-        hs=read_filter(material, hs, baskets=baskets or None),
+        **reader, years=year, hs=read_filter(material, hs, baskets=baskets or None),
     )
     with progress_steps("graph") as step:
         step("reading")

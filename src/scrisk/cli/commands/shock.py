@@ -10,21 +10,14 @@ import typer
 
 from scrisk.cli.output import progress_steps
 from scrisk.cli.options import (
+    with_reader_flags,
     BasketsOpt,
-    ProfilesOpt,
     HsOpt,
     MaterialOpt,
-    ColumnsOpt,
-    CountryCodesOpt,
-    EncodingOpt,
     FilesArg,
     Format,
     FormatOpt,
     OutputOpt,
-    ProfileOpt,
-    ReporterSideOpt,
-    SourceOpt,
-    ValueUnitOpt,
     YearOpt,
     reader_options,
 )
@@ -93,6 +86,7 @@ TopOpt = Annotated[
                  "25 in table/md, all in json/csv)."),
 ]
 
+@with_reader_flags
 def shock(
     files: FilesArg = None,
     exporter: ExporterOpt = None,
@@ -112,15 +106,8 @@ def shock(
     baskets: BasketsOpt = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
-    source: SourceOpt = None,
-    country_codes: CountryCodesOpt = None,
-    columns: ColumnsOpt = None,
-    value_unit: ValueUnitOpt = None,
     year: YearOpt = None,
-    encoding: EncodingOpt = None,
-    profile: ProfileOpt = None,
-    profiles: ProfilesOpt = None,
-    comtrade_side: ReporterSideOpt = None,
+    reader: dict | None = None,
 ) -> None:
     """What if an exporter restricts a product? Who loses how much, who fills the gap, who is left short.
 
@@ -161,9 +148,7 @@ def shock(
         spec = scenario_from_options(exporters=exporter, materials=material, hs=hs, targets=targets, exempt=exempt,
                                      cut=1.0 if cut is None else cut)
     options = reader_options(
-        source=source, country_codes=country_codes, columns=columns, value_unit=value_unit, years=year,
-        encoding=encoding, profile=profile, profiles=profiles, comtrade_side=comtrade_side,
-        hs=spec.read_codes(baskets=reg, downstream=True),
+        **reader, years=year, hs=spec.read_codes(baskets=reg, downstream=True),
     )
     with progress_steps("shock") as step:
         step(f"reading {len(files) if files else 'the bundled example'} file(s)")

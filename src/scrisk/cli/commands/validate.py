@@ -8,18 +8,11 @@ from typing import Annotated, Optional
 import typer
 
 from scrisk.cli.options import (
-    ColumnsOpt,
-    CountryCodesOpt,
-    EncodingOpt,
+    with_reader_flags,
     FilesArg,
     Format,
     FormatOpt,
     OutputOpt,
-    ProfileOpt,
-    ProfilesOpt,
-    ReporterSideOpt,
-    SourceOpt,
-    ValueUnitOpt,
     YearOpt,
     reader_options,
 )
@@ -33,20 +26,14 @@ QuarantineOpt = Annotated[
 ]
 
 
+@with_reader_flags
 def validate(
     files: FilesArg = None,
     quarantine: QuarantineOpt = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
-    source: SourceOpt = None,
-    country_codes: CountryCodesOpt = None,
-    columns: ColumnsOpt = None,
-    value_unit: ValueUnitOpt = None,
     year: YearOpt = None,
-    encoding: EncodingOpt = None,
-    profile: ProfileOpt = None,
-    profiles: ProfilesOpt = None,
-    comtrade_side: ReporterSideOpt = None,
+    reader: dict | None = None,
 ) -> None:
     """Check trade files: rows read, accepted and rejected (by reason), value, years, HS revision.
 
@@ -72,17 +59,7 @@ def validate(
     from scrisk.io.validate import validate_files
     from scrisk.report.validate import render_validation
 
-    options = reader_options(
-        source=source,
-        country_codes=country_codes,
-        columns=columns,
-        value_unit=value_unit,
-        years=year,
-        encoding=encoding,
-        profile=profile,
-        profiles=profiles,
-        comtrade_side=comtrade_side,
-    )
+    options = reader_options(**reader, years=year)
     result = validate_files(files or [], options, quarantine=quarantine)
     emit(render_validation(result.to_dict(), fmt), output)
     if quarantine is not None:
