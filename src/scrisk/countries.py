@@ -68,7 +68,6 @@ from __future__ import annotations
 import difflib
 import io
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -78,6 +77,7 @@ from typing import Any
 import pandas as pd
 
 from scrisk.errors import ConfigError, FormatDetectionError, UnknownCountryError, UnreadableFileError
+from scrisk.tomlfile import parse_toml
 from scrisk.resources import package_data
 
 __all__ = [
@@ -501,10 +501,7 @@ def _load_groups(path: Path, table: CountryTable) -> dict[str, CountryGroup]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read country groups ({exc.strerror})", path=str(path)) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"invalid TOML ({exc}); fix the syntax", path=str(path)) from None
+    data = parse_toml(text, path=str(path), error=ConfigError)
     groups = data.get("groups")
     if not isinstance(groups, dict) or not groups:
         raise ConfigError("no [groups.NAME] tables found; see scrisk/data/country_groups.toml for the layout", path=str(path))

@@ -44,13 +44,13 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
-from scrisk.errors import ConfigError, UnknownMaterialError, UnreadableFileError, UsageError
+from scrisk.errors import ConfigError, UnknownMaterialError, UsageError
+from scrisk.tomlfile import parse_toml, read_config_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -480,24 +480,8 @@ def _parse_basket(ctx: _Ctx, t: Mapping[str, Any], nth: int) -> Basket:
 
 def _read_file(path: Path) -> list[Basket]:
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UnreadableFileError("basket file not found; check the path given to --baskets", path=str(path)) from None
-    except OSError as exc:
-        raise UnreadableFileError(f"cannot read basket file: {exc.strerror}", path=str(path)) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"basket file is not UTF-8 text ({exc.reason}); save it as UTF-8", path=str(path)) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        m = re.search(r"line (\d+)", msg)
-        short = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg)
-        raise ConfigError(f"invalid TOML: {short}; fix the syntax (see https://toml.io)", path=str(path),
-                          line=int(m.group(1)) if m else None) from None
+    text = read_config_text(path, what="basket", option="--baskets", error=ConfigError)
+    data = parse_toml(text, path=str(path), error=ConfigError)
     if "basket" in data:
         others = [k for k in data if k != "basket"]
         if others:

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from scrisk.errors import FormatDetectionError, InputError, UnreadableFileError
-from scrisk.metrics.governance import governance_hhi, missing_wgi_suppliers, read_wgi, rescale_wgi, wgi_scores
+from scrisk.metrics.governance import governance_hhi, missing_wgi_suppliers, read_wgi, rescale_wgi
 
 LONG_HEADER = '"","Country/Territory","Code","Year","Estimate","Lower","NumSrc","Rank","StdErr","Upper","Indicator"\r\n'
 INDICATORS = ["VoiceandAccountability", "PoliticalStability", "GovernmentEffectiveness", "RegulatoryQuality",

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cli"))
-from cli_helpers import run  # noqa: E402  (one in-process CLI runner for every CLI test)
+from cli_helpers import run  # noqa: E402,F401  (re-exported: one in-process CLI runner for every CLI test)
 
 ATLAS_READ = ["--columns", "exporter=i,importer=j,hs=cmd,value=value", "--value-unit", "usd"]
 """Reader options for the atlas extracts baci_2022.csv / baci_2024.csv (tidy i,j,cmd,value in USD, no year)."""

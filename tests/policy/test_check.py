@@ -11,7 +11,7 @@ import pytest
 from policy_helpers import atlas_flows, pair_table, world_hhi
 from scrisk.errors import UsageError
 from scrisk.policy.check import BREACH_FIELDS, ROW_FIELDS, evaluate
-from scrisk.policy.spec import MaxRejected, parse_policy
+from scrisk.policy.spec import parse_policy
 from scrisk.schema import FlowMeta, ReadReport, make_flow_table
 
 

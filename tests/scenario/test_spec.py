@@ -12,7 +12,6 @@ from scrisk.scenario.spec import (
     Measure,
     Scenario,
     load_scenario,
-    parse_scenario,
     scenario_from_options,
 )
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Iterable
 
-import numpy as np
 import pandas as pd
 
 from scrisk.metrics._keys import lookup, take

@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from scrisk.errors import PolicyError, ScriskError, UsageError
+from scrisk.tomlfile import parse_toml, read_config_text
 
 __all__ = [
     "SEVERITIES",
@@ -352,14 +353,6 @@ class _Source:
         return PolicyError(message, path=self.path, line=self.line_of(key, table=table, nth=nth))
 
 
-def _syntax_error(exc: tomllib.TOMLDecodeError, path: str | None) -> PolicyError:
-    msg = str(exc)
-    m = re.search(r"at line (\d+)", msg)
-    short = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg)
-    return PolicyError(f"invalid TOML: {short}; fix the syntax (see https://toml.io)", path=path,
-                       line=int(m.group(1)) if m else None)
-
-
 def _unknown_key(key: str, allowed: tuple[str, ...], where: str) -> str:
     close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
     hint = f"did you mean {close[0]!r}? " if close else ""
@@ -577,10 +570,7 @@ def parse_policy(text: str, *, path: str | Path | None = None, baskets=None) -> 
     scrisk.errors.PolicyError: <policy>:5: unknown key 'max_top_shar' in [[rule]] #1; did you mean 'max_top_share'? allowed keys: name, description, importer, material, hs, max_hhi, max_top_share, min_suppliers, max_world_export_hhi, max_hhi_increase, max_top_share_increase, severity, min_import_usd
     """
     label = str(path) if path is not None else "<policy>"
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise _syntax_error(exc, label) from None
+    doc = parse_toml(text, path=label, error=PolicyError)
     prefix = ""
     is_pyproject = (path is not None and Path(path).name == "pyproject.toml") or ("tool" in doc and "rule" not in doc)
     if is_pyproject:
@@ -643,18 +633,7 @@ def load_policy(path: str | Path, *, baskets=None) -> Policy:
         (exit code 3).
     """
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise PolicyError("policy file not found; check the path given to --policy", path=str(p)) from None
-    except IsADirectoryError:
-        raise PolicyError("is a folder, not a policy file; give the TOML file to --policy", path=str(p)) from None
-    except OSError as exc:
-        raise PolicyError(f"cannot read policy file: {exc.strerror}", path=str(p)) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise PolicyError(f"policy file is not UTF-8 text ({exc.reason}); save it as UTF-8", path=str(p)) from None
+    text = read_config_text(p, what="policy", option="--policy", error=PolicyError, missing=PolicyError)
     return parse_policy(text, path=str(p), baskets=baskets)
 
 

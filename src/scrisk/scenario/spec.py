@@ -43,13 +43,13 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from scrisk.errors import ScenarioError, UnknownCountryError, UnknownMaterialError, UsageError
+from scrisk.tomlfile import parse_toml, read_config_text
 
 __all__ = [
     "MODES",
@@ -605,14 +605,7 @@ def parse_scenario(text: str, *, path: str = "<scenario>", baskets: Mapping[str,
     ...
     scrisk.errors.ScenarioError: <scenario>:2: unknown key 'exporter' in [[measure]] #1; did you mean 'exporters'? allowed keys: exporters, materials, hs, targets, exempt, cut, label, effective, note
     """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        m = re.search(r"line (\d+)", msg)
-        short = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg)
-        raise ScenarioError(f"invalid TOML: {short}; fix the syntax (see https://toml.io)", path=path,
-                            line=int(m.group(1)) if m else None) from None
+    data = parse_toml(text, path=path, error=ScenarioError)
     f = _File(path, text)
     f.check_keys(data, _TOP_KEYS, "the scenario file", table=None)
     raw_measures = data.get("measure")
@@ -651,17 +644,6 @@ def load_scenario(path: str | Path, *, baskets: Mapping[str, Any] | None = None)
     ScenarioError
         The file is invalid; the message names the key and the line (exit 3).
     """
-    from scrisk.errors import UnreadableFileError
-
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise UnreadableFileError("scenario file not found; check the path given to --scenario", path=str(p)) from None
-    except OSError as exc:
-        raise UnreadableFileError(f"cannot read scenario file: {exc.strerror}", path=str(p)) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"scenario file is not UTF-8 text ({exc.reason}); save it as UTF-8", path=str(p)) from None
+    text = read_config_text(p, what="scenario", option="--scenario", error=ScenarioError)
     return parse_scenario(text, path=str(p), baskets=baskets)
