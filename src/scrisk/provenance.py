@@ -15,6 +15,8 @@ def read_summary(table: FlowTable) -> dict[str, Any]:
 
     Shares are of the total value read (accepted plus rejected rows whose value parsed), so a user
     can see how much trade an unknown country code or a broken row took out of the analysis.
+    Defects (broken rows) are counted apart from structural drops (World rows, Comtrade breakdown
+    duplicates...), whose value is a double count by design.
 
     Examples
     --------
@@ -25,19 +27,27 @@ def read_summary(table: FlowTable) -> dict[str, Any]:
     >>> read_summary(t)["rows_rejected"], read_summary(t)["value_share_rejected"]
     (0, 0.0)
     """
+    from scrisk.io.reasons import is_defect
+
     r = table.report
     # a negative value is itself a defect: it is not trade taken out of the analysis
-    rejected_value = float(sum(v for v in r.value_usd_rejected.values() if v > 0))
+    rejected = {k: float(v) for k, v in r.value_usd_rejected.items() if v > 0}
+    rejected_value = sum(rejected.values())
+    defect_value = sum(v for k, v in rejected.items() if is_defect(k))
     total = float(r.value_usd_accepted) + rejected_value
     share = (lambda v: float(v) / total if total > 0 else 0.0)
+    defects = {k: int(v) for k, v in sorted(r.reasons.items()) if is_defect(k)}
     return {
         "rows_read": int(r.rows_read),
         "rows_accepted": int(r.rows_accepted),
         "rows_rejected": int(r.rows_rejected),
+        "rows_rejected_defect": sum(defects.values()),
+        "rows_rejected_structural": int(r.rows_rejected) - sum(defects.values()),
         "reasons": {k: int(v) for k, v in sorted(r.reasons.items())},
         "value_usd_accepted": float(r.value_usd_accepted),
         "value_usd_rejected": rejected_value,
         "value_share_rejected": share(rejected_value),
+        "value_share_rejected_defect": share(defect_value),
         "unknown_codes": [
             {"code": str(code), "value_usd": float(v), "value_share": share(v)}
             for code, v in sorted(r.unknown_codes.items(), key=lambda kv: (-kv[1], str(kv[0])))

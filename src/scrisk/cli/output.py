@@ -44,17 +44,27 @@ def note(message: str) -> None:
 
 def note_rejections(meta: dict) -> None:
     """Say on stderr how many input rows were rejected and why, so nothing is lost silently."""
+    from scrisk.io.reasons import is_defect
+
     read = meta.get("read") or {}
-    n = read.get("rows_rejected", 0)
-    if not n:
+    if not read.get("rows_rejected"):
         return
-    reasons = ", ".join(f"{k} {v:,}" for k, v in read.get("reasons", {}).items())
-    msg = (f"note: {n:,} of {read.get('rows_read', 0):,} input rows rejected ({reasons}; "
-           f"{read.get('value_share_rejected', 0.0):.1%} of value)")
-    unknown = read.get("unknown_codes") or []
-    if unknown:
-        msg += "; unknown country codes: " + ", ".join(f"{u['code']} ({u['value_share']:.1%})" for u in unknown[:5])
-    note(msg + ". Run `scrisk validate FILE --quarantine bad.csv` for every rejected row.")
+    reasons = read.get("reasons", {})
+    defects = {k: v for k, v in reasons.items() if is_defect(k)}
+    structural = {k: v for k, v in reasons.items() if not is_defect(k)}
+    total = f"{read.get('rows_read', 0):,}"
+    if defects:
+        msg = (f"note: {sum(defects.values()):,} of {total} input rows rejected as defects ("
+               + ", ".join(f"{k} {v:,}" for k, v in defects.items())
+               + f"; {read.get('value_share_rejected_defect', 0.0):.1%} of value)")
+        unknown = read.get("unknown_codes") or []
+        if unknown:
+            msg += "; unknown country codes: " + ", ".join(
+                f"{u['code']} ({u['value_share']:.1%})" for u in unknown[:5])
+        note(msg + ". Run `scrisk validate FILE --quarantine bad.csv` for every rejected row.")
+    if structural:
+        note(f"note: {sum(structural.values()):,} of {total} input rows dropped by design, not defects ("
+             + ", ".join(f"{k} {v:,}" for k, v in structural.items()) + ")")
 
 
 @contextmanager
