@@ -6,6 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, settings
+
+# property tests judge results, never speed: no per-example deadline on a loaded CI machine
+settings.register_profile("scrisk", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("scrisk")
 
 REPO = Path(__file__).resolve().parents[1]
 REALDATA = REPO.parent / "shared" / "realdata"
