@@ -30,6 +30,7 @@ from scrisk.metrics.indicators import FLAGS, INDICATOR_COLUMNS, SCREEN_COLUMNS, 
 from scrisk.metrics.persistence import CHANGE_COLUMNS
 from scrisk.metrics.screen import Bands, ScreenCriteria
 from scrisk.schema import HS, IMPORTER, VALUE, YEAR, FlowTable
+from scrisk.textfmt import format_usd_short
 
 __all__ = [
     "analyze",
@@ -196,12 +197,6 @@ def _sort(frame: pd.DataFrame, sort: str) -> pd.DataFrame:
         below,
     ))
     return frame.iloc[order].reset_index(drop=True)
-
-
-def _fmt_usd(v: float) -> str:
-    from scrisk.metrics.composite import _usd
-
-    return _usd(v)
 
 
 def analyze(
@@ -400,7 +395,7 @@ def analyze(
         if missing:
             notes.append(f"HS codes without imports in {y}: {', '.join(missing)}")
     if n_below and total:
-        notes.append(f"{n_below} of {total} rows have imports below {_fmt_usd(min_import_usd)}: no band, ranked after "
+        notes.append(f"{n_below} of {total} rows have imports below {format_usd_short(min_import_usd)}: no band, ranked after "
                      "the others")
     if top and total > top:
         notes.append(f"showing the top {top} of {total} rows")

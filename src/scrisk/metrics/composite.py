@@ -57,6 +57,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scrisk.textfmt import format_usd_short
+
 __all__ = ["ScoreWeights", "chokepoint_score", "explain", "format_pct"]
 
 
@@ -163,14 +165,6 @@ def format_pct(share: Any) -> str:
     return f"{p}%"
 
 
-def _usd(v: float) -> str:
-    a = abs(v)
-    for div, suf in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if a >= div:
-            return f"US${v / div:.3g}{suf}"
-    return f"US${v:.0f}"
-
-
 _PCT = [f"{p}%" for p in range(101)]
 
 
@@ -241,7 +235,7 @@ def explain(frame: pd.DataFrame, *, min_import_usd: float | None = None) -> pd.S
     screen = _col(frame, "screen", "bool")
     value = _col(frame, "import_value_usd", "float")
     below = value < min_import_usd if min_import_usd is not None else np.zeros(len(frame), dtype=bool)
-    minimum = _usd(min_import_usd) if min_import_usd is not None else ""
+    minimum = format_usd_short(min_import_usd) if min_import_usd is not None else ""
     out: list[str] = []
     for i in range(len(frame)):
         parts = [f"{top_pct[i]} from {top[i]}" + ("" if math.isnan(world[i]) else
@@ -260,6 +254,6 @@ def explain(frame: pd.DataFrame, *, min_import_usd: float | None = None) -> pd.S
         if screen[i]:
             parts.append("meets the GeoDep screen")
         if below[i]:
-            parts.append(f"imports {_usd(float(value[i]))}, below the {minimum} minimum")
+            parts.append(f"imports {format_usd_short(float(value[i]))}, below the {minimum} minimum")
         out.append("; ".join(parts))
     return pd.Series(out, index=frame.index, dtype="object", name="why")

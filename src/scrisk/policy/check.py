@@ -42,6 +42,7 @@ from scrisk.policy.measure import (
 )
 from scrisk.policy.spec import MaxRejected, Policy, Rule, load_policy, parse_max_rejected
 from scrisk.schema import HS, IMPORTER, FlowTable
+from scrisk.textfmt import format_share
 
 __all__ = ["CheckResult", "evaluate", "check_files", "ROW_FIELDS", "BREACH_FIELDS"]
 
@@ -68,10 +69,6 @@ _METRIC = {
     "max_top_share_increase": "top_share_increase",
 }
 _EPS = 1e-12
-
-
-def _pct(x: float) -> str:
-    return f"{x * 100:.1f}%"
 
 
 def _thr_pct(x: float) -> str:
@@ -254,22 +251,22 @@ def _message(rule: Rule, row: Mapping[str, Any], key: str, v: float, thr: float,
     imp, year = row["importer"], row["year"]
     head = f"rule {rule.name!r}: {imp} imports of {_product(row['hs'], row['material'])} in {year}"
     if key == "max_top_share":
-        what = f"{row['top_supplier']} supplies {_pct(v)}, above max_top_share {_thr_pct(thr)}"
+        what = f"{row['top_supplier']} supplies {format_share(v)}, above max_top_share {_thr_pct(thr)}"
     elif key == "max_hhi":
         what = f"import HHI {v:.3f} ({row['n_suppliers']} suppliers, top {row['top_supplier']} " \
-               f"{_pct(row['top_share'])}), above max_hhi {thr:g}"
+               f"{format_share(row['top_share'])}), above max_hhi {thr:g}"
     elif key == "min_suppliers":
         n = int(v)
         what = f"{n} supplier{'s' if n != 1 else ''}, fewer than min_suppliers {int(thr)}"
     elif key == "max_world_export_hhi":
         what = (f"world export HHI {v:.3f} (top exporter {row['world_top_exporter']} "
-                f"{_pct(row['world_top_exporter_share'])}), above max_world_export_hhi {thr:g}")
+                f"{format_share(row['world_top_exporter_share'])}), above max_world_export_hhi {thr:g}")
     elif key == "max_hhi_increase":
         what = (f"import HHI rose by {v:.3f} ({base:.3f} in {row['baseline_year']} -> {row['hhi']:.3f}), "
                 f"above max_hhi_increase {thr:g}")
     else:
-        what = (f"top-supplier share rose by {v * 100:.1f} points ({row['baseline_top_supplier']} {_pct(base)} in "
-                f"{row['baseline_year']} -> {row['top_supplier']} {_pct(row['top_share'])}), above "
+        what = (f"top-supplier share rose by {v * 100:.1f} points ({row['baseline_top_supplier']} {format_share(base)} in "
+                f"{row['baseline_year']} -> {row['top_supplier']} {format_share(row['top_share'])}), above "
                 f"max_top_share_increase {thr * 100:g} points")
     return f"{head}: {what}"
 

@@ -43,6 +43,7 @@ from scrisk.metrics.concentration import import_concentration
 from scrisk.policy.measure import defect_rejections, hs_labels, pick_year, plain_records, registry, year_flows
 from scrisk.policy.spec import expand_importers
 from scrisk.schema import EXPORTER, HS, IMPORTER, VALUE, FlowTable
+from scrisk.textfmt import format_share, format_usd
 
 __all__ = ["CHANGES", "DIFF_FIELDS", "DiffResult", "diff_vintages", "diff_files"]
 
@@ -128,16 +129,6 @@ def _kinds(changes: str | Iterable[str] | None) -> set[str]:
     return out or set(CHANGES)
 
 
-def _pct(x: Any) -> str:
-    return "–" if x is None or pd.isna(x) else f"{x * 100:.1f}%"
-
-
-def _usd(v: Any) -> str:
-    from scrisk.report.render import format_value
-
-    return format_value(v, "usd")
-
-
 def _side_codes(material, hs, *, baskets, revision: str | None) -> tuple[str, ...]:
     from scrisk.materials import resolve_hs
 
@@ -157,27 +148,27 @@ def _side(table: FlowTable, year: int, *, importers, codes, hs_digits: int) -> p
 def _detail(kind: str, r: pd.Series, oy: int, ny: int) -> str:
     if kind == "new_single_source":
         was = ("no imports" if pd.isna(r["old_import_value_usd"])
-               else f"{r['old_top_supplier']} {_pct(r['old_top_share'])} of {_usd(r['old_import_value_usd'])}")
-        return f"{r['new_top_supplier']} supplies {_pct(r['new_top_share'])} of {_usd(r['new_import_value_usd'])} " \
+               else f"{r['old_top_supplier']} {format_share(r['old_top_share'])} of {format_usd(r['old_import_value_usd'])}")
+        return f"{r['new_top_supplier']} supplies {format_share(r['new_top_share'])} of {format_usd(r['new_import_value_usd'])} " \
                f"in {ny} (was {was} in {oy})"
     if kind == "resolved_single_source":
         now = ("no imports" if pd.isna(r["new_import_value_usd"])
-               else f"{r['new_top_supplier']} {_pct(r['new_top_share'])} of {_usd(r['new_import_value_usd'])}")
-        return f"{r['old_top_supplier']} supplied {_pct(r['old_top_share'])} of {_usd(r['old_import_value_usd'])} " \
+               else f"{r['new_top_supplier']} {format_share(r['new_top_share'])} of {format_usd(r['new_import_value_usd'])}")
+        return f"{r['old_top_supplier']} supplied {format_share(r['old_top_share'])} of {format_usd(r['old_import_value_usd'])} " \
                f"in {oy}; now {now} in {ny}"
     if kind == "single_source_switch":
-        return f"single source moved from {r['old_top_supplier']} ({_pct(r['old_top_share'])}) in {oy} to " \
-               f"{r['new_top_supplier']} ({_pct(r['new_top_share'])}) in {ny}"
+        return f"single source moved from {r['old_top_supplier']} ({format_share(r['old_top_share'])}) in {oy} to " \
+               f"{r['new_top_supplier']} ({format_share(r['new_top_share'])}) in {ny}"
     if kind in ("hhi_increase", "hhi_decrease"):
         return f"import HHI {r['old_hhi']:.3f} in {oy} -> {r['new_hhi']:.3f} in {ny} ({r['hhi_change']:+.3f}); " \
-               f"top {r['old_top_supplier']} {_pct(r['old_top_share'])} -> {r['new_top_supplier']} " \
-               f"{_pct(r['new_top_share'])}"
+               f"top {r['old_top_supplier']} {format_share(r['old_top_share'])} -> {r['new_top_supplier']} " \
+               f"{format_share(r['new_top_share'])}"
     if kind == "appeared":
-        return f"{_usd(r['new_import_value_usd'])} in {ny} from {int(r['new_n_suppliers'])} supplier(s), top " \
-               f"{r['new_top_supplier']} {_pct(r['new_top_share'])}; no imports in {oy}"
+        return f"{format_usd(r['new_import_value_usd'])} in {ny} from {int(r['new_n_suppliers'])} supplier(s), top " \
+               f"{r['new_top_supplier']} {format_share(r['new_top_share'])}; no imports in {oy}"
     if kind == "vanished":
-        return f"{_usd(r['old_import_value_usd'])} in {oy} from {int(r['old_n_suppliers'])} supplier(s), top " \
-               f"{r['old_top_supplier']} {_pct(r['old_top_share'])}; no imports in {ny}"
+        return f"{format_usd(r['old_import_value_usd'])} in {oy} from {int(r['old_n_suppliers'])} supplier(s), top " \
+               f"{r['old_top_supplier']} {format_share(r['old_top_share'])}; no imports in {ny}"
     return ""
 
 
@@ -312,7 +303,7 @@ def diff_vintages(
                 s = s.merge(common, on=_PAIR, how="left")
                 s["change"] = kind
                 verb = "ships" if kind == "supplier_gained" else "shipped"
-                s["detail"] = [f"{a} {verb} {_usd(v)} in {y}" + ("" if kind == "supplier_gained" else
+                s["detail"] = [f"{a} {verb} {format_usd(v)} in {y}" + ("" if kind == "supplier_gained" else
                                                                 f"; none in {ny}")
                                for a, v in zip(s["supplier"], s["supplier_value_usd"])]
                 parts.append(s)

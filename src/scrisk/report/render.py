@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from scrisk.textfmt import format_share, format_usd
+
 __all__ = [
     "Column",
     "jsonable",
@@ -158,13 +160,9 @@ def format_value(v: Any, kind: str = "text") -> str:
     if isinstance(v, list):
         return ", ".join(str(x) for x in v)
     if kind == "usd" and isinstance(v, (int, float)):
-        a = abs(v)
-        for div, suf in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-            if a >= div:
-                return f"${v / div:,.1f}{suf}"
-        return f"${v:,.0f}"
+        return format_usd(v)
     if kind == "share" and isinstance(v, (int, float)):
-        return f"{v * 100:.1f}%"
+        return format_share(v)
     if kind in ("hhi", "score") and isinstance(v, (int, float)):
         return f"{v:.3f}"
     if kind == "float" and isinstance(v, (int, float)):
