@@ -28,6 +28,9 @@ CSV writer. Usage::
 
     python benchmarks/generate.py --rows 10000000          # ~2 years, seed 42
     python benchmarks/generate.py --rows 2000 --out-dir /tmp/x
+    python benchmarks/generate.py --rows 10000000 --years 2024              # one year
+    python benchmarks/generate.py --rows 20000000 --years 2023,2024 --layout split    # a file per year
+    python benchmarks/generate.py --rows 100000000 --years 2015-2024 --layout parquet # hive year=YYYY/
 
 The output goes to ``benchmarks/_data/rows<N>_seed<S>/`` (git-ignored) unless
 ``--out-dir`` is given.
@@ -164,53 +167,51 @@ def _sorted_distinct(a: np.ndarray) -> np.ndarray:
     return a[np.concatenate(([True], a[1:] != a[:-1]))] if len(a) else a
 
 
-def generate_arrays(
-    rows: int,
-    *,
-    seed: int = 42,
-    years: tuple[int, ...] = (2022, 2024),
-    n_countries: int = 200,
-    n_products: int = 5000,
-) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
-    """Return the columns (sorted by t, i, j, k) and the country table.
+def _structure(
+    rng: np.random.Generator, *, n_countries: int, n_products: int, n_years: int, rows: int
+) -> dict:
+    """Draw the fixed structure of a dataset: countries, products, sizes, specialists, value model.
 
-    Columns: ``t, i, j, k`` (int64), ``v_milli`` (value in USD, i.e. thousand
-    USD x 1000, int64), ``q_milli`` (kg, i.e. tons x 1000, int64, -1 for NA).
+    Consumes ``rng`` in the order :func:`generate_arrays` always has, so a given
+    seed gives the same file byte for byte.
     """
-    rng = np.random.default_rng(seed)
     countries = country_table(n_countries, rng)
     codes = countries["country_code"].to_numpy(dtype=np.int64)
     C = len(codes)
     ks = product_codes(n_products, rng)
     P = len(ks)
-    Y = np.asarray(years, dtype=np.int64)
-    capacity = len(Y) * P * C * (C - 1)
+    capacity = n_years * P * C * (C - 1)
     if rows > capacity // 4:
-        raise ValueError(f"{rows} rows is too many for {C} countries x {P} products x {len(Y)} years")
-
-    exp_w = _zipf_weights(C, 1.2, rng)
-    imp_w = _zipf_weights(C, 0.9, rng)
-    prod_w = _zipf_weights(P, 0.8, rng)
+        raise ValueError(f"{rows} rows is too many for {C} countries x {P} products x {n_years} years")
+    s = {"countries": countries, "codes": codes, "C": C, "ks": ks, "P": P}
+    s["exp_w"] = _zipf_weights(C, 1.2, rng)
+    s["imp_w"] = _zipf_weights(C, 0.9, rng)
+    s["prod_w"] = _zipf_weights(P, 0.8, rng)
     # product specialists: 1-3 exporters that carry a product-specific share of its flows
-    n_spec = rng.integers(1, 4, size=P)
-    spec = rng.choice(C, size=(P, 3), p=exp_w)
-    spec_share = rng.beta(0.5, 0.7, size=P)
+    s["n_spec"] = rng.integers(1, 4, size=P)
+    s["spec"] = rng.choice(C, size=(P, 3), p=s["exp_w"])
+    s["spec_share"] = rng.beta(0.5, 0.7, size=P)
     # value model (log USD): product scale, exporter and importer size, noise
-    mu_p = rng.normal(8.5, 1.5, size=P)
-    size_i = np.log(exp_w * C)
-    size_j = np.log(imp_w * C)
-    unit_usd_per_kg = np.exp(rng.normal(1.5, 1.8, size=P))
+    s["mu_p"] = rng.normal(8.5, 1.5, size=P)
+    s["size_i"] = np.log(s["exp_w"] * C)
+    s["size_j"] = np.log(s["imp_w"] * C)
+    s["unit_usd_per_kg"] = np.exp(rng.normal(1.5, 1.8, size=P))
+    return s
 
+
+def _draw(s: dict, rng: np.random.Generator, rows: int, Y: np.ndarray) -> dict[str, np.ndarray]:
+    """Draw ``rows`` distinct flows over the years ``Y`` from structure ``s`` (columns as in :func:`generate_arrays`)."""
+    C, P, codes, ks = s["C"], s["P"], s["codes"], s["ks"]
     # key = ((t*C + i)*C + j)*P + k over index spaces sorted like the codes: sorting keys sorts t, i, j, k
     keys = np.empty(0, dtype=np.int64)
     need, grow = rows, 1.3
     while need > 0:
         m = int(need * grow) + 1000
-        k = rng.choice(P, size=m, p=prod_w)
-        j = rng.choice(C, size=m, p=imp_w)
-        glob = rng.choice(C, size=m, p=exp_w)
-        pick = spec[k, rng.integers(0, n_spec[k])]
-        i = np.where(rng.random(m) < spec_share[k], pick, glob)
+        k = rng.choice(P, size=m, p=s["prod_w"])
+        j = rng.choice(C, size=m, p=s["imp_w"])
+        glob = rng.choice(C, size=m, p=s["exp_w"])
+        pick = s["spec"][k, rng.integers(0, s["n_spec"][k])]
+        i = np.where(rng.random(m) < s["spec_share"][k], pick, glob)
         t = rng.integers(0, len(Y), size=m)
         ok = i != j
         new = ((t[ok] * C + i[ok]) * C + j[ok]) * np.int64(P) + k[ok]
@@ -229,14 +230,32 @@ def generate_arrays(
     i = rest % C
     t = rest // C
     n = len(keys)
-    logv = mu_p[k] + 0.9 * size_i[i] + 0.6 * size_j[j] + rng.normal(0.0, 2.0, size=n)
+    logv = s["mu_p"][k] + 0.9 * s["size_i"][i] + 0.6 * s["size_j"][j] + rng.normal(0.0, 2.0, size=n)
     v_milli = np.maximum(np.rint(np.exp(logv)), 1).astype(np.int64)  # USD; >= 1 (0.001 thousand USD)
-    kg = v_milli / unit_usd_per_kg[k] * np.exp(rng.normal(0.0, 0.6, size=n))
+    kg = v_milli / s["unit_usd_per_kg"][k] * np.exp(rng.normal(0.0, 0.6, size=n))
     q_milli = np.maximum(np.rint(kg), 1).astype(np.int64)
     q_milli[rng.random(n) < NA_SHARE] = -1
     # countries sorted by numeric code, so index order is code order
-    cols = {"t": Y[t], "i": codes[i], "j": codes[j], "k": ks[k], "v_milli": v_milli, "q_milli": q_milli}
-    return cols, countries
+    return {"t": Y[t], "i": codes[i], "j": codes[j], "k": ks[k], "v_milli": v_milli, "q_milli": q_milli}
+
+
+def generate_arrays(
+    rows: int,
+    *,
+    seed: int = 42,
+    years: tuple[int, ...] = (2022, 2024),
+    n_countries: int = 200,
+    n_products: int = 5000,
+) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
+    """Return the columns (sorted by t, i, j, k) and the country table.
+
+    Columns: ``t, i, j, k`` (int64), ``v_milli`` (value in USD, i.e. thousand
+    USD x 1000, int64), ``q_milli`` (kg, i.e. tons x 1000, int64, -1 for NA).
+    """
+    rng = np.random.default_rng(seed)
+    Y = np.asarray(years, dtype=np.int64)
+    s = _structure(rng, n_countries=n_countries, n_products=n_products, n_years=len(Y), rows=rows)
+    return _draw(s, rng, rows, Y), s["countries"]
 
 
 def _fixed3(milli: pa.Array) -> pa.Array:
@@ -277,9 +296,24 @@ def write_country_codes(path: Path, countries: pd.DataFrame) -> None:
     countries.to_csv(path, index=False, lineterminator="\n")
 
 
-def dataset_dir(rows: int, seed: int) -> Path:
-    """Default folder of a generated dataset."""
-    return DATA_DIR / f"rows{rows}_seed{seed}"
+DEFAULT_YEARS = (2022, 2024)
+LAYOUTS = ("csv", "split", "parquet")
+
+
+def dataset_dir(rows: int, seed: int, years: tuple[int, ...] = DEFAULT_YEARS, layout: str = "csv") -> Path:
+    """Default folder of a generated dataset (``rows<N>_seed<S>`` for the default years and layout).
+
+    Other years add ``_y<years>`` (``_y2024``, ``_y2015-2024`` for a run of
+    consecutive years), other layouts ``_split`` or ``_parquet``.
+    """
+    name = f"rows{rows}_seed{seed}"
+    years = tuple(int(y) for y in years)
+    if years != DEFAULT_YEARS:
+        run = len(years) > 2 and list(years) == list(range(years[0], years[-1] + 1))
+        name += "_y" + (f"{years[0]}-{years[-1]}" if run else "-".join(str(y) for y in years))
+    if layout != "csv":
+        name += f"_{layout}"
+    return DATA_DIR / name
 
 
 def generate_file(
@@ -316,23 +350,156 @@ def ensure_dataset(rows: int, seed: int = 42) -> Path:
     return generate_file(dataset_dir(rows, seed), rows, seed=seed)
 
 
+def split_name(year: int) -> str:
+    """File name of one year of a split dataset, as BACI names its yearly files."""
+    return f"BACI_HS17_Y{year}_V202601.csv"
+
+
+def generate_split(
+    out_dir: Path,
+    rows: int,
+    *,
+    seed: int = 42,
+    years: tuple[int, ...] = DEFAULT_YEARS,
+    n_countries: int = 200,
+    n_products: int = 5000,
+    force: bool = False,
+) -> list[Path]:
+    """Generate ``rows`` flows over ``years`` (one draw, one structure) and write one BACI CSV per year.
+
+    The files (``BACI_HS17_Y<year>_V202601.csv``) are the per-year slices of the
+    file :func:`generate_file` writes for the same parameters, so two of them
+    are two years of the same trade network (for ``scrisk diff``). Returns the
+    paths in year order.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = [out_dir / split_name(y) for y in years]
+    stamp = out_dir / "generated.json"
+    params = {"generator": GENERATOR_VERSION, "layout": "split", "rows": rows, "seed": seed, "years": list(years),
+              "countries": n_countries, "products": n_products}
+    if (not force and all(p.exists() for p in paths) and (out_dir / CODES_NAME).exists() and stamp.exists()
+            and json.loads(stamp.read_text()) == params):
+        return paths
+    cols, countries = generate_arrays(rows, seed=seed, years=years, n_countries=n_countries, n_products=n_products)
+    bounds = np.searchsorted(cols["t"], np.asarray(years, dtype=np.int64))  # rows are sorted by t
+    ends = [*bounds[1:], len(cols["t"])]
+    for path, lo, hi in zip(paths, bounds, ends):
+        tmp = path.with_suffix(".csv.part")
+        write_baci_csv(tmp, {c: a[lo:hi] for c, a in cols.items()})
+        tmp.replace(path)
+    write_country_codes(out_dir / CODES_NAME, countries)
+    stamp.write_text(json.dumps(params) + "\n")
+    return paths
+
+
+def _iso3_lookup(countries: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted BACI codes and their canonical ISO3 (Taiwan ``TWN``, as scrisk's readers map it)."""
+    iso = countries["country_iso3"].astype(str).replace({"S19": "TWN", "N/A": "TWN"})
+    iso = iso.where(countries["country_code"] != 490, "TWN")
+    order = np.argsort(countries["country_code"].to_numpy())
+    return countries["country_code"].to_numpy(dtype=np.int64)[order], iso.to_numpy(dtype=object)[order]
+
+
+def canonical_batch(cols: dict[str, np.ndarray], lo: int, hi: int, codes: np.ndarray, iso: np.ndarray) -> pa.Table:
+    """Rows ``lo:hi`` as a canonical flow table: ``year`` int64, ISO3 ``exporter``/``importer``,
+    zero-padded ``hs``, ``value_usd`` and ``qty_kg`` (null for NA) doubles."""
+    qm = cols["q_milli"][lo:hi]
+    k = pa.array(cols["k"][lo:hi])
+    return pa.table({
+        "year": pa.array(cols["t"][lo:hi], pa.int64()),
+        "exporter": pa.array(iso[np.searchsorted(codes, cols["i"][lo:hi])], pa.string()),
+        "importer": pa.array(iso[np.searchsorted(codes, cols["j"][lo:hi])], pa.string()),
+        "hs": pc.utf8_lpad(pc.cast(k, pa.string()), 6, "0"),
+        # BACI's own conversion: thousand USD x 1000, tons x 1000 (a value written "1.234" reads 1234.0)
+        "value_usd": pa.array(cols["v_milli"][lo:hi].astype(np.float64)),
+        "qty_kg": pa.array(qm.astype(np.float64), mask=qm < 0),
+    })
+
+
+def generate_partitioned(
+    out_dir: Path,
+    rows: int,
+    *,
+    seed: int = 42,
+    years: tuple[int, ...] = tuple(range(2015, 2025)),
+    n_countries: int = 200,
+    n_products: int = 5000,
+    chunk: int = 1_000_000,
+    force: bool = False,
+) -> Path:
+    """Generate ``rows`` flows spread evenly over ``years`` as canonical Parquet, one hive partition per year.
+
+    Layout: ``out_dir/year=<YYYY>/part-0.parquet`` (row groups of ``chunk``
+    rows); each file also holds the ``year`` column (int64), so every file is a
+    canonical flow table on its own. The structure (countries, products,
+    specialists, value model) is drawn once from ``seed``; each year's flows are
+    drawn with their own generator (``[seed, year]``), one year at a time, so
+    memory stays that of one year whatever the number of years. Returns
+    ``out_dir``.
+    """
+    import pyarrow.parquet as pq
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = out_dir / "generated.json"
+    params = {"generator": GENERATOR_VERSION, "layout": "parquet", "rows": rows, "seed": seed, "years": list(years),
+              "countries": n_countries, "products": n_products}
+    parts = [out_dir / f"year={y}" / "part-0.parquet" for y in years]
+    if (not force and all(p.exists() for p in parts) and stamp.exists()
+            and json.loads(stamp.read_text()) == params):
+        return out_dir
+    per_year = rows // len(years)
+    s = _structure(np.random.default_rng(seed), n_countries=n_countries, n_products=n_products,
+                   n_years=len(years), rows=rows)
+    codes, iso = _iso3_lookup(s["countries"])
+    for n, (year, part) in enumerate(zip(years, parts)):
+        want = per_year + (rows - per_year * len(years) if n == 0 else 0)
+        cols = _draw(s, np.random.default_rng([seed, int(year)]), want, np.asarray([year], dtype=np.int64))
+        part.parent.mkdir(parents=True, exist_ok=True)
+        tmp = part.with_suffix(".parquet.part")
+        first = canonical_batch(cols, 0, min(chunk, want), codes, iso)
+        with pq.ParquetWriter(tmp, first.schema) as w:
+            w.write_table(first, row_group_size=chunk)
+            for lo in range(chunk, want, chunk):
+                w.write_table(canonical_batch(cols, lo, min(lo + chunk, want), codes, iso), row_group_size=chunk)
+        tmp.replace(part)
+        del cols
+    write_country_codes(out_dir / CODES_NAME, s["countries"])
+    stamp.write_text(json.dumps(params) + "\n")
+    return out_dir
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Generate a synthetic BACI-layout trade file for benchmarks.")
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--years", default="2022,2024", help="comma-separated years (rows split among them)")
+    ap.add_argument("--years", default="2022,2024",
+                    help="comma-separated years (rows split among them), or a run such as 2015-2024")
     ap.add_argument("--countries", type=int, default=200)
     ap.add_argument("--products", type=int, default=5000)
     ap.add_argument("--out-dir", type=Path, default=None, help="default benchmarks/_data/rows<N>_seed<S>/")
     ap.add_argument("--force", action="store_true", help="regenerate even when the file exists")
+    ap.add_argument("--layout", choices=LAYOUTS, default="csv",
+                    help="csv: one BACI CSV (default); split: one BACI CSV per year; "
+                         "parquet: canonical Parquet partitioned by year (year=YYYY/), generated a year at a time")
     args = ap.parse_args(argv)
-    years = tuple(int(y) for y in args.years.split(","))
-    out_dir = args.out_dir or dataset_dir(args.rows, args.seed)
+    years = tuple(int(y) for y in args.years.replace("-", ",", 1).split(","))
+    if "-" in args.years and len(years) == 2:  # "2015-2024": a run of years
+        years = tuple(range(years[0], years[1] + 1))
+    out_dir = args.out_dir or dataset_dir(args.rows, args.seed, years, args.layout)
     t0 = time.perf_counter()
-    path = generate_file(out_dir, args.rows, seed=args.seed, years=years, n_countries=args.countries,
-                         n_products=args.products, force=args.force)
-    size = path.stat().st_size / 1e6
-    print(f"{path} ({size:,.0f} MB) ready in {time.perf_counter() - t0:,.1f} s", file=sys.stderr)
+    kw = {"seed": args.seed, "years": years, "n_countries": args.countries, "n_products": args.products,
+          "force": args.force}
+    if args.layout == "csv":
+        paths = [generate_file(out_dir, args.rows, **kw)]
+    elif args.layout == "split":
+        paths = generate_split(out_dir, args.rows, **kw)
+    else:
+        paths = sorted(generate_partitioned(out_dir, args.rows, **kw).glob("year=*/*.parquet"))
+    size = sum(p.stat().st_size for p in paths) / 1e6
+    where = paths[0] if len(paths) == 1 else out_dir
+    print(f"{where} ({size:,.0f} MB) ready in {time.perf_counter() - t0:,.1f} s", file=sys.stderr)
     return 0
 
 
