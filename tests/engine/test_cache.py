@@ -21,6 +21,7 @@ from scrisk.engine.cache import (
     default_cache_root,
     options_fingerprint,
     parse_byte_size,
+    read_fingerprint,
 )
 from scrisk.errors import UsageError
 from scrisk.io.options import ReadOptions
@@ -252,6 +253,31 @@ def test_options_fingerprint_is_stable_and_sees_referenced_files(tmp_path, monke
         options_fingerprint(ReadOptions(columns={"value": "v", "hs": "cmd"}))
     with pytest.raises(TypeError, match="cannot fingerprint"):
         options_fingerprint({"callback": print})
+
+
+def test_read_fingerprint_sees_files_the_reader_finds_itself(tmp_path, monkeypatch):
+    data = _aged_file(tmp_path / "BACI_HS17_Y2022_V202501.csv", b"t,i,j,k,v,q\n")
+    monkeypatch.chdir(tmp_path)
+    plain = ReadOptions()
+    fp0 = read_fingerprint(data, plain)
+    assert fp0 == read_fingerprint(data, ReadOptions()) != options_fingerprint(plain)
+    codes = tmp_path / "country_codes_V202501.csv"
+    codes.write_text("country_code,country_iso3\n4,AFG\n")
+    fp1 = read_fingerprint(data, plain)
+    assert fp1 != fp0
+    codes.write_text("country_code,country_iso3\n4,AFX\n")
+    assert read_fingerprint(data, plain) != fp1
+    # an explicit --country-codes makes the folder's table irrelevant
+    chosen = ReadOptions(country_codes=codes)
+    fixed = read_fingerprint(data, chosen)
+    (tmp_path / "country_codes_V202601.csv").write_text("country_code,country_iso3\n")
+    assert read_fingerprint(data, chosen) == fixed
+    # a named profile without --profiles reads ./scrisk.toml
+    named = ReadOptions(profile="mine")
+    (tmp_path / "scrisk.toml").write_text("[profiles.mine]\nexporter = 'i'\n")
+    fp_a = read_fingerprint(data, named)
+    (tmp_path / "scrisk.toml").write_text("[profiles.mine]\nexporter = 'j'\n")
+    assert read_fingerprint(data, named) != fp_a
 
 
 def test_default_root_and_size_settings(tmp_path, monkeypatch):

@@ -77,6 +77,7 @@ __all__ = [
     "default_cache_root",
     "options_fingerprint",
     "parse_byte_size",
+    "read_fingerprint",
 ]
 
 #: Version of the on-disk layout and of the canonical tables stored in it.
@@ -229,6 +230,38 @@ def options_fingerprint(options: Any) -> str:
     """
     text = json.dumps(_canonical(options), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def read_fingerprint(path: Path, options: Any) -> str:
+    """:func:`options_fingerprint` of ``options`` plus the files a reader of ``path`` consults without being told.
+
+    Two inputs change a read although no option names them: a BACI release's
+    ``country_codes_*.csv`` beside the data file (used when
+    ``country_codes`` is None), and ``./scrisk.toml`` (used when a
+    ``profile`` is named without ``profiles``). Their paths and contents join
+    the fingerprint, so editing or adding such a file means a fresh read.
+
+    Examples
+    --------
+    >>> import tempfile; work = Path(tempfile.mkdtemp())
+    >>> data = work / "BACI_HS17_Y2022_V202501.csv"; _ = data.write_text("t,i,j,k,v,q\\n")
+    >>> before = read_fingerprint(data, {"country_codes": None})
+    >>> _ = (work / "country_codes_V202501.csv").write_text("country_code,country_iso3\\n4,AFG\\n")
+    >>> read_fingerprint(data, {"country_codes": None}) == before
+    False
+    >>> shutil.rmtree(work)
+    """
+    def option(name: str) -> Any:
+        return options.get(name) if isinstance(options, Mapping) else getattr(options, name, None)
+
+    implicit: dict[str, Any] = {}
+    if option("country_codes") is None:
+        implicit["country_codes_beside"] = sorted(Path(path).parent.glob("country_codes_*.csv"))
+    if option("profile") and option("profiles") is None:
+        from scrisk.io.profiles import DEFAULT_PROFILE_FILE
+
+        implicit["profiles_default"] = Path.cwd() / DEFAULT_PROFILE_FILE
+    return options_fingerprint({"options": options, "implicit": implicit})
 
 
 def _hash_file(path: Path) -> str:
