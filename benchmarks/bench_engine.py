@@ -373,7 +373,17 @@ def _ratio(a: float | None, b: float | None) -> str:
     return "-" if a is None or b is None or b <= 0 else f"{a / b:.2f}x"
 
 
-def suite_markdown(s: Suite) -> str:
+def command_text(m: Mode, work: Path) -> str:
+    """A mode's command as a shell line, the work folder written ``$WORK``."""
+    import shlex
+
+    env = " ".join(f"{k}={v}" for k, v in m.env.items())
+    line = " ".join(shlex.quote(a) for a in m.argv)
+    text = (env + " " + line).strip() if env else line
+    return text.replace(str(work), "$WORK").replace(str(REPO) + "/", "").replace(PY, "python")
+
+
+def suite_markdown(s: Suite, work: Path | None = None) -> str:
     by = {m.key: m for m in ([s.prime] if s.prime is not None else []) + s.modes}
     lines = [f"### {s.title}", ""]
     head = ["mode", "runs", "time (s, median)", "min-max (s)", "peak RSS (MB)", "rows out"]
@@ -408,6 +418,9 @@ def suite_markdown(s: Suite) -> str:
         lines += ["", "Errors:", ""] + [f"- {label}: `{e}`" for label, e in errs]
     if s.notes:
         lines += [""] + s.notes
+    if work is not None:
+        lines += ["", "Commands (`$WORK` is the temporary work folder):", ""]
+        lines += [f"- {m.label}: `{command_text(m, work)}`" for m in shown or s.modes]
     return "\n".join(lines)
 
 
@@ -506,6 +519,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="where outputs and caches go while measuring (default: a temporary folder, removed)")
     ap.add_argument("--out", type=Path, default=None, help="markdown report (default benchmarks/_results/"
                                                           "engine-<UTC timestamp>.md)")
+    ap.add_argument("--dry-run", action="store_true", help="prepare the datasets and print the commands only")
     ap.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     names = [s.strip() for s in args.suites.split(",") if s.strip()]
@@ -537,6 +551,14 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="scrisk-bench-")) if own_work else args.work_dir
     work.mkdir(parents=True, exist_ok=True)
     suites = build_suites(names, data, work, args)
+    if args.dry_run:
+        for s in suites:
+            print(f"# {s.name}: {s.title}")
+            for m in ([s.prime] if s.prime is not None else []) + s.modes:
+                print(command_text(m, work))
+        if own_work:
+            shutil.rmtree(work, ignore_errors=True)
+        return 0
     try:
         for s in suites:
             log(f"{s.name}: {s.title}")
@@ -568,7 +590,7 @@ def main(argv: list[str] | None = None) -> int:
 
         head += ["", "Datasets: " + "; ".join(f"{k} `{Path(v['path']).name}` ({_how(v)})"
                                               for k, v in data["generated"].items())]
-    body = "\n\n".join(suite_markdown(s) for s in suites)
+    body = "\n\n".join(suite_markdown(s, work) for s in suites)
     report = "\n".join(head) + "\n\n" + body + "\n"
     print(report)
     out = args.out or RESULTS / f"engine-{started:%Y%m%dT%H%M%SZ}.md"
