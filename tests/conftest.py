@@ -12,6 +12,20 @@ from hypothesis import HealthCheck, settings
 settings.register_profile("scrisk", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("scrisk")
 
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory):
+    """Every test run reads and writes its own input cache, never the user's."""
+    import os
+
+    old = os.environ.get("SCRISK_CACHE_DIR")
+    os.environ["SCRISK_CACHE_DIR"] = str(tmp_path_factory.mktemp("scrisk-cache"))
+    yield
+    if old is None:
+        os.environ.pop("SCRISK_CACHE_DIR", None)
+    else:
+        os.environ["SCRISK_CACHE_DIR"] = old
+
 REPO = Path(__file__).resolve().parents[1]
 REALDATA = REPO.parent / "shared" / "realdata"
 TEST_DATA = Path(__file__).resolve().parent / "data"

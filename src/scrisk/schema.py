@@ -173,28 +173,79 @@ class ReadReport:
         )
 
 
-@dataclass
 class FlowTable:
-    """A validated flow frame with its provenance and read report.
+    """A validated flow table with its provenance and read report.
+
+    The rows live either in a pandas frame or in the flow store's Parquet
+    files (:mod:`scrisk.engine.store`); the engine queries the Parquet files
+    where they are, and :attr:`frame` materialises a pandas frame only when a
+    caller asks for one.
 
     Attributes
     ----------
     frame : DataFrame
-        Canonical columns :data:`FLOW_COLUMNS`, validated.
+        Canonical columns :data:`FLOW_COLUMNS`, validated (loaded on first use
+        when the table is backed by Parquet).
     meta : FlowMeta
     report : ReadReport
+    parquet : tuple of str
+        Parquet files holding the rows (empty for an in-memory table).
     """
 
-    frame: pd.DataFrame
-    meta: FlowMeta = field(default_factory=FlowMeta)
-    report: ReadReport = field(default_factory=ReadReport)
+    def __init__(
+        self,
+        frame: pd.DataFrame | None = None,
+        meta: FlowMeta | None = None,
+        report: ReadReport | None = None,
+        *,
+        parquet: tuple[str, ...] = (),
+        num_rows: int | None = None,
+    ):
+        if frame is None and not parquet:
+            frame = empty_flows()
+        self._frame = frame
+        self.meta = meta or FlowMeta()
+        self.report = report or ReadReport()
+        self.parquet = tuple(str(p) for p in parquet)
+        self._num_rows = len(frame) if frame is not None else num_rows
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The rows as a canonical pandas frame (read from Parquet on first use)."""
+        if self._frame is None:
+            from scrisk.engine.store import parquet_to_frame
+
+            self._frame = parquet_to_frame(self.parquet)
+            self._num_rows = len(self._frame)
+        return self._frame
+
+    @frame.setter
+    def frame(self, value: pd.DataFrame) -> None:
+        self._frame = value
+        self._num_rows = len(value)
+        self.parquet = ()
+
+    @property
+    def in_memory(self) -> bool:
+        """True when the rows are held as a pandas frame."""
+        return self._frame is not None
 
     def __len__(self) -> int:
-        return len(self.frame)
+        if self._num_rows is None:
+            from scrisk.engine.store import parquet_rows
+
+            self._num_rows = parquet_rows(self.parquet)
+        return int(self._num_rows)
+
+    def __repr__(self) -> str:
+        where = "memory" if self.in_memory else f"{len(self.parquet)} parquet file(s)"
+        return f"FlowTable({len(self)} rows in {where}, years={self.years})"
 
     @property
     def years(self) -> tuple[int, ...]:
-        """Distinct years in the frame, sorted."""
+        """Distinct years in the table, sorted."""
+        if not self.in_memory:
+            return tuple(int(y) for y in self.meta.years)
         return tuple(sorted(int(y) for y in self.frame[YEAR].unique()))
 
 

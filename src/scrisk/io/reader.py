@@ -175,6 +175,13 @@ def read_flows(paths: Iterable[str | Path] | str | Path, options: ReadOptions | 
         paths = [paths]
     options = check_options(resolve_options(options or ReadOptions()))
     files = expand_paths(paths)
+    from scrisk.engine.ingest import load_into_store
+
+    return load_into_store(files, options, exact=lambda fs: read_exact(fs, options))
+
+
+def read_exact(files: list[Path], options: ReadOptions) -> FlowTable:
+    """Read expanded ``files`` with the exact readers (every rejected row with its reason, detail and line)."""
     results: list[FileResult] = []
     for f in files:
         results.extend(read_one_safely(f, options))

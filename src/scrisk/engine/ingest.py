@@ -1,0 +1,261 @@
+"""Load input files into the flow store: the parallel fast path, the input cache, the exact reader.
+
+:func:`load_into_store` is what :func:`scrisk.io.read_flows` runs. For each
+input it tries, in order:
+
+1. the **input cache** (:mod:`scrisk.engine.cache`): a Parquet file of the
+   accepted rows keyed by the file's content and the reader options, so a
+   second run on the same files starts from Parquet;
+2. the **parallel fast path** (:mod:`scrisk.engine.baci_scan`) for plain
+   BACI yearly CSVs, which DuckDB parses on every core straight into Parquet;
+   it applies when every row of the file is accepted and no key repeats;
+3. otherwise the **exact reader** (:mod:`scrisk.io.reader`), which gives
+   every rejected row its reason, detail and physical line.
+
+When any input needs the exact reader, every input is read by it, so the
+duplicate-key rule ("the first row read is kept") and the lines it cites
+stay exactly as documented. Row accounting is identical on every path.
+"""
+
+from __future__ import annotations
+
+import atexit
+import dataclasses
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scrisk.engine.store import connect, sql_list, sql_str
+from scrisk.schema import FlowMeta, FlowTable, ReadReport
+
+__all__ = ["load_into_store", "FastFile", "cache_enabled", "set_cache_enabled", "scratch_dir"]
+
+FAST_PATH_VERSION = 1
+"""Bump when the fast path's output for the same input changes: cached entries are not reused."""
+
+_cache_enabled = os.environ.get("SCRISK_NO_CACHE", "") in ("", "0")
+_scratch: Path | None = None
+
+
+def set_cache_enabled(enabled: bool) -> None:
+    """Turn the input cache on or off for this process (the CLI's ``--no-cache``)."""
+    global _cache_enabled
+    _cache_enabled = bool(enabled)
+
+
+def cache_enabled() -> bool:
+    """Whether inputs are read from and written to the input cache."""
+    return _cache_enabled
+
+
+def scratch_dir() -> Path:
+    """A private directory for this process's Parquet files, removed at exit."""
+    global _scratch
+    if _scratch is None or not _scratch.exists():
+        base = os.environ.get("SCRISK_TEMP_DIR") or None
+        _scratch = Path(tempfile.mkdtemp(prefix="scrisk-", dir=base))
+        atexit.register(shutil.rmtree, _scratch, True)
+    return _scratch
+
+
+@dataclass
+class FastFile:
+    """One input read by the fast path (or found in the cache)."""
+
+    label: str
+    parquet: Path
+    rows: int
+    value_usd: float
+    years: tuple[int, ...]
+    hs_revision: str | None
+    release: str | None
+    encoding: str
+    notes: list[str] = field(default_factory=list)
+    duplicate_free: bool = False
+
+    def info(self) -> dict[str, Any]:
+        """JSON-ready description stored beside the cached Parquet."""
+        d = dataclasses.asdict(self)
+        d["parquet"] = self.parquet.name
+        d["years"] = list(self.years)
+        return d
+
+    @classmethod
+    def from_info(cls, info: dict[str, Any], parquet: Path, label: str) -> "FastFile":
+        """Rebuild from :meth:`info` (the label is the current path, not the cached one)."""
+        d = dict(info)
+        d.update(parquet=parquet, label=label, years=tuple(int(y) for y in d.get("years", ())))
+        return cls(**{k: d[k] for k in (f.name for f in dataclasses.fields(cls)) if k in d})
+
+
+def _cache():
+    if not _cache_enabled:
+        return None
+    from scrisk.engine.cache import InputCache
+
+    cache = InputCache()
+    return None if cache.disabled_reason else cache
+
+
+def _fast_candidate(path: Path, options):
+    """``(TextSource, roles)`` when ``path`` is a plain UTF-8 BACI CSV the fast path can scan, else None."""
+    from scrisk.io.baci import _columns
+    from scrisk.io.sniff import container_of, sniff
+
+    if options.source not in (None, "baci") or container_of(path) != "text" or not path.is_file():
+        return None
+    fmt, src = sniff(path, options)
+    if fmt != "baci" or src is None or src.encoding.replace("_", "-").lower() not in ("utf-8", "utf-8-sig"):
+        return None
+    if len(set(src.header)) != len(src.header):
+        return None
+    return src, _columns(src)
+
+
+def _scan_one(con, path: Path, options, cache) -> FastFile | None:
+    """Read one input through the cache or the fast path; None when the exact reader is needed."""
+    from scrisk.engine.baci_scan import scan_baci
+    from scrisk.io.baci import baci_countries
+    from scrisk.io.sniff import baci_name_info
+
+    key = None
+    if cache is not None:
+        from scrisk.engine.cache import read_fingerprint
+
+        # the file name carries BACI's HS revision and release: it is part of the key
+        key = cache.key(path, f"fast{FAST_PATH_VERSION}:{path.name}:{read_fingerprint(path, options)}")
+        entry = cache.get(key)
+        if entry is not None:
+            return FastFile.from_info(entry.info, Path(entry.path_accepted), str(path))
+    cand = _fast_candidate(path, options)
+    if cand is None:
+        return None
+    src, roles = cand
+    info = baci_name_info(path.name)
+    mapper, note = baci_countries(path, options, release=info.release)
+    work = Path(cache.tmp_dir()) if cache is not None else scratch_dir()
+    out = Path(tempfile.mkstemp(prefix="flows-", suffix=".parquet", dir=work)[1])
+    outcome = scan_baci(
+        con,
+        path,
+        header=src.header,
+        roles=roles,
+        delimiter=src.delimiter,
+        compression="none",
+        mapper=mapper,
+        out=out,
+        years=options.years,
+        hs=options.hs,
+    )
+    if not outcome.clean:
+        out.unlink(missing_ok=True)
+        return None
+    value, years, dups = con.execute(
+        f"SELECT coalesce(sum(value_usd), 0), list(DISTINCT year ORDER BY year), "
+        f"(SELECT count(*) FROM (SELECT 1 FROM read_parquet({sql_str(str(out))}) "
+        f"GROUP BY hash(year, exporter, importer, hs) HAVING count(*) > 1)) "
+        f"FROM read_parquet({sql_str(str(out))})"
+    ).fetchone()
+    ff = FastFile(
+        label=str(path),
+        parquet=out,
+        rows=outcome.rows,
+        value_usd=float(value),
+        years=tuple(int(y) for y in years or ()),
+        hs_revision=info.hs_revision or options.hs_revision,
+        release=info.release,
+        encoding=src.encoding,
+        notes=[f"BACI country codes from {note}"]
+        + ([f"{path}: read as baci from its header; --columns applies to tidy files (add --source tidy)"]
+           if options.columns and not options.source else []),
+        duplicate_free=not dups,
+    )
+    if cache is not None:
+        entry = cache.put(key, out, ff.info())
+        ff.parquet = Path(entry.path_accepted)
+    return ff
+
+
+def _keys_unique(con, files: list[FastFile]) -> bool:
+    """True when no (year, exporter, importer, hs) repeats within or across the files."""
+    if all(f.duplicate_free for f in files):
+        years = [set(f.years) for f in files]
+        if all(not (a & b) for k, a in enumerate(years) for b in years[k + 1:]):
+            return True
+    paths = sql_list(str(f.parquet) for f in files)
+    n = con.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM read_parquet({paths}) GROUP BY year, exporter, importer, hs "
+        "HAVING count(*) > 1)"
+    ).fetchone()[0]
+    return n == 0
+
+
+def _fast_table(files: list[FastFile], inputs: list[str]) -> FlowTable:
+    from scrisk.io.reader import _empty_rejected, _one
+
+    per_file = [
+        {
+            "file": f.label,
+            "input": f.label,
+            "source_format": "baci",
+            "encoding": f.encoding,
+            "hs_revision": f.hs_revision,
+            "release": f.release,
+            "rows_read": f.rows,
+            "rows_accepted": f.rows,
+            "rows_rejected": 0,
+            "reasons": {},
+            "value_usd_accepted": f.value_usd,
+        }
+        for f in files
+    ]
+    total = sum(f.rows for f in files)
+    report = ReadReport(
+        rows_read=total,
+        rows_accepted=total,
+        rows_rejected=0,
+        value_usd_accepted=float(sum(f.value_usd for f in files)),
+        rejected=_empty_rejected(),
+        files=per_file,
+    )
+    report.check()
+    meta = FlowMeta(
+        source_format="baci",
+        hs_revision=_one([f.hs_revision for f in files]),
+        inputs=tuple(inputs),
+        years=tuple(sorted({y for f in files for y in f.years})),
+        release=_one([f.release for f in files]),
+        notes=tuple(dict.fromkeys(n for f in files for n in f.notes)),
+    )
+    return FlowTable(meta=meta, report=report, parquet=tuple(str(f.parquet) for f in files), num_rows=total)
+
+
+def load_into_store(files: list[Path], options, *, exact) -> FlowTable:
+    """Read ``files`` (already expanded) into a flow table, fast where possible.
+
+    Parameters
+    ----------
+    files : list of Path
+    options : ReadOptions
+        Resolved and checked reader options.
+    exact : callable
+        ``exact(files) -> FlowTable``: the exact reader, used when any input
+        needs it.
+    """
+    cache = _cache()
+    con = connect()
+    try:
+        fast: list[FastFile] = []
+        for f in files:
+            got = _scan_one(con, f, options, cache)
+            if got is None:
+                return exact(files)
+            fast.append(got)
+        if not _keys_unique(con, fast):
+            return exact(files)
+    finally:
+        con.close()
+    return _fast_table(fast, [str(f) for f in files])

@@ -1,0 +1,193 @@
+"""The flow store: DuckDB over the canonical flow table, in Parquet files or in memory.
+
+Every command runs its measures as SQL in one embedded DuckDB connection
+(:func:`connect`). The flows it reads are either the Parquet files the
+readers wrote (the input cache, :mod:`scrisk.engine.cache`) or a pandas
+frame registered as a view, so a table built by hand and a 270-million-row
+BACI history go through the same queries.
+
+Work larger than memory spills to disk: :func:`configure` (the CLI's
+``--memory-limit`` and ``--temp-dir``, or the ``SCRISK_MEMORY_LIMIT`` and
+``SCRISK_TEMP_DIR`` environment variables) sets DuckDB's memory limit and
+the directory it spills to.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from scrisk.schema import make_flow_table
+>>> t = make_flow_table(pd.DataFrame({"year": [2024, 2024], "exporter": ["CHN", "JPN"],
+...     "importer": ["KOR", "KOR"], "hs": ["811292", "811292"], "value_usd": [9.0, 1.0]}))
+>>> con = connect()
+>>> con.sql(f"SELECT sum(value_usd) FROM {flow_source(con, t)}").fetchone()[0]
+10.0
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Iterable
+
+from scrisk.errors import UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import duckdb
+    import pandas as pd
+
+    from scrisk.schema import FlowTable
+
+__all__ = [
+    "EngineSettings",
+    "configure",
+    "settings",
+    "connect",
+    "flow_source",
+    "sql_list",
+    "sql_str",
+    "parquet_to_frame",
+    "parquet_rows",
+]
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B|B)?\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """How DuckDB may use the machine.
+
+    Attributes
+    ----------
+    memory_limit : str or None
+        DuckDB memory limit such as ``"4GB"`` (None: DuckDB's default, 80 % of RAM).
+    temp_directory : str or None
+        Where work larger than memory spills (None: DuckDB's default, next to the database).
+    threads : int or None
+        Worker threads (None: one per core).
+    """
+
+    memory_limit: str | None = None
+    temp_directory: str | None = None
+    threads: int | None = None
+
+
+_settings = EngineSettings(
+    memory_limit=os.environ.get("SCRISK_MEMORY_LIMIT") or None,
+    temp_directory=os.environ.get("SCRISK_TEMP_DIR") or None,
+)
+
+
+def check_memory_limit(text: str) -> str:
+    """Check a memory size such as ``4GB``, ``512MB`` or ``2GiB`` and return it normalised.
+
+    Examples
+    --------
+    >>> check_memory_limit("4gb"), check_memory_limit("1.5 GiB")
+    ('4GB', '1.5GiB')
+    """
+    m = _SIZE.match(str(text))
+    if not m:
+        raise UsageError(f"--memory-limit {text!r} is not a size; write it like 4GB, 512MB or 2GiB")
+    unit = (m.group(2) or "B").upper().replace("IB", "iB")
+    return f"{m.group(1)}{unit}"
+
+
+def configure(*, memory_limit: str | None = None, temp_directory: str | None = None, threads: int | None = None) -> EngineSettings:
+    """Set the engine settings for connections opened from now on; return them.
+
+    Arguments left as None keep their current value.
+    """
+    global _settings
+    changes = {}
+    if memory_limit is not None:
+        changes["memory_limit"] = check_memory_limit(memory_limit)
+    if temp_directory is not None:
+        changes["temp_directory"] = str(temp_directory)
+    if threads is not None:
+        if threads < 1:
+            raise UsageError(f"--threads {threads} must be at least 1")
+        changes["threads"] = int(threads)
+    _settings = replace(_settings, **changes)
+    return _settings
+
+
+def settings() -> EngineSettings:
+    """The settings new connections get."""
+    return _settings
+
+
+def connect() -> "duckdb.DuckDBPyConnection":
+    """Open an in-memory DuckDB connection with the engine settings applied."""
+    import duckdb
+
+    config: dict[str, str] = {}
+    s = _settings
+    if s.memory_limit:
+        config["memory_limit"] = s.memory_limit
+    if s.temp_directory:
+        config["temp_directory"] = s.temp_directory
+    if s.threads:
+        config["threads"] = str(s.threads)
+    try:
+        con = duckdb.connect(":memory:", config=config)
+    except duckdb.Error as exc:
+        raise UsageError(f"cannot start the engine with {config}: {str(exc).splitlines()[0]}") from None
+    con.execute("SET preserve_insertion_order = false")
+    return con
+
+
+def sql_str(value: str) -> str:
+    """Quote a string as a SQL literal.
+
+    Examples
+    --------
+    >>> sql_str("O'Brien")
+    "'O''Brien'"
+    """
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def sql_list(values: Iterable[str]) -> str:
+    """A SQL list literal of strings: ``['a', 'b']``."""
+    return "[" + ", ".join(sql_str(v) for v in values) + "]"
+
+
+_names = itertools.count()
+
+
+def flow_source(con: "duckdb.DuckDBPyConnection", table: "FlowTable") -> str:
+    """Return a SQL table expression over the table's flows in ``con``.
+
+    Parquet-backed tables are scanned where they are (``read_parquet``);
+    in-memory frames are registered as a view (no copy).
+    """
+    if not table.in_memory and table.parquet:
+        return f"read_parquet({sql_list(table.parquet)})"
+    name = f"_flows_{next(_names)}"
+    con.register(name, table.frame)
+    return name
+
+
+def parquet_to_frame(paths: Iterable[str]) -> "pd.DataFrame":
+    """Read canonical flow Parquet files into a pandas frame with the canonical dtypes."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from scrisk.schema import FLOW_COLUMNS, FLOW_DTYPES, empty_flows
+
+    paths = list(paths)
+    if not paths:
+        return empty_flows()
+    tables = [pq.read_table(p, columns=list(FLOW_COLUMNS)) for p in paths]
+    tab = pa.concat_tables(tables, promote_options="permissive") if len(tables) > 1 else tables[0]
+    frame = tab.to_pandas(types_mapper={pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype()}.get)
+    return frame.astype(FLOW_DTYPES)
+
+
+def parquet_rows(paths: Iterable[str]) -> int:
+    """Number of rows in Parquet files, from their footers."""
+    import pyarrow.parquet as pq
+
+    return sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
