@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 import os
+import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -136,6 +140,14 @@ def test_put_moves_a_parquet_file_written_in_tmp_dir(tmp_path):
     assert cache.tmp_dir() == work
 
 
+def test_missing_parquet_path_is_a_caller_error_not_a_cache_failure(tmp_path):
+    cache = InputCache(tmp_path / "cache")
+    key = cache.key(_aged_file(tmp_path / "f.csv", b"x"), "fp")
+    with pytest.raises(FileNotFoundError):
+        cache.put(key, cache.tmp_dir() / "never-written.parquet", {})
+    assert cache.enabled and cache.disabled_reason is None
+
+
 def test_source_errors_propagate_and_leave_nothing(tmp_path):
     cache = InputCache(tmp_path / "cache")
     key = cache.key(_aged_file(tmp_path / "f.csv", b"x"), "fp")
@@ -183,9 +195,21 @@ def test_stat_index_skips_rehash_of_unchanged_file(tmp_path, no_racy, hash_calls
     assert len(hash_calls) == 1
     index = json.loads((tmp_path / "cache" / "stat-index.json").read_text())
     record = index["files"][os.path.realpath(src)]
-    assert record["size"] == 1000 and record["blake2b"]
+    assert record["size"] == 1000 and record["content_hash"] == hashlib.blake2b(b"a" * 1000).hexdigest()
+    assert index["hash"] == "blake2b"
     k2 = InputCache(tmp_path / "cache").key(src, "fp")  # a later run
     assert k2 == k1 and len(hash_calls) == 1
+    assert InputCache(tmp_path / "cache").known_key(src, "fp") == k1 and len(hash_calls) == 1
+
+
+def test_known_key_never_hashes(tmp_path, no_racy, hash_calls):
+    src = _aged_file(tmp_path / "new.csv", b"abc")
+    cache = InputCache(tmp_path / "cache")
+    assert cache.known_key(src, "fp") is None and hash_calls == []
+    key = cache.key(src, "fp")
+    assert cache.known_key(src, "fp") == key and len(hash_calls) == 1
+    src.write_bytes(b"abcd")
+    assert cache.known_key(src, "fp") is None and len(hash_calls) == 1
 
 
 def test_stat_index_not_fooled_by_restored_mtime_when_size_differs(tmp_path, no_racy, hash_calls):
@@ -470,9 +494,13 @@ def test_clear_removes_entries_index_and_abandoned_work_folders(tmp_path, no_rac
     abandoned.mkdir()
     t = time.time() - 8 * 24 * 3600
     os.utime(abandoned, (t, t))
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True, check=True)
+    killed = root / "tmp" / f"{socket.gethostname()}-{finished.stdout.strip()}-put-abc"  # its process has ended
+    killed.mkdir()
     own = cache.tmp_dir()
     assert cache.clear() == 2
     assert list((root / "entries").iterdir()) == []
-    assert not (root / "stat-index.json").exists() and not abandoned.exists()
+    assert not (root / "stat-index.json").exists() and not abandoned.exists() and not killed.exists()
     assert own.is_dir()  # a running process keeps its work folder
     assert cache.clear() == 0

@@ -89,6 +89,7 @@ CACHE_FORMAT = 1
 DEFAULT_MAX_BYTES = 20 * 1024**3
 
 _CHUNK = 8 * 1024 * 1024  # bytes read per step while hashing an input file
+_HASH_NAME = "blake2b"  # content hash of input files (recorded in the stat index and in every key)
 _ROW_GROUP_ROWS = 1 << 20  # rows buffered per Parquet row group when streaming batches
 _ENTRIES, _TMP, _INDEX, _ENTRY_JSON = "entries", "tmp", "stat-index.json", "entry.json"
 _ACCEPTED, _REJECTED = "accepted.parquet", "rejected.parquet"
@@ -203,7 +204,7 @@ def _path_fingerprint(path: Path) -> dict:
     out: dict[str, Any] = {"path": str(resolved)}
     try:
         if resolved.is_file():
-            out["blake2b"] = _hash_file(resolved)
+            out[_HASH_NAME] = _hash_file(resolved)
     except OSError:
         out["unreadable"] = True
     return out
@@ -266,7 +267,7 @@ def read_fingerprint(path: Path, options: Any) -> str:
 
 def _hash_file(path: Path) -> str:
     """blake2b of a file's bytes, read in 8 MiB chunks into one reused buffer."""
-    h = hashlib.blake2b()
+    h = hashlib.new(_HASH_NAME)
     buf = bytearray(_CHUNK)
     view = memoryview(buf)
     with open(path, "rb", buffering=0) as fh:
@@ -477,7 +478,8 @@ class InputCache:
     def _load_index(self) -> dict[str, dict]:
         try:
             data = json.loads((self.root / _INDEX).read_text(encoding="utf-8"))
-            files = data.get("files") if isinstance(data, dict) and data.get("format") == CACHE_FORMAT else None
+            same = isinstance(data, dict) and data.get("format") == CACHE_FORMAT and data.get("hash") == _HASH_NAME
+            files = data.get("files") if same else None
             return dict(files) if isinstance(files, dict) else {}
         except (OSError, ValueError):
             return {}
@@ -491,12 +493,15 @@ class InputCache:
             files = dict(sorted(files.items(), key=lambda kv: kv[1].get("seen", 0))[-_INDEX_MAX_FILES:])
         self._index = files
         try:
-            self._atomic_write(self.root / _INDEX, json.dumps({"format": CACHE_FORMAT, "files": files}))
+            self._atomic_write(self.root / _INDEX, json.dumps({"format": CACHE_FORMAT, "hash": _HASH_NAME, "files": files}))
         except OSError:
             pass  # losing a stat record only costs a rehash next time
 
-    def content_hash(self, path: Path) -> str | None:
+    def content_hash(self, path: Path, *, compute: bool = True) -> str | None:
         """blake2b of a regular file's bytes, from the stat index when the file is unchanged; None for non-files.
+
+        With ``compute=False`` nothing is hashed: the hash comes from the stat
+        index or is None.
 
         Examples
         --------
@@ -520,8 +525,10 @@ class InputCache:
             if self._index is None:
                 self._index = self._load_index()
             known = self._index.get(real)
-            if known and all(known.get(k) == v for k, v in record.items()) and known.get("blake2b"):
-                return known["blake2b"]
+            if known and all(known.get(k) == v for k, v in record.items()) and known.get("content_hash"):
+                return known["content_hash"]
+        if not compute:
+            return None
         digest = _hash_file(Path(real))
         if self._probe():
             try:
@@ -532,7 +539,7 @@ class InputCache:
             steady = _stat_record(after) == record  # not rewritten while it was read
             settled = time.time_ns() - newest >= self.RACY_SECONDS * 1e9
             if steady and settled:
-                self._remember(real, {**record, "blake2b": digest, "seen": time.time()})
+                self._remember(real, {**record, "content_hash": digest, "seen": time.time()})
         return digest
 
     def key(self, path: Path, options_fingerprint: str) -> str | None:
@@ -558,14 +565,36 @@ class InputCache:
         """
         if not self._probe():
             return None
-        digest = self.content_hash(Path(path))
+        return self._key_of(path, self.content_hash(Path(path)), options_fingerprint)
+
+    def known_key(self, path: Path, options_fingerprint: str) -> str | None:
+        """The key of ``path`` when the stat index knows the file unchanged, else None; never hashes.
+
+        For an engine that wants to overlap the hashing of a new or changed
+        file with reading it: ``known_key`` first (a hit costs one ``stat``),
+        and on None read the file while :meth:`key` runs in a thread (hashlib
+        releases the GIL), then :meth:`put` under that key.
+
+        Examples
+        --------
+        >>> import tempfile; work = Path(tempfile.mkdtemp())
+        >>> f = work / "a.csv"; _ = f.write_text("x")
+        >>> InputCache(work / "c").known_key(f, "opts") is None   # never hashed: unknown
+        True
+        >>> shutil.rmtree(work)
+        """
+        if not self._probe():
+            return None
+        return self._key_of(path, self.content_hash(Path(path), compute=False), options_fingerprint)
+
+    def _key_of(self, path: Path, digest: str | None, options_fingerprint: str) -> str | None:
         if digest is None:
             return None
         from scrisk import __version__
 
-        material = json.dumps([digest, str(options_fingerprint), __version__, CACHE_FORMAT])
+        material = json.dumps([_HASH_NAME, digest, str(options_fingerprint), __version__, CACHE_FORMAT])
         key = hashlib.blake2b(material.encode("utf-8"), digest_size=20).hexdigest()
-        self._key_inputs[key] = {"path": os.path.realpath(path), "blake2b": digest,
+        self._key_inputs[key] = {"path": os.path.realpath(path), "content_hash": digest,
                                  "options_fingerprint": str(options_fingerprint)}
         return key
 
@@ -605,7 +634,10 @@ class InputCache:
         """The entry stored under ``key``, or None (no entry, cache off, ``key`` None, or a damaged entry).
 
         A hit marks the entry as recently used; a damaged entry (a file
-        missing or of the wrong size) is removed.
+        missing or of the wrong size) is removed. Another process may evict
+        an entry after it was returned: files already opened stay readable
+        (POSIX), and a ``FileNotFoundError`` on opening one should be treated
+        as a miss.
         """
         if key is None or not self._probe():
             return None
@@ -693,6 +725,9 @@ class InputCache:
             Whatever the batch iterator raises, unchanged (the partial entry is removed).
         """
         text_info = json.dumps(info)  # TypeError early: a programming error, not a cache failure
+        for given in (accepted, rejected):
+            if isinstance(given, (str, os.PathLike)) and not Path(given).is_file():
+                raise FileNotFoundError(f"no Parquet file to store in the cache: {given}")
         if key is None or not self._probe():
             return None
         existing = self.get(key)
@@ -715,7 +750,7 @@ class InputCache:
                 "key": key,
                 "created": _utc(time.time()),
                 "input": source.get("path") or info.get("input") or info.get("file"),
-                "input_blake2b": source.get("blake2b"),
+                "input_" + _HASH_NAME: source.get("content_hash"),
                 "options_fingerprint": source.get("options_fingerprint"),
                 "rows": {"accepted": rows.get(_ACCEPTED), "rejected": rows.get(_REJECTED)},
                 "files": files,
@@ -756,7 +791,7 @@ class InputCache:
         compression = "zstd" if pa.Codec.is_available("zstd") else "snappy"
         if isinstance(data, (str, os.PathLike)):
             src = Path(data)
-            rows = pq.ParquetFile(src).metadata.num_rows  # also checks it is Parquet
+            rows = pq.read_metadata(src).num_rows  # also checks it is Parquet
             try:
                 os.replace(src, target)
             except OSError:  # another file system: copy, then remove the original
@@ -853,11 +888,11 @@ class InputCache:
         for e in items:
             if e.name in own or not e.is_dir(follow_symlinks=False):
                 continue
-            m = re.match(r"(.+)-(\d+)-", e.name)
+            pid = e.name[len(host) + 1:].split("-", 1)[0] if e.name.startswith(host + "-") else ""
             if e.name.startswith("gone-"):
                 dead = True
-            elif m and m.group(1) == host:
-                dead = not _pid_alive(int(m.group(2)))
+            elif pid.isdigit():
+                dead = not _pid_alive(int(pid))
             else:
                 try:
                     dead = now - e.stat(follow_symlinks=False).st_mtime > _STALE_TMP_SECONDS
