@@ -188,3 +188,39 @@ def test_partitioned_parquet_layout(generate, tmp_path):
     again = generate.generate_partitioned(tmp_path / "b", 9_000, seed=3, years=(2022, 2023, 2024), n_countries=40,
                                           n_products=150, chunk=1000)
     assert (again / "year=2023" / "part-0.parquet").read_bytes() == (root / "year=2023" / "part-0.parquet").read_bytes()
+
+
+# --- the harness: one child process, its own peak, failures recorded ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bench_engine():
+    return _load("bench_engine", BENCH)
+
+
+def test_run_once_measures_the_child(bench_engine, tmp_path):
+    big = bench_engine.Mode("big", "allocates 300 MB", [sys.executable, "-c",
+                                                        "b = bytearray(300 * 2**20); print('{\"rows\": 7}')"])
+    small = bench_engine.Mode("small", "does nothing", [sys.executable, "-c", "pass"])
+    s_big, s_small = bench_engine.run_once(big, tmp_path, 60), bench_engine.run_once(small, tmp_path, 60)
+    assert s_big.error is None and s_big.rows_out == 7
+    assert s_big.peak_mb > 300 > s_small.peak_mb  # each child's own high-water mark
+    assert s_small.seconds > 0
+
+
+def test_run_once_fails_soft(bench_engine, tmp_path):
+    out = tmp_path / "o.csv"
+    bad = bench_engine.Mode("bad", "usage error", [sys.executable, "-c",
+                                                   "import sys; print('No such option: --no-cache', file=sys.stderr);"
+                                                   " sys.exit(2)"], output=out)
+    s = bench_engine.run_once(bad, tmp_path, 60)
+    assert s.rc == 2 and s.error == "exit 2: No such option: --no-cache"
+    slow = bench_engine.Mode("slow", "sleeps", [sys.executable, "-c", "import time; time.sleep(30)"])
+    s = bench_engine.run_once(slow, tmp_path, 0.5)
+    assert s.error.startswith("timeout") and s.seconds < 10
+    writes = bench_engine.Mode("w", "writes a CSV", [sys.executable, "-c",
+                                                     f"open({str(out)!r}, 'w').write('a,b\\n1,2\\n3,4\\n')"], output=out)
+    s = bench_engine.run_once(writes, tmp_path, 60)
+    assert s.error is None and s.rows_out == 2 and not out.exists()  # counted, then removed
+    assert bench_engine.last_message("Usage: x\n╭─ Error ─╮\n│ No such option: --no-cache │\n╰────╯\n") == \
+        "No such option: --no-cache"
