@@ -454,6 +454,24 @@ def test_write_failure_turns_the_cache_off(tmp_path, monkeypatch):
     assert list((tmp_path / "cache" / "tmp").iterdir()) == []
 
 
+def test_failed_put_gives_a_moved_parquet_file_back(tmp_path, monkeypatch):
+    cache = InputCache(tmp_path / "cache")
+    key = cache.key(_aged_file(tmp_path / "a.csv", b"a"), "fp")
+    written = cache.tmp_dir() / "scan.parquet"
+    pq.write_table(_flows(), written)
+    real_write_text = Path.write_text
+
+    def full_disk(self, *args, **kwargs):
+        if self.name == "entry.json":
+            raise OSError(28, "No space left on device")
+        return real_write_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full_disk)
+    assert cache.put(key, written, {}) is None
+    assert pq.read_table(written).equals(_flows())  # still where the caller left it
+    assert cache.disabled_reason and not (tmp_path / "cache" / "entries" / key).exists()
+
+
 def test_disabled_on_purpose_touches_nothing(tmp_path):
     cache = InputCache(tmp_path / "cache", enabled=False)
     assert cache.key(_aged_file(tmp_path / "a.csv", b"a"), "fp") is None

@@ -774,6 +774,12 @@ class InputCache:
             raise exc.original from None
         except OSError as exc:
             if staging is not None:
+                for name, data in ((_ACCEPTED, accepted), (_REJECTED, rejected)):
+                    if isinstance(data, (str, os.PathLike)) and (staging / name).is_file():
+                        try:  # give the caller's finished Parquet back
+                            shutil.move(str(staging / name), str(data))
+                        except OSError:
+                            pass
                 _remove_tree(staging)
             self._disable("write to", exc)
             return None
