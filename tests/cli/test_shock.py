@@ -155,3 +155,64 @@ def test_real_baci_file_end_to_end(monkeypatch, capsys, atlas):
     d = json.loads(out)
     assert d["totals"]["blocked_usd"] == pytest.approx(float(china), rel=1e-12)
     assert d["meta"]["conservation_error"] <= 1e-9
+
+
+def test_fsc_mode_json_equals_the_library(monkeypatch, capsys, tmp_path):
+    prod = tmp_path / "production.csv"
+    prod.write_text("country,hs,year,quantity\nCHN,811292,2024,600000\n", encoding="utf-8")
+    code, out, err = run(monkeypatch, capsys, "shock", "-e", "CHN", "--hs", "811292", "--mode", "fsc",
+                         "--production", str(prod), "--stock-months", "3", "--horizon", "2", "-f", "json")
+    assert code == 0, err
+    got = json.loads(out)
+    spec = scenario_from_options(exporters="CHN", hs="811292")
+    table = load_flows(None, ReadOptions(hs=spec.read_codes(downstream=True)))
+    lib = run_scenario(table, spec, mode="fsc", production=prod, stock_months=3.0, horizon=2).to_dict()
+    assert strip_time(got) == strip_time(lib)
+    m = got["meta"]
+    assert m["mode"] == "fsc" and m["unit"] in ("kg", "usd") and m["basis"] and m["conservation_error"] <= 1e-9
+    assert m["parameters"]["production"] == str(prod)
+    assert {r["step"] for r in got["rows"]} == {1, 2}
+    chn = next(r for r in got["rows"] if r["country"] == "CHN" and r["step"] == 1)
+    assert chn["shortage"] == pytest.approx(0.0, abs=1e-6) and chn["restricted_kept"] > 0
+    losses = [r["consumption_loss_usd"] for r in got["rows"] if r["step"] == 1]
+    assert losses == sorted(losses, reverse=True)  # ranked by value lost
+
+
+def test_importer_filter_min_import_and_rank_options(monkeypatch, capsys):
+    base = ["shock", "-e", "CHN", "--hs", "811292", "--mode", "none", "-f", "json"]
+    code, out, _ = run(monkeypatch, capsys, *base, "--importer", "KOR,JPN")
+    d = json.loads(out)
+    assert code == 0 and {r["importer"] for r in d["rows"]} <= {"KOR", "JPN"} and d["rows"]
+    code, out, _ = run(monkeypatch, capsys, *base, "--min-import-usd", "1e15")
+    assert code == 0 and json.loads(out)["rows"] == []
+    code, out, _ = run(monkeypatch, capsys, *base, "--rank", "share")
+    shares = [r["shortfall_share"] for r in json.loads(out)["rows"]]
+    assert shares == sorted(shares, reverse=True)
+    code, out, err = run(monkeypatch, capsys, *base, "--horizon", "2")
+    assert code == 2 and "--mode fsc" in err
+
+
+def test_bad_production_file_exits_3_with_line(monkeypatch, capsys, tmp_path):
+    p = tmp_path / "prod.csv"
+    p.write_text("country,hs,quantity\nCHN,811292,10\nCHX,811292,5\n", encoding="utf-8")
+    code, out, err = run(monkeypatch, capsys, "shock", "-e", "CHN", "--hs", "811292", "--mode", "fsc",
+                         "--production", str(p))
+    assert code == 3 and f"{p}:3:" in err and "'CHX'" in err and out == ""
+    code, _, err = run(monkeypatch, capsys, "shock", "-e", "CHN", "--hs", "811292", "--mode", "fsc",
+                       "--production", str(tmp_path / "missing.csv"))
+    assert code == 3 and "not found" in err
+
+
+def test_production_decline_option(monkeypatch, capsys, tmp_path):
+    prod = tmp_path / "production.csv"
+    prod.write_text("country,hs,year,quantity\nCHN,811292,2024,600000\n", encoding="utf-8")
+    code, out, err = run(monkeypatch, capsys, "shock", "--hs", "811292", "--production-decline", "CHN=0.5",
+                         "--mode", "fsc", "--production", str(prod), "-f", "json")
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["totals"]["production_lost"] == pytest.approx(300000.0)
+    assert d["meta"]["scenario"]["production_declines"][0]["decline"] == 0.5
+    chn = next(r for r in d["rows"] if r["country"] == "CHN")
+    assert chn["production_after"] == pytest.approx(300000.0)
+    code, _, err = run(monkeypatch, capsys, "shock", "--hs", "811292", "--production-decline", "CHN")
+    assert code == 2 and "ISO3=SHARE" in err

@@ -219,19 +219,74 @@ def _reference_example(seed, n=6):
     return E, P, R, dec
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3, 7, 11])
-def test_first_year_equals_the_reference_loop(seed):
-    E, P, R, dec = _reference_example(seed)
-    ref = _r_main_first_year(E.tolist(), P.tolist(), R.tolist(), dec.tolist())
-    out = simulate_product(E, P, R, decline=dec)
-    assert out.iterations == ref["k"]
+def _compare(out, ref, E):
     rel = dict(rel=1e-6, abs=1e-6 * float(E.sum()))
     assert out.P.tolist() == pytest.approx(ref["P"], **rel)
     assert out.R_after.tolist() == pytest.approx(ref["R"], **rel)
     assert out.shortage.tolist() == pytest.approx(ref["shortage"], **rel)
     assert (out.C / out.C0).tolist() == pytest.approx(ref["C_C0"], rel=1e-6)
     assert out.E.ravel().tolist() == pytest.approx(np.array(ref["E"]).ravel().tolist(), **rel)
+
+
+SEEDS = [1, 2, 3, 7, 11, 13, 17]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_first_year_equals_the_reference_loop_with_its_exact_zeros(seed):
+    E, P, R, dec = _reference_example(seed)
+    ref = _r_main_first_year(E.tolist(), P.tolist(), R.tolist(), dec.tolist())
+    out = simulate_product(E, P, R, decline=dec, reference_rounding=True)
+    assert out.iterations == ref["k"]
+    _compare(out, ref, E)
     assert out.error <= 1e-9
+
+
+def _noise_events(E, P, R, dec):
+    """Rounds in which the literal reference loop turns a rounding residue into reserves (R grows from 0)."""
+    events = []
+    orig = _r_draw_reserves
+
+    def spy(net):
+        before = list(net["R"])
+        net = orig(net)
+        events.extend(c for c, (a, b) in enumerate(zip(before, net["R"])) if b > a)
+        return net
+
+    globals()["_r_draw_reserves"] = spy
+    try:
+        _r_main_first_year(E.tolist(), P.tolist(), R.tolist(), dec.tolist())
+    finally:
+        globals()["_r_draw_reserves"] = orig
+    return events
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_first_year_equals_the_reference_loop_with_rounding_guards(seed):
+    # the default engine equals the reference wherever the reference's result does not hinge on a rounding residue
+    E, P, R, dec = _reference_example(seed)
+    ref = _r_main_first_year(E.tolist(), P.tolist(), R.tolist(), dec.tolist())
+    out = simulate_product(E, P, R, decline=dec)
+    if not _noise_events(E, P, R, dec):
+        _compare(out, ref, E)
+        return
+    try:  # the literal loop turned a rounding residue into reserves; often harmless
+        _compare(out, ref, E)
+    except AssertionError:
+        pytest.skip("the reference's own result hinges on a rounding residue here (see the next test)")
+
+
+def test_rounding_residue_changes_the_reference_result_not_the_guarded_one():
+    # seed 3: a shortage of -5.7e-14 left by rounding becomes reserves (pmin(need, R)), which unfreezes a country
+    E, P, R, dec = _reference_example(3)
+    assert _noise_events(E, P, R, dec)
+    lit = [simulate_product(E * f, P * f, R * f, decline=dec, reference_rounding=True) for f in (1.0, 10.0, 0.37)]
+    gua = [simulate_product(E * f, P * f, R * f, decline=dec) for f in (1.0, 10.0, 0.37)]
+    spread = lambda runs: max(float(np.abs(o.shortage / f - runs[0].shortage).max())  # noqa: E731
+                              for o, f in zip(runs, (1.0, 10.0, 0.37)))
+    assert spread(gua) <= 1e-9 * float(E.sum())  # the guarded engine does not depend on the unit
+    assert spread(lit) > 1e-3 * float(E.sum())  # the literal rule does
+    # and the guarded comparison above is not vacuous: some examples have no rounding event at all
+    assert sum(1 for seed in SEEDS if not _noise_events(*_reference_example(seed))) >= 2
 
 
 def test_reference_example_has_real_cascade_dynamics():

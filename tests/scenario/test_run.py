@@ -133,3 +133,105 @@ def test_json_contract(tiny):
         assert k in d["rows"][0], k
     assert d["meta"]["scenario"]["measures"][0]["cut"] == 0.5
     assert len(r.to_dict(top=1)["rows"]) == 1 and r.to_dict(top=1)["meta"]["rows_total"] == len(r.rows)
+
+
+# ---------------------------------------------------------------------------
+# fsc mode through run_scenario: units, production and reserves files, horizon, filters, ranking
+
+
+def _fsc_table(with_qty=True):
+    # unit value 10 USD/kg on every link; the hand-worked network of tests/scenario/test_fsc.py
+    links = [("CHN", "KOR", 60.0), ("CHN", "VNM", 20.0), ("JPN", "KOR", 30.0), ("JPN", "VNM", 30.0), ("KOR", "VNM", 10.0)]
+    return make_flow_table(pd.DataFrame({
+        "year": 2024, "exporter": [e for e, _, _ in links], "importer": [i for _, i, _ in links], "hs": "811292",
+        "value_usd": [10.0 * q for *_, q in links],
+        "qty_kg": [q if with_qty or e != "KOR" else float("nan") for e, _, q in links]}))
+
+
+@pytest.fixture
+def fsc_inputs(tmp_path):
+    prod = tmp_path / "production.csv"
+    prod.write_text("country,hs,year,quantity,unit\nCHN,811292,2024,100,kg\nJPN,811292,2024,0.08,t\n", encoding="utf-8")
+    res = tmp_path / "reserves.csv"
+    res.write_text("country,hs,quantity\nJPN,811292,40\n", encoding="utf-8")
+    return prod, res
+
+
+def test_fsc_runs_on_quantities_when_flows_and_production_are_in_kg(fsc_inputs):
+    prod, res = fsc_inputs
+    s = scenario_from_options(exporters="CHN", hs="811292", targets="KOR")
+    r = run_scenario(_fsc_table(), s, mode="fsc", production=prod, reserves=res)
+    assert r.meta["unit"] == "kg" and r.meta["basis"].startswith("quantities")
+    rows = r.rows.set_index("country")
+    assert float(rows.loc["KOR", "shortage"]) == pytest.approx(80 / 3)
+    assert float(rows.loc["KOR", "consumption_loss_usd"]) == pytest.approx(800 / 3)
+    assert float(rows.loc["KOR", "consumption_loss_share"]) == pytest.approx(1 / 3)
+    assert float(rows.loc["CHN", "restricted_kept"]) == 60.0 and float(rows.loc["JPN", "production"]) == 80.0
+    assert list(r.rows["country"])[0] == "KOR"  # ranked by value lost
+    assert r.totals["restricted_kept"] == 60.0 and r.totals["countries_short"] == 1
+    assert r.meta["parameters"]["production"] == str(prod) and r.meta["conservation_error"] <= 1e-9
+    sup = r.suppliers.set_index("exporter")
+    assert float(sup.loc["CHN", "extra_exports"]) == pytest.approx(100 / 3 - 20)  # A supplies C from what it kept
+
+
+def test_fsc_on_values_converts_kg_inputs_at_the_unit_value(fsc_inputs):
+    prod, res = fsc_inputs
+    s = scenario_from_options(exporters="CHN", hs="811292", targets="KOR")
+    kg = run_scenario(_fsc_table(), s, mode="fsc", production=prod, reserves=res).rows.set_index("country")
+    usd = run_scenario(_fsc_table(with_qty=False), s, mode="fsc", production=prod, reserves=res)
+    assert usd.meta["unit"] == "usd" and "not every flow reports a quantity" in usd.meta["basis"]
+    rows = usd.rows.set_index("country")
+    for col in ("production", "shortage", "reserves_after", "exports_after"):
+        assert rows[col].to_dict() == pytest.approx((kg[col] * 10.0).to_dict())
+    assert rows["consumption_loss_usd"].to_dict() == pytest.approx(kg["consumption_loss_usd"].to_dict())
+
+
+def test_fsc_multi_year_carries_reserves_over(fsc_inputs):
+    prod, res = fsc_inputs
+    s = scenario_from_options(exporters="CHN", hs="811292", targets="KOR")
+    r = run_scenario(_fsc_table(), s, mode="fsc", production=prod, reserves=res, horizon=3)
+    assert sorted(set(r.rows["step"])) == [1, 2, 3]
+    by = {k: g.set_index("country") for k, g in r.rows.groupby("step")}
+    for a, b in ((1, 2), (2, 3)):
+        assert by[b]["reserves_before"].to_dict() == pytest.approx(by[a]["reserves_after"].to_dict())
+    # D drew its 20 accessible in year 1; year 2 starts with 20 (10 accessible): B is shorter
+    assert float(by[1].loc["JPN", "reserves_after"]) == pytest.approx(20.0)
+    assert float(by[2].loc["KOR", "shortage"]) > float(by[1].loc["KOR", "shortage"])
+    assert [x["step"] for x in r.totals["by_step"]] == [1, 2, 3]
+    with pytest.raises(UsageError, match="horizon"):
+        run_scenario(_fsc_table(), s, mode="cascade", horizon=2)
+
+
+def test_fsc_production_decline_and_stock_months():
+    s = scenario_from_options(exporters=None, hs="811292", declines=["JPN=0.5"])
+    r = run_scenario(_fsc_table(), s, mode="fsc", stock_months=0)
+    rows = r.rows.set_index("country")
+    # no production file: D's production = its net exports 60; it loses 30 and has no reserves
+    assert float(rows.loc["JPN", "production"]) == 60.0 and float(rows.loc["JPN", "production_after"]) == 30.0
+    assert r.totals["production_lost"] == 30.0
+    assert r.totals["consumption_loss"] == pytest.approx(30.0)
+    assert any("no reserves" in n for n in r.meta["notes"])
+    # stock months: months of production plus imports
+    r = run_scenario(_fsc_table(), s, mode="fsc", stock_months=6)
+    rows = r.rows.set_index("country")
+    assert float(rows.loc["KOR", "reserves_before"]) == pytest.approx(0.5 * 90.0)
+    assert float(rows.loc["JPN", "reserves_before"]) == pytest.approx(0.5 * 60.0)
+
+
+def test_importer_filter_min_import_and_rank(tiny):
+    s = scenario_from_options(exporters="CHN", hs="811292")
+    r = run_scenario(tiny, s, mode="none", year=2022, importers="JPN")
+    assert list(r.rows["importer"]) == ["JPN"] and r.totals["blocked_usd"] == 1400.0  # totals stay global
+    r = run_scenario(tiny, s, mode="none", year=2022, min_import_usd=1001.0)
+    assert list(r.rows["importer"]) == []
+    r = run_scenario(tiny, s, mode="none", year=2022, min_import_usd=1000.0)
+    assert list(r.rows["importer"]) == ["KOR", "JPN"]  # both import 1000; KOR loses 900, JPN 500
+    t = make_flow_table(pd.DataFrame({"year": 2024, "exporter": "CHN", "importer": ["NGA", "USA", "USA"],
+                                      "hs": "811292", "value_usd": [35.0, 5000.0, 0.0]}).assign(
+        exporter=["CHN", "CHN", "JPN"], value_usd=[35.0, 5000.0, 15000.0]))
+    sv = run_scenario(t, s, mode="none")
+    assert list(sv.rows["importer"]) == ["USA", "NGA"]  # USA loses $5,000 (25 %), NGA $35 (100 %)
+    ss = run_scenario(t, s, mode="none", rank="share")
+    assert list(ss.rows["importer"]) == ["NGA", "USA"]
+    with pytest.raises(UsageError, match="--rank"):
+        run_scenario(t, s, rank="size")

@@ -153,7 +153,8 @@ def test_option_scenarios_raise_usage_errors_when_resolved():
 def test_engine_params_precedence():
     file_level = EngineParams(mode="none", headroom=0.3)
     merged = file_level.merged(EngineParams(headroom=0.05, stock_months=2.0))
-    assert merged.resolved() == EngineParams(mode="none", headroom=0.05, stock_months=2.0, allies=(), max_iter=100)
+    assert merged.resolved() == EngineParams(mode="none", headroom=0.05, stock_months=2.0, allies=(), max_iter=100,
+                                             reserve_access=0.5, horizon=1)
 
 
 def test_read_codes_cover_both_revisions_and_downstream():

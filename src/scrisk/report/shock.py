@@ -11,7 +11,8 @@ from typing import Any, Mapping
 
 from scrisk.report.render import Column, format_value, to_csv, to_json, to_markdown, to_rich_table
 
-__all__ = ["render_shock", "row_columns", "SUPPLIER_COLUMNS", "DOWNSTREAM_COLUMNS", "DEFAULT_TABLE_ROWS"]
+__all__ = ["render_shock", "row_columns", "fsc_columns", "SUPPLIER_COLUMNS", "FSC_SUPPLIER_COLUMNS",
+           "DOWNSTREAM_COLUMNS", "DEFAULT_TABLE_ROWS"]
 
 DEFAULT_TABLE_ROWS = 25
 """Rows shown by the table and md formats when --top is not given."""
@@ -46,6 +47,34 @@ def row_columns(by: str = "hs", *, stock: bool = False, cascade: bool = True) ->
     return cols
 
 
+def fsc_columns(unit: str = "usd", *, steps: bool = False) -> list[Column]:
+    """Columns of the ``fsc`` table; amounts in USD or in kg (``unit``).
+
+    Examples
+    --------
+    >>> [c.key for c in fsc_columns("kg")][:4]
+    ['country', 'hs', 'production', 'reserves_before']
+    """
+    k = "usd" if unit == "usd" else "float"
+    u = "" if unit == "usd" else " (kg)"
+    cols = [Column("step", "Year", "int")] if steps else []
+    cols += [Column("country", "Country"), Column("hs", "HS"), Column("production", "Production" + u, k),
+             Column("reserves_before", "Reserves" + u, k), Column("reserves_after", "Res. after" + u, k),
+             Column("exports_before", "Exports" + u, k), Column("exports_after", "Exp. after" + u, k),
+             Column("shortage", "Shortage" + u, k), Column("consumption_ratio", "C/C0", "share"),
+             Column("consumption_loss_usd", "Loss", "usd"),
+             Column("consumption_loss_share", "Share", "share", _share_style)]
+    return cols
+
+
+FSC_SUPPLIER_COLUMNS = [
+    Column("exporter", "Supplier"),
+    Column("hs", "HS"),
+    Column("exports_before", "Exports", "float"),
+    Column("restricted_kept", "Kept", "float"),
+    Column("exports_after", "After", "float"),
+    Column("extra_exports", "Extra supplied", "float"),
+]
 SUPPLIER_COLUMNS = [
     Column("exporter", "Supplier"),
     Column("hs", "HS"),
@@ -66,6 +95,10 @@ DOWNSTREAM_COLUMNS = [
 ]
 _CSV_HS = ("importer", "hs", "material", "baseline_usd", "direct_loss_usd", "indirect_loss_usd", "substituted_usd",
            "stock_drawn_usd", "passed_on_usd", "shortfall_usd", "shortfall_share")
+_CSV_FSC = ("step", "country", "hs", "material", "production", "production_after", "reserves_before",
+            "reserves_after", "reserves_drawn", "restricted_kept", "imports_before", "imports_after", "exports_before",
+            "exports_after", "consumption_before", "consumption_after", "consumption_loss", "consumption_ratio",
+            "shortage", "imports_usd", "consumption_loss_usd", "consumption_loss_share")
 _CSV_MATERIAL = ("importer", "material", "hs", "baseline_usd", "direct_loss_usd", "indirect_loss_usd",
                  "substituted_usd", "stock_drawn_usd", "passed_on_usd", "shortfall_usd", "shortfall_share")
 
@@ -87,6 +120,15 @@ def _summary(result: Mapping[str, Any]) -> str:
     'blocked $100 = shortfall $60 + substituted $30 + from stock $10; 3 rounds; conservation error 0'
     """
     t, m = result.get("totals", {}), result.get("meta", {})
+    if m.get("mode") == "fsc":
+        k = "usd" if t.get("unit") == "usd" else "float"
+        u = "" if k == "usd" else " kg"
+        return (f"production lost {format_value(t.get('production_lost'), k)}{u}, restricted and kept "
+                f"{format_value(t.get('restricted_kept'), k)}{u}, reserves drawn "
+                f"{format_value(t.get('reserves_drawn'), k)}{u}, consumption lost "
+                f"{format_value(t.get('consumption_loss'), k)}{u} ({format_value(t.get('consumption_loss_usd'), 'usd')})"
+                f"; run on {m.get('basis', m.get('unit'))}; {m.get('iterations', 0)} rounds; conservation error "
+                f"{m.get('conservation_error', 0.0):.2g}")
     parts = [f"blocked {format_value(t.get('blocked_usd'), 'usd')} = shortfall {format_value(t.get('shortfall_usd'), 'usd')}"]
     if m.get("mode") == "cascade":
         parts[0] += (f" + substituted {format_value(t.get('substituted_usd'), 'usd')}"
@@ -100,7 +142,8 @@ def _more(result: Mapping[str, Any]) -> str:
     m = result.get("meta", {})
     total, shown = m.get("rows_total"), m.get("rows_shown")
     if total is not None and shown is not None and shown < total:
-        return f"showing {shown} of {total} rows, ranked by shortfall share; --top N or --format json for more"
+        how = "share" if (m.get("parameters") or {}).get("rank") == "share" else "value lost"
+        return f"showing {shown} of {total} rows, ranked by {how}; --top N or --format json for more"
     return ""
 
 
@@ -119,7 +162,8 @@ def _compact(rows, cols, *, title: str, caption: str | None = None):
 WIDE = 100
 """Console width from which every column of the main table is shown."""
 _NARROW = ("importer", "hs", "material", "baseline_usd", "direct_loss_usd", "indirect_loss_usd", "shortfall_usd",
-           "shortfall_share")
+           "shortfall_share", "step", "country", "shortage", "consumption_ratio", "consumption_loss_usd",
+           "consumption_loss_share")
 
 
 class ShockTable:
@@ -138,8 +182,10 @@ class ShockTable:
         caption = self.caption
         if options.max_width < WIDE and any(c.key not in _NARROW for c in cols):
             cols = [c for c in cols if c.key in _NARROW]
-            caption = "\n".join(x for x in (caption, "narrow console: substituted, stock and passed-on columns "
-                                             "left out (widen it, or use --format json/csv/md)") if x)
+            left = ("production, reserves and export columns" if any(c.key == "country" for c in cols)
+                    else "substituted, stock and passed-on columns")
+            caption = "\n".join(x for x in (caption, f"narrow console: {left} left out (widen it, or use "
+                                             "--format json/csv/md)") if x)
         yield _compact(self.rows, cols, title=self.title, caption=caption)
 
 
@@ -169,11 +215,17 @@ def render_shock(result: Mapping[str, Any], fmt: Any):
     if fmt == "json":
         return to_json(result)
     rows = result.get("rows", [])
+    fsc = meta.get("mode") == "fsc"
     if fmt == "csv":
-        return to_csv(rows, list(_CSV_MATERIAL if by == "material" else _CSV_HS))
+        return to_csv(rows, list(_CSV_FSC if fsc else _CSV_MATERIAL if by == "material" else _CSV_HS))
     cascade = meta.get("mode") == "cascade"
     stock = bool((result.get("totals") or {}).get("stock_drawn_usd"))
-    cols = row_columns(by, stock=stock, cascade=cascade)
+    if fsc:
+        steps = int((meta.get("parameters") or {}).get("horizon") or 1) > 1
+        cols = fsc_columns(meta.get("unit", "usd"), steps=steps)
+    else:
+        cols = row_columns(by, stock=stock, cascade=cascade)
+    sup_cols = FSC_SUPPLIER_COLUMNS if fsc else SUPPLIER_COLUMNS
     title = _title(meta)
     suppliers = result.get("suppliers") or []
     downstream = result.get("downstream") or []
@@ -181,7 +233,7 @@ def render_shock(result: Mapping[str, Any], fmt: Any):
     if fmt == "md":
         parts = [to_markdown(rows, cols, title=title, meta=meta), "\n".join(f"_{n}_" for n in notes), ""]
         if suppliers:
-            parts.append(to_markdown(suppliers[:10], SUPPLIER_COLUMNS, title="Who filled the gap (top 10)"))
+            parts.append(to_markdown(suppliers[:10], sup_cols, title="Who filled the gap (top 10)"))
         if downstream:
             parts.append(to_markdown(downstream[:10], DOWNSTREAM_COLUMNS, title="Downstream exposure (top 10)"))
         return "\n".join(parts)
@@ -190,7 +242,7 @@ def render_shock(result: Mapping[str, Any], fmt: Any):
 
     items: list[Any] = [ShockTable(rows, cols, title=title, caption="\n".join(notes))]
     if suppliers:
-        items.append(_compact(suppliers[:10], SUPPLIER_COLUMNS, title="Who filled the gap (top 10)"))
+        items.append(_compact(suppliers[:10], sup_cols, title="Who filled the gap (top 10)"))
     if downstream:
         items.append(_compact(downstream[:10], DOWNSTREAM_COLUMNS, title="Downstream exposure (top 10)"))
     if meta.get("scenario", {}).get("sources"):

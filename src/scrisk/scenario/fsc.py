@@ -69,8 +69,13 @@ Deliberate deviations (also in the README):
   absolute unit); here a shortage below :math:`-10^{-9}` of the product's
   total consumption raises, whatever the unit;
 * production gains (negative declines) are not modelled;
-* a shortage left negative by rounding gives no proportion below 0 (the
-  reference's ``pmin(need / Tavail, 1)`` would let it export more).
+* rounding guards, where the reference tests exact zeros: a shortage left
+  negative by rounding draws nothing (the reference's ``pmin(need, R)``
+  would add it to reserves, and a country whose reserves became 1e-14 that
+  way would count as unfrozen and export more: the results then depend on
+  the unit, e.g. kg against USD); it gives no proportion below 0 either;
+  reserves and shortages below :math:`10^{-12}` of the product's total
+  consumption count as zero when deciding who is frozen.
 
 Identities (checked on every run; ``conservation_error`` is the largest
 relative error and must stay below 1e-9; a NaN or infinity raises):
@@ -187,6 +192,7 @@ def simulate_product(
     kmax: int = DEFAULT_KMAX,
     can_supply: np.ndarray | None = None,
     trace: list | None = None,
+    reference_rounding: bool = False,
 ) -> ProductRun:
     """Run the FSC proportional trade allocation on one product (algorithm in the module docstring).
 
@@ -209,6 +215,10 @@ def simulate_product(
     trace : list, optional
         When given, one dict per round is appended (export matrix before and
         after the reallocation, proportions ``p``, frozen countries).
+    reference_rounding : bool
+        Drop the rounding guards and test exact zeros as the reference does
+        (for comparisons with its outputs; results may then depend on the
+        unit through rounding residues).
 
     Examples
     --------
@@ -252,6 +262,7 @@ def simulate_product(
     dR = kept.copy()
     C = C0.copy()
     scale = max(float(np.abs(C0).sum()), float(E0.sum()), 1e-300)
+    zero = 1e-12 * scale  # rounding guard: reserves or shortages below this count as none
 
     def supply(E_, dR_):
         return P + E_.sum(axis=0) - E_.sum(axis=1) - dR_
@@ -267,8 +278,8 @@ def simulate_product(
     for k in range(1, int(kmax) + 1):
         iterations = k
         E_old = E
-        # draw_reserves
-        r = np.minimum(s, R)
+        # draw_reserves (a shortage left negative by rounding adds nothing to reserves)
+        r = np.minimum(s, R) if reference_rounding else np.minimum(np.maximum(s, 0.0), R)
         dR = dR - r
         R = R - r
         s = shortage_of(C, E, dR)
@@ -280,12 +291,13 @@ def simulate_product(
         C = C - np.where(s < eps * C, s, 0.0)
         s = shortage_of(C, E, dR)
         # realloc_trade_prop_link
-        frozen = (R == 0) | ~supply_ok | (s > 0)
+        frozen = ((R == 0) | ~supply_ok) if reference_rounding else ((R <= zero) | ~supply_ok | (s > zero))
         grow = (~frozen)[:, None] & open_link
         T = E.sum(axis=1) + (E * grow).sum(axis=0)
         p = np.zeros(n)
-        np.divide(s, T, out=p, where=T != 0)
-        p = np.clip(p, 0.0, 1.0)
+        need = s if reference_rounding else np.where(s > zero, s, 0.0)
+        np.divide(need, T, out=p, where=T != 0)
+        p = np.minimum(p, 1.0) if reference_rounding else np.clip(p, 0.0, 1.0)
         extra = (grow * p[None, :] * E).sum(axis=1)
         if ((p > 0) & (extra > 0)).any():
             mixed += 1
@@ -339,6 +351,9 @@ class FscOutput:
         Largest relative error of the identities.
     mixed_rounds : int
         Rounds in which some country cut its deliveries and supplied extra (always 0; kept for tests).
+    lifted : dict
+        Per HS code, the countries whose production (given, or 0 when not
+        given) was raised to their net exports.
     """
 
     rows: pd.DataFrame
@@ -346,6 +361,7 @@ class FscOutput:
     converged: dict[str, bool] = field(default_factory=dict)
     conservation_error: float = 0.0
     mixed_rounds: int = 0
+    lifted: dict[str, list[str]] = field(default_factory=dict)
 
 
 def run_fsc(
@@ -359,6 +375,7 @@ def run_fsc(
     access: float = DEFAULT_ACCESS,
     kmax: int = DEFAULT_KMAX,
     allies: Iterable[str] | None = None,
+    stock_months: float = 0.0,
 ) -> FscOutput:
     """Run the FSC model on every product of one year of flows.
 
@@ -380,6 +397,9 @@ def run_fsc(
         Iteration cap.
     allies : iterable of str, optional
         Only these countries may export more.
+    stock_months : float
+        Reserves of every country not in ``reserves``: this many months of its
+        supply before trade out, :math:`(N/12)(P_0 + I_0)`.
 
     Examples
     --------
@@ -397,7 +417,7 @@ def run_fsc(
     if len(cut_arr) != len(flows):
         raise ValueError(f"cut has {len(cut_arr)} values for {len(flows)} flows")
     ally = None if allies is None else set(allies)
-    frames, iters, conv, err, mixed = [], {}, {}, 0.0, 0
+    frames, iters, conv, err, mixed, lifted = [], {}, {}, 0.0, 0, {}
     f = flows[[EXPORTER, IMPORTER, HS, amount]].copy()
     f["_cut"] = cut_arr
     f = f[(f[amount] > 0) & (f[EXPORTER] != f[IMPORTER])]
@@ -438,8 +458,15 @@ def run_fsc(
             return v
 
         net_exports = E0.sum(axis=1) - E0.sum(axis=0)
-        P0 = np.maximum(vec(prod_by), np.maximum(net_exports, 0.0))
-        R0 = vec(res_by)
+        given = vec(prod_by)
+        P0 = np.maximum(given, np.maximum(net_exports, 0.0))
+        if h in prod_by:
+            up = np.flatnonzero(P0 > given)
+            if len(up):
+                lifted[h] = [str(countries[k]) for k in up]
+        R0 = vec(res_by, default=np.nan)
+        missing = np.isnan(R0)
+        R0[missing] = (stock_months / 12.0) * (P0 + E0.sum(axis=0))[missing]
         dec = vec(dec_by)
         can = None if ally is None else np.asarray([c in ally for c in countries])
         run = simulate_product(E0, P0, R0, decline=dec, cut=cut_m, access=access, kmax=kmax, can_supply=can)
@@ -466,4 +493,4 @@ def run_fsc(
                            "this is a bug in scrisk, please report it with the input")
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({c: [] for c in FSC_COLUMNS})
     return FscOutput(rows=rows[list(FSC_COLUMNS)], iterations=iters, converged=conv, conservation_error=err,
-                     mixed_rounds=mixed)
+                     mixed_rounds=mixed, lifted=lifted)

@@ -1,4 +1,11 @@
-"""Run a scenario on a flow table: select the year, apply the measures, run the engine, label, rank, report."""
+"""Run a scenario on a flow table: select the year, apply the measures, run the engine, label, rank, report.
+
+Modes ``none`` and ``cascade`` run :func:`scrisk.scenario.engine.propagate`
+(rows per importer); ``fsc`` runs :func:`scrisk.scenario.fsc.run_fsc` (rows
+per country, with production, reserves and consumption). Rows are ranked by
+the value lost (``shortfall_usd``, or ``consumption_loss_usd`` in ``fsc``)
+by default, or by its share of imports/consumption with ``rank="share"``.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +18,13 @@ import pandas as pd
 from scrisk.errors import UsageError
 from scrisk.scenario.engine import DEFAULT_TOLERANCE, ROW_COLUMNS, propagate
 from scrisk.scenario.spec import MODES, EngineParams, ResolvedMeasure, Scenario, expand_country_specs
-from scrisk.schema import EXPORTER, HS, IMPORTER, VALUE, YEAR, FlowTable
+from scrisk.schema import EXPORTER, HS, IMPORTER, QTY, VALUE, YEAR, FlowTable
 
-__all__ = ["ShockResult", "run_scenario", "measure_cut", "BY_CHOICES", "USD_COLUMNS"]
+__all__ = ["ShockResult", "run_scenario", "measure_cut", "decline_shares", "BY_CHOICES", "RANK_CHOICES",
+           "USD_COLUMNS"]
 
 BY_CHOICES = ("hs", "material")
+RANK_CHOICES = ("value", "share")
 USD_COLUMNS: tuple[str, ...] = (
     "baseline_usd", "direct_loss_usd", "indirect_loss_usd", "substituted_usd", "stock_drawn_usd", "passed_on_usd",
     "shortfall_usd",
@@ -39,8 +48,12 @@ class ShockResult:
         shortfall_share_of_blocked``.
     rows : DataFrame
         One row per (importer, hs) (or per (importer, material) with
-        ``by="material"``), ranked by shortfall share (ties: shortfall
-        descending, importer, hs).
+        ``by="material"``), ranked by shortfall value (ties: share, importer,
+        hs) or, with ``rank="share"``, by shortfall share (ties: value). In
+        ``fsc`` mode one row per (country, hs) with
+        :data:`scrisk.scenario.fsc.FSC_COLUMNS` plus ``material``,
+        ``imports_usd``, ``consumption_loss_usd``, ``consumption_loss_share``
+        and ``step`` (year of a multi-year run).
     suppliers : DataFrame
         Who filled the gap: extra exports per (exporter, hs), cascade only.
     downstream : DataFrame
@@ -123,15 +136,61 @@ def measure_cut(flows: pd.DataFrame, measures: tuple[ResolvedMeasure, ...]) -> t
     return cut, info
 
 
+def decline_shares(flows: pd.DataFrame, declines, production: pd.DataFrame | None = None) -> np.ndarray:
+    """Export cut per flow row implied by production declines (modes ``none`` and ``cascade``).
+
+    A country losing the share *d* of its output P shares the loss over its
+    uses in proportion: every export link loses :math:`s = d P / (P + I)` of
+    its flow (I its imports of the product). P is the production given, at
+    least the country's net exports (the least output consistent with its
+    trade); without production, P = max(0, X - I).
+
+    Examples
+    --------
+    >>> from scrisk.scenario.spec import ResolvedDecline
+    >>> f = pd.DataFrame({"exporter": ["CHN", "KOR"], "importer": ["KOR", "VNM"], "hs": "811292",
+    ...                   "value_usd": [80.0, 40.0]})
+    >>> decline_shares(f, (ResolvedDecline(("CHN",), ("811292",), 0.5),)).tolist()
+    [0.5, 0.0]
+    """
+    from scrisk.materials import hs_mask
+
+    out = np.zeros(len(flows))
+    if not declines or flows.empty:
+        return out
+    v = flows[VALUE].to_numpy(dtype=float)
+    hs = flows[HS].astype(str)
+    X = pd.Series(v).groupby([flows[EXPORTER].astype(str).to_numpy(), hs.to_numpy()]).sum()
+    I = pd.Series(v).groupby([flows[IMPORTER].astype(str).to_numpy(), hs.to_numpy()]).sum()
+    given = {}
+    if production is not None and not production.empty:
+        given = production.set_index(["country", "hs"])["production"].to_dict()
+    for d in declines:
+        mask = flows[EXPORTER].isin(list(d.countries)).to_numpy(dtype=bool) & hs_mask(hs, d.hs).to_numpy(dtype=bool)
+        for k in np.flatnonzero(mask):
+            key = (str(flows[EXPORTER].iat[k]), hs.iat[k])
+            x, i = float(X.get(key, 0.0)), float(I.get(key, 0.0))
+            p = max(float(given.get(key, 0.0)), x - i, 0.0)
+            share = d.decline * p / (p + i) if p + i > 0 else 0.0
+            out[k] = max(out[k], min(1.0, share))
+    return out
+
+
 def _check_params(p: EngineParams) -> None:
     if p.mode not in MODES:
-        raise UsageError(f"mode {p.mode!r} is not one of {', '.join(MODES)}; use --mode none or --mode cascade")
+        raise UsageError(f"mode {p.mode!r} is not one of {', '.join(MODES)}; use --mode none, cascade or fsc")
     if not (p.headroom >= 0) or p.headroom > 100:
         raise UsageError(f"headroom {p.headroom:g} must be between 0 and 100 (a share: 0.10 = 10 % spare capacity)")
     if not (p.stock_months >= 0) or p.stock_months > 1200:
         raise UsageError(f"stock months {p.stock_months:g} must be between 0 and 1200")
     if p.max_iter < 1:
         raise UsageError(f"max iterations {p.max_iter} must be at least 1")
+    if not (0 <= p.reserve_access <= 1):
+        raise UsageError(f"reserve access {p.reserve_access:g} must be between 0 and 1 (the share of reserves usable)")
+    if not (1 <= p.horizon <= 100):
+        raise UsageError(f"horizon {p.horizon} must be between 1 and 100 years")
+    if p.horizon > 1 and p.mode != "fsc":
+        raise UsageError("a multi-year run (--horizon) carries reserves over and needs --mode fsc")
 
 
 def _material_labels(hs_codes: pd.Series, measures: tuple[ResolvedMeasure, ...], baskets, revision) -> pd.Series:
@@ -155,10 +214,20 @@ def _material_labels(hs_codes: pd.Series, measures: tuple[ResolvedMeasure, ...],
     return hs_codes.astype(str).map(label).astype("string").rename("material")
 
 
-def _rank(rows: pd.DataFrame, key: str) -> pd.DataFrame:
-    return rows.sort_values(["shortfall_share", "shortfall_usd", "importer", key],
-                            ascending=[False, False, True, True], kind="mergesort",
-                            na_position="last").reset_index(drop=True)
+def _rank(rows: pd.DataFrame, key: str, rank: str = "value", *, value: str = "shortfall_usd",
+          share: str = "shortfall_share", who: str = "importer") -> pd.DataFrame:
+    first, second = (value, share) if rank == "value" else (share, value)
+    cols = (["step"] if "step" in rows.columns else []) + [first, second, who, key]
+    asc = ([True] if "step" in rows.columns else []) + [False, False, True, True]
+    return rows.sort_values(cols, ascending=asc, kind="mergesort", na_position="last").reset_index(drop=True)
+
+
+def _filter_rows(rows: pd.DataFrame, who: str, importers, min_import_usd: float, imports_col: str) -> pd.DataFrame:
+    if importers is not None:
+        rows = rows[rows[who].isin(list(importers))]
+    if min_import_usd > 0:
+        rows = rows[rows[imports_col] >= min_import_usd]
+    return rows.reset_index(drop=True)
 
 
 def _by_material(rows: pd.DataFrame) -> pd.DataFrame:
@@ -179,9 +248,16 @@ def run_scenario(
     stock_months: float | None = None,
     allies: tuple[str, ...] | list[str] | str | None = None,
     max_iter: int | None = None,
+    reserve_access: float | None = None,
+    horizon: int | None = None,
+    production: Any = None,
+    reserves: Any = None,
     year: int | None = None,
     by: str = "hs",
     baskets: Mapping[str, Any] | None = None,
+    importers: tuple[str, ...] | list[str] | str | None = None,
+    min_import_usd: float = 0.0,
+    rank: str = "value",
 ) -> ShockResult:
     """Apply a scenario's measures to one year of flows and run the engine.
 
@@ -194,16 +270,27 @@ def run_scenario(
     scenario : Scenario
         From :func:`~scrisk.scenario.spec.load_scenario` or
         :func:`~scrisk.scenario.spec.scenario_from_options`.
-    mode, headroom, stock_months, allies, max_iter : optional
+    mode, headroom, stock_months, allies, max_iter, reserve_access, horizon : optional
         Override the scenario file's ``[engine]`` values; None keeps them
-        (defaults: cascade, 0.10, 0, any supplier, 100). ``allies`` takes
-        ISO3 codes and group names.
+        (defaults: cascade, 0.10, 0, any supplier, 100 (1200 in fsc), 0.5,
+        1). ``allies`` takes ISO3 codes and group names.
+    production, reserves : path or DataFrame, optional
+        Tidy production / reserves (:func:`scrisk.scenario.production.read_amounts`).
+        Reserves are used by ``fsc`` only; without them every country holds
+        ``stock_months`` of its production plus imports.
     year : int, optional
         Year of the network (default: the latest year in the table).
     by : {'hs', 'material'}
-        One row per (importer, hs), or aggregated per (importer, material).
+        One row per (importer, hs), or aggregated per (importer, material)
+        (modes none and cascade).
     baskets : dict, optional
         Material baskets (default: bundled).
+    importers : codes or groups, optional
+        Keep only these importers' (countries') rows; totals stay global.
+    min_import_usd : float
+        Keep only rows whose baseline imports are at least this value.
+    rank : {'value', 'share'}
+        Rank rows by the value lost (default) or by its share.
 
     Returns
     -------
@@ -226,16 +313,27 @@ def run_scenario(
     [['KOR', 40.0, 0.4], ['USA', 0.0, 0.0]]
     >>> r.totals["blocked_usd"], r.meta["iterations"]
     (40.0, 0)
+    >>> f = run_scenario(t, s, mode="fsc")
+    >>> f.rows[["country", "consumption_loss_usd"]].values.tolist()[0], f.meta["unit"]
+    (['KOR', 40.0], 'usd')
     """
     if by not in BY_CHOICES:
         raise UsageError(f"--by {by!r} is not one of {', '.join(BY_CHOICES)}")
+    if rank not in RANK_CHOICES:
+        raise UsageError(f"--rank {rank!r} is not one of {', '.join(RANK_CHOICES)}")
+    if not (min_import_usd >= 0):
+        raise UsageError(f"--min-import-usd {min_import_usd!r} must be a value >= 0")
     if isinstance(allies, str):
         allies = tuple(a.strip() for a in allies.split(",") if a.strip())
+    if isinstance(importers, str):
+        importers = tuple(a.strip() for a in importers.split(",") if a.strip())
     override = EngineParams(mode=mode, headroom=headroom, stock_months=stock_months,
-                            allies=tuple(allies) if allies is not None else None, max_iter=max_iter)
+                            allies=tuple(allies) if allies is not None else None, max_iter=max_iter,
+                            reserve_access=reserve_access, horizon=horizon)
     params = scenario.engine.merged(override).resolved()
     _check_params(params)
     ally_codes = expand_country_specs(params.allies) if params.allies else None
+    importer_codes = expand_country_specs(importers) if importers else None
 
     frame = table.frame
     years = table.years
@@ -249,31 +347,64 @@ def run_scenario(
     year = int(year)
     revision = table.meta.hs_revision
     measures = scenario.resolve(baskets=baskets, revision=revision)
+    declines = scenario.resolve_declines(baskets=baskets, revision=revision)
 
     fy = frame[frame[YEAR] == year]
     from scrisk.materials import hs_mask
 
     in_scope = np.zeros(len(fy), dtype=bool)
-    for m in measures:
+    for m in (*measures, *declines):
         in_scope |= hs_mask(fy[HS], m.hs).to_numpy(dtype=bool)
     sub = fy[in_scope]
     cut, info = measure_cut(sub, measures)
-    out = propagate(sub, cut, mode=params.mode, headroom=params.headroom, stock_months=params.stock_months,
-                    allies=ally_codes, max_iter=params.max_iter)
-
     notes: list[str] = []
+    inputs = _inputs(production, reserves, sub, year, baskets, revision, notes)
+
     present = pd.unique(sub[HS].astype(str))
-    absent = sorted({c for m in measures for c in m.hs if not any(h.startswith(c) for h in present)})
-    if absent and len(absent) < len({c for m in measures for c in m.hs}):
+    all_codes = {c for m in (*measures, *declines) for c in m.hs}
+    absent = sorted({c for c in all_codes if not any(h.startswith(c) for h in present)})
+    if absent and len(absent) < len(all_codes):
         notes.append(f"HS {', '.join(absent)} named by the scenario: no flows in {year} in the data; the other codes "
                      "were shocked")
     for k, i in enumerate(info, 1):
         if i["matched_flows"] == 0:
-            present = sorted(set(sub[HS].astype(str)))
-            why = ("the data holds no flows of " + ", ".join(i["hs"])) if not present else \
+            present_codes = sorted(set(sub[HS].astype(str)))
+            why = ("the data holds no flows of " + ", ".join(i["hs"])) if not present_codes else \
                 f"no flows from {', '.join(i['exporters'])} of {', '.join(i['hs'])} to the targets"
             notes.append(f"measure {k} matched no flows in {year}: {why}; check the file covers these codes "
                          "(--hs/--material) and countries")
+
+    from scrisk.provenance import output_meta
+
+    meta = output_meta(
+        table,
+        mode=params.mode,
+        headroom=params.headroom,
+        stock_months=params.stock_months,
+        allies=list(params.allies),
+        max_iter=params.max_iter,
+        tolerance=DEFAULT_TOLERANCE,
+        reserve_access=params.reserve_access,
+        horizon=params.horizon,
+        year=year,
+        by=by,
+        importers=list(importers) if importers else None,
+        min_import_usd=float(min_import_usd),
+        rank=rank,
+        production=inputs["production_source"],
+        reserves=inputs["reserves_source"],
+    )
+    if params.mode == "fsc":
+        return _run_fsc_mode(sub, fy, cut, info, measures, declines, inputs, params, ally_codes, importer_codes,
+                             min_import_usd, rank, meta, notes, scenario, baskets, revision, year)
+
+    dcut = decline_shares(sub, declines, _production_usd(inputs, sub) if declines else None)
+    if declines:
+        cut = np.maximum(cut, dcut)
+        notes.append("production declines enter this mode as export cuts: a country losing the share d of its output "
+                     "P cuts every export link by d*P/(P + imports); --mode fsc models the producer itself")
+    out = propagate(sub, cut, mode=params.mode, headroom=params.headroom, stock_months=params.stock_months,
+                    allies=ally_codes, max_iter=params.max_iter)
 
     rows = out.rows.copy()
     rows["material"] = _material_labels(rows["hs"], measures, baskets, revision)
@@ -285,9 +416,12 @@ def run_scenario(
         notes.append(f"the iteration cap ({params.max_iter}) stopped the cascade with {out.unresolved_usd:,.0f} USD "
                      "still pending; it is counted as shortfall of the countries holding it (raise --max-iter)")
     if by == "material":
-        rows = _rank(_by_material(rows), "material")
+        rows = _by_material(rows)
+        key = "material"
     else:
-        rows = _rank(rows[[*ROW_COLUMNS, "material"]], "hs")
+        rows = rows[[*ROW_COLUMNS, "material"]]
+        key = "hs"
+    rows = _rank(_filter_rows(rows, "importer", importer_codes, min_import_usd, "baseline_usd"), key, rank)
 
     blocked = float(sum(out.blocked_usd.values()))
     r = out.rows
@@ -303,22 +437,11 @@ def run_scenario(
         "shortfall_share_of_blocked": float(r["shortfall_usd"].sum()) / blocked if blocked > 0 else 0.0,
         "importers_hit": int((r["direct_loss_usd"] + r["indirect_loss_usd"] > 0).sum()),
     }
-    from scrisk.provenance import output_meta
-
-    meta = output_meta(
-        table,
-        mode=params.mode,
-        headroom=params.headroom,
-        stock_months=params.stock_months,
-        allies=list(params.allies),
-        max_iter=params.max_iter,
-        tolerance=DEFAULT_TOLERANCE,
-        year=year,
-        by=by,
-    )
     meta.update(
         scenario=scenario.to_dict(),
         mode=params.mode,
+        unit="usd",
+        basis="values (USD): modes none and cascade run on trade values",
         year=year,
         iterations=max(out.iterations.values(), default=0),
         iterations_by_hs=dict(sorted(out.iterations.items())),
@@ -328,3 +451,196 @@ def run_scenario(
     )
     return ShockResult(meta=meta, totals=totals, rows=rows, suppliers=out.suppliers, downstream=down,
                        measures=info)
+
+
+def _inputs(production, reserves, sub, year, baskets, revision, notes) -> dict[str, Any]:
+    """Read production/reserves (paths or frames), pick the year, keep the products in scope."""
+    from scrisk.scenario.production import read_amounts, select_year
+
+    out: dict[str, Any] = {"production": None, "reserves": None, "production_source": None,
+                           "reserves_source": None}
+    codes = set(pd.unique(sub[HS].astype(str)))
+    for what, src, option in (("production", production, "--production"), ("reserves", reserves, "--reserves")):
+        if src is None:
+            continue
+        if isinstance(src, pd.DataFrame):
+            df, label = src.copy(), "<DataFrame>"
+            if "amount" not in df.columns and what in df.columns:
+                df = df.rename(columns={what: "amount"})
+            df["unit"] = df["unit"] if "unit" in df.columns else "kg"
+            df["year"] = (df["year"] if "year" in df.columns else pd.NA)
+            df["year"] = df["year"].astype("Int64")
+        else:
+            df, label = read_amounts(src, what=what, option=option, baskets=baskets, revision=revision), str(src)
+        df, why = select_year(df, year)
+        if why:
+            notes.append(f"{what} ({label}): {why}")
+        df = df[df["hs"].astype(str).isin(codes)]
+        out[what] = df.reset_index(drop=True)
+        out[f"{what}_source"] = label
+    return out
+
+
+def _production_usd(inputs: dict[str, Any], sub: pd.DataFrame) -> pd.DataFrame | None:
+    """Production in USD (kg converted at each product's world unit value), for the value-based modes."""
+    from scrisk.scenario.production import unit_values
+
+    prod = inputs["production"]
+    if prod is None or prod.empty:
+        return None
+    p = prod.copy()
+    kg = p["unit"] == "kg"
+    p.loc[kg, "amount"] = p.loc[kg, "amount"] * p.loc[kg, "hs"].astype(str).map(unit_values(sub)).astype(float)
+    missing = p["amount"].isna()
+    if missing.any():
+        codes_missing = ", ".join(sorted(set(p.loc[missing, "hs"].astype(str))))
+        raise UsageError(f"production of HS {codes_missing} is in kg but the flows of that code carry no "
+                         "quantities to convert it to USD; give the production in usd (unit column) or flows "
+                         "with quantities")
+    return p.rename(columns={"amount": "production"})[["country", "hs", "production"]]
+
+
+def _run_fsc_mode(sub, fy, cut, info, measures, declines, inputs, params, ally_codes, importer_codes,
+                  min_import_usd, rank, meta, notes, scenario, baskets, revision, year) -> ShockResult:
+    from scrisk.materials import hs_mask
+    from scrisk.scenario.fsc import run_fsc
+    from scrisk.scenario.production import unit_values
+
+    prod, res = inputs["production"], inputs["reserves"]
+    units = {u for df in (prod, res) if df is not None and not df.empty for u in df["unit"]}
+    has_qty = bool(len(sub)) and bool((sub[QTY].notna() & (sub[QTY] > 0)).all())
+    if has_qty and "usd" not in units:
+        amount, unit = QTY, "kg"
+        basis = "quantities (kg): every flow reports a quantity" + \
+            (" and production/reserves are in kg" if units else "")
+    else:
+        amount, unit = VALUE, "usd"
+        why = "not every flow reports a quantity" if not has_qty else "production or reserves are given in USD"
+        basis = f"values (USD): {why}" + ("; kg inputs converted at each product's world unit value" if
+                                          "kg" in units else "")
+    uv = unit_values(sub)
+
+    def to_unit(df, col):
+        if df is None or df.empty:
+            return None
+        d = df.copy()
+        if unit == "usd":
+            kg = d["unit"] == "kg"
+            d.loc[kg, "amount"] = d.loc[kg, "amount"] * d.loc[kg, "hs"].astype(str).map(uv).astype(float)
+            if d["amount"].isna().any():
+                codes = ", ".join(sorted(set(d.loc[d["amount"].isna(), "hs"].astype(str))))
+                raise UsageError(f"{col} of HS {codes} is in kg but the flows carry no quantities to convert it to "
+                                 "USD; give it in usd (unit column) or flows with quantities")
+        return d.rename(columns={"amount": col})[["country", "hs", col]]
+
+    prod_u, res_u = to_unit(prod, "production"), to_unit(res, "reserves")
+    dec_rows = []
+    present = pd.Series(pd.unique(sub[HS].astype(str)), dtype="string")
+    for d in declines:
+        for h in present[hs_mask(present, d.hs).to_numpy(dtype=bool)]:
+            for c in d.countries:
+                dec_rows.append((c, str(h), d.decline))
+    dec = pd.DataFrame(dec_rows, columns=["country", "hs", "decline"])
+    if not dec.empty:
+        dec = dec.groupby(["country", "hs"], as_index=False)["decline"].max()
+
+    flows = sub.copy()
+    if amount == QTY:
+        flows = flows[flows[VALUE] > 0]
+        cut_use = cut[(sub[VALUE] > 0).to_numpy()]
+    else:
+        cut_use = cut
+    steps = []
+    reserves_now, months = res_u, params.stock_months
+    iterations: dict[str, int] = {}
+    converged: dict[str, bool] = {}
+    err = 0.0
+    for step in range(1, params.horizon + 1):
+        out = run_fsc(flows, cut_use, amount=amount, production=prod_u, reserves=reserves_now, decline=dec,
+                      access=params.reserve_access, kmax=params.max_iter, allies=ally_codes, stock_months=months)
+        r = out.rows.copy()
+        r.insert(0, "step", step)
+        steps.append(r)
+        iterations.update({f"{h}" if params.horizon == 1 else f"{h}@{step}": k for h, k in out.iterations.items()})
+        converged.update({f"{h}" if params.horizon == 1 else f"{h}@{step}": c for h, c in out.converged.items()})
+        err = max(err, out.conservation_error)
+        if step == 1 and out.lifted:
+            n = sum(len(v) for v in out.lifted.values())
+            notes.append(f"production raised to net exports for {n} country-product pair(s) whose exports exceed "
+                         "their production plus imports (re-exports, or production and trade data that do not "
+                         "match)")
+        # the reference's carry-over: next year's reserves = this year's reserves + dR
+        reserves_now = r[["country", "hs", "reserves_after"]].rename(columns={"reserves_after": "reserves"})
+        months = 0.0
+    rows = pd.concat(steps, ignore_index=True)
+    imp_usd = sub.groupby([sub[IMPORTER].astype(str), sub[HS].astype(str)])[VALUE].sum()
+    key = pd.MultiIndex.from_arrays([rows["country"].astype(str), rows["hs"].astype(str)])
+    rows["imports_usd"] = imp_usd.reindex(key).fillna(0.0).to_numpy()
+    factor = 1.0 if unit == "usd" else rows["hs"].astype(str).map(uv).astype(float).to_numpy()
+    rows["consumption_loss_usd"] = rows["consumption_loss"].to_numpy() * factor
+    share = np.full(len(rows), np.nan)
+    c0 = rows["consumption_before"].to_numpy(dtype=float)
+    np.divide(rows["consumption_loss"].to_numpy(dtype=float), c0, out=share, where=c0 > 0)
+    rows["consumption_loss_share"] = share
+    rows["material"] = _material_labels(rows["hs"], measures, baskets, revision)
+
+    first = rows[rows["step"] == 1]
+    scale = max(float(first["consumption_before"].abs().sum()), 1.0)
+    from scrisk.scenario.downstream import downstream_exposure
+
+    down_in = first.rename(columns={"country": "importer"}).assign(
+        shortfall_share=np.clip(np.nan_to_num(first["consumption_loss_share"].to_numpy()), 0.0, 1.0))
+    down, dnotes = downstream_exposure(fy, down_in[["importer", "hs", "shortfall_share"]], baskets=baskets)
+    notes.extend(dnotes)
+    not_conv = sorted(h for h, c in converged.items() if not c)
+    if not_conv:
+        notes.append(f"no equilibrium after {params.max_iter} rounds for HS {', '.join(not_conv)} (the reference "
+                     "warns the same way); raise --max-iter")
+    if params.stock_months == 0 and res_u is None:
+        notes.append("no reserves (--reserves FILE or --stock-months N): no country can export more, so shortages "
+                     "are only passed on, never substituted")
+    # extra supply: exports after the cascade beyond the exports left after the restriction
+    left = first["exports_before"] - first["restricted_kept"]
+    sup = first[first["exports_after"] > left + 1e-12 * scale].copy()
+    sup = sup.assign(extra=sup["exports_after"] - left[sup.index]).sort_values(
+        ["hs", "extra", "country"], ascending=[True, False, True], kind="mergesort")
+    suppliers = pd.DataFrame({"exporter": sup["country"], "hs": sup["hs"], "exports_before": sup["exports_before"],
+                              "restricted_kept": sup["restricted_kept"], "exports_after": sup["exports_after"],
+                              "extra_exports": sup["extra"]}).reset_index(drop=True)
+    shocked = float((first["production"] - first["production_after"]).sum())
+    totals = {
+        "unit": unit,
+        "production_lost": shocked,
+        "restricted_kept": float(first["restricted_kept"].sum()),
+        "reserves_drawn": float(first["reserves_drawn"].sum()),
+        "consumption_loss": float(first["consumption_loss"].sum()),
+        "consumption_loss_usd": float(first["consumption_loss_usd"].sum()),
+        "shortage": float(first["shortage"].sum()),
+        "countries_short": int((first["consumption_loss"] > 1e-9 * scale).sum()),
+        "blocked": float(first["restricted_kept"].sum()),
+    }
+    if params.horizon > 1:
+        totals["by_step"] = [
+            {"step": int(k), "consumption_loss": float(g["consumption_loss"].sum()),
+             "consumption_loss_usd": float(g["consumption_loss_usd"].sum()),
+             "reserves_after": float(g["reserves_after"].sum())}
+            for k, g in rows.groupby("step")]
+    from scrisk.scenario.fsc import FSC_COLUMNS
+
+    cols = ["step", *FSC_COLUMNS, "material", "imports_usd", "consumption_loss_usd", "consumption_loss_share"]
+    rows = _filter_rows(rows[cols], "country", importer_codes, min_import_usd, "imports_usd")
+    rows = _rank(rows, "hs", rank, value="consumption_loss_usd", share="consumption_loss_share", who="country")
+    meta.update(
+        scenario=scenario.to_dict(),
+        mode="fsc",
+        unit=unit,
+        basis=basis,
+        year=year,
+        iterations=max(iterations.values(), default=0),
+        iterations_by_hs=dict(sorted(iterations.items())),
+        converged_by_hs=dict(sorted(converged.items())),
+        conservation_error=err,
+        by="hs",
+        notes=notes,
+    )
+    return ShockResult(meta=meta, totals=totals, rows=rows, suppliers=suppliers, downstream=down, measures=info)

@@ -61,23 +61,32 @@ __all__ = [
     "EngineParams",
     "Scenario",
     "ResolvedMeasure",
+    "ProductionDecline",
+    "ResolvedDecline",
     "load_scenario",
     "parse_scenario",
     "scenario_from_options",
     "expand_country_specs",
 ]
 
-MODES: tuple[str, ...] = ("none", "cascade")
-"""Engine modes: ``none`` (first-order exposure, the upper bound) and ``cascade``."""
+MODES: tuple[str, ...] = ("none", "cascade", "fsc")
+"""Engine modes: ``none`` (first-order exposure), ``cascade`` (reallocation with spare capacity) and ``fsc``
+(the Food Shock Cascade model with production and reserves)."""
 
 DEFAULT_MODE = "cascade"
 DEFAULT_HEADROOM = 0.10
 """Spare capacity of every supplier: 10 % of its baseline exports of the product."""
 DEFAULT_STOCK_MONTHS = 0.0
 DEFAULT_MAX_ITER = 100
+DEFAULT_FSC_MAX_ITER = 1200
+"""Iteration cap of ``fsc`` mode (``kmax`` of the reference's ``sim_cascade_PTA``)."""
+DEFAULT_RESERVE_ACCESS = 0.5
+"""Accessible fraction of reserves in ``fsc`` mode (the reference's ``rfrac``)."""
+DEFAULT_HORIZON = 1
 
-_TOP_KEYS = ("name", "title", "description", "sources", "assumptions", "engine", "measure")
-_ENGINE_KEYS = ("mode", "headroom", "stock_months", "allies", "max_iter")
+_TOP_KEYS = ("name", "title", "description", "sources", "assumptions", "engine", "measure", "production_decline")
+_ENGINE_KEYS = ("mode", "headroom", "stock_months", "allies", "max_iter", "reserve_access", "horizon")
+_DECLINE_KEYS = ("countries", "materials", "hs", "decline", "label", "effective", "note", "source")
 _MEASURE_KEYS = ("exporters", "materials", "hs", "targets", "exempt", "cut", "label", "effective", "note")
 _HS_RE = re.compile(r"^\d{2,12}$")
 
@@ -202,6 +211,8 @@ class EngineParams:
     stock_months: float | None = None
     allies: tuple[str, ...] | None = None
     max_iter: int | None = None
+    reserve_access: float | None = None
+    horizon: int | None = None
 
     def merged(self, override: "EngineParams") -> "EngineParams":
         """Return these parameters with every non-None field of ``override`` applied."""
@@ -213,15 +224,21 @@ class EngineParams:
         Examples
         --------
         >>> p = EngineParams(headroom=0.2).resolved()
-        >>> p.mode, p.headroom, p.stock_months, p.max_iter, p.allies
-        ('cascade', 0.2, 0.0, 100, ())
+        >>> p.mode, p.headroom, p.stock_months, p.max_iter, p.allies, p.reserve_access, p.horizon
+        ('cascade', 0.2, 0.0, 100, (), 0.5, 1)
+        >>> EngineParams(mode="fsc").resolved().max_iter
+        1200
         """
+        mode = self.mode if self.mode is not None else DEFAULT_MODE
+        cap = DEFAULT_FSC_MAX_ITER if mode == "fsc" else DEFAULT_MAX_ITER
         return EngineParams(
-            mode=self.mode if self.mode is not None else DEFAULT_MODE,
+            mode=mode,
             headroom=float(self.headroom) if self.headroom is not None else DEFAULT_HEADROOM,
             stock_months=float(self.stock_months) if self.stock_months is not None else DEFAULT_STOCK_MONTHS,
             allies=tuple(self.allies) if self.allies is not None else (),
-            max_iter=int(self.max_iter) if self.max_iter is not None else DEFAULT_MAX_ITER,
+            max_iter=int(self.max_iter) if self.max_iter is not None else cap,
+            reserve_access=float(self.reserve_access) if self.reserve_access is not None else DEFAULT_RESERVE_ACCESS,
+            horizon=int(self.horizon) if self.horizon is not None else DEFAULT_HORIZON,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -229,6 +246,43 @@ class EngineParams:
         d = dict(self.__dict__)
         d["allies"] = list(self.allies) if self.allies is not None else None
         return d
+
+
+@dataclass(frozen=True)
+class ProductionDecline:
+    """A production shock: the output of ``countries`` of the products falls by the share ``decline``.
+
+    Examples
+    --------
+    >>> ProductionDecline(("CHN",), hs=("811292",), decline=0.3).to_dict()["decline"]
+    0.3
+    """
+
+    countries: tuple[str, ...]
+    materials: tuple[str, ...] = ()
+    hs: tuple[str, ...] = ()
+    decline: float = 1.0
+    label: str = ""
+    effective: str = ""
+    note: str = ""
+    source: str = ""
+    line: int | None = field(default=None, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict (as written)."""
+        return {"countries": list(self.countries), "materials": list(self.materials), "hs": list(self.hs),
+                "decline": float(self.decline), "label": self.label, "effective": self.effective,
+                "note": self.note, "source": self.source}
+
+
+@dataclass(frozen=True)
+class ResolvedDecline:
+    """A production decline with countries as ISO3 codes and products as HS codes/prefixes."""
+
+    countries: tuple[str, ...]
+    hs: tuple[str, ...]
+    decline: float
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -250,10 +304,12 @@ class Scenario:
     assumptions: tuple[str, ...] = ()
     engine: EngineParams = field(default_factory=EngineParams)
     path: str | None = None
+    declines: tuple[ProductionDecline, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict (the ``scenario`` block of a shock result's meta)."""
         return {
+            "production_declines": [d.to_dict() for d in self.declines],
             "name": self.name,
             "title": self.title,
             "description": self.description,
@@ -303,6 +359,25 @@ class Scenario:
                                        cut=float(m.cut), materials=tuple(m.materials), label=m.label))
         return tuple(out)
 
+    def resolve_declines(self, *, baskets: Mapping[str, Any] | None = None, revision: str | None = None
+                         ) -> tuple[ResolvedDecline, ...]:
+        """Expand every production decline's countries and products (errors as :meth:`resolve`)."""
+        from scrisk.materials import resolve_hs
+
+        out = []
+        for d in self.declines:
+            try:
+                codes = resolve_hs(d.materials or None, d.hs or None, baskets=baskets, revision=revision)
+                countries = expand_country_specs(d.countries)
+                if countries is None:
+                    raise UsageError("a production decline cannot hit '*' (every country); name the countries")
+            except (UnknownMaterialError, UnknownCountryError, UsageError) as exc:
+                if self.path is None:
+                    raise
+                raise ScenarioError(f"production_decline: {exc.message}", path=self.path, line=d.line) from None
+            out.append(ResolvedDecline(countries=countries, hs=codes, decline=float(d.decline), label=d.label))
+        return tuple(out)
+
     def read_codes(self, *, baskets: Mapping[str, Any] | None = None, downstream: bool = False) -> tuple[str, ...]:
         """HS codes/prefixes to read from the data: every measure's codes in HS2017 and HS2022.
 
@@ -321,7 +396,7 @@ class Scenario:
         from scrisk.materials import resolve_hs
 
         codes: set[str] = set()
-        for m in self.measures:
+        for m in (*self.measures, *self.declines):
             codes.update(read_filter(m.materials, m.hs, baskets=baskets))
         if downstream and codes:
             from scrisk.scenario.downstream import downstream_codes
@@ -353,13 +428,18 @@ def scenario_from_options(
     exempt: Iterable[str] | str | None = None,
     cut: float = 1.0,
     name: str | None = None,
+    declines: Iterable[str] | str | None = None,
 ) -> Scenario:
     """Build a one-measure scenario from ``--exporter/--material/--hs/--targets/--exempt/--cut``.
+
+    ``declines`` (``--production-decline``) adds production shocks on the
+    same products, written ``ISO3=SHARE`` (``CHN=0.3``: China's output falls
+    30 %); with declines, ``exporters`` may be empty.
 
     Raises
     ------
     UsageError
-        No exporter, no product, or a cut outside [0, 1] (exit 2).
+        No exporter (nor decline), no product, or a cut or decline outside [0, 1] (exit 2).
 
     Examples
     --------
@@ -372,19 +452,32 @@ def scenario_from_options(
     """
     ex = tuple(x.upper() if len(x) == 3 else x for x in _split(exporters))
     mats, codes = _split(materials), _split(hs)
-    if not ex:
+    decl = []
+    for item in _split(declines):
+        country, sep, share = item.partition("=")
+        if not sep or not country.strip():
+            raise UsageError(f"--production-decline {item!r} must be ISO3=SHARE, e.g. CHN=0.3 (output falls 30 %)")
+        c = _check_cut(share.strip(), f"--production-decline {country.strip()}")
+        decl.append(ProductionDecline((country.strip().upper(),), materials=mats, hs=codes, decline=c))
+    if not ex and not decl:
         raise UsageError("no restricting exporter; give --exporter CHN (or several, or a group), "
-                         "or a scenario file with --scenario FILE")
+                         "a --production-decline ISO3=SHARE, or a scenario file with --scenario FILE")
     if not mats and not codes:
         raise UsageError("no product; give --material NAME (see `scrisk materials`) or --hs CODES, "
                          "or a scenario file with --scenario FILE")
     c = _check_cut(cut, "--cut")
-    label = name or "-".join([",".join(ex), *(mats or codes)])
+    who = ",".join(ex) if ex else ",".join(d.countries[0] for d in decl)
+    label = name or "-".join([who, *(mats or codes)])
     tg, exm = _split(targets), _split(exempt)
-    title = (f"{', '.join(ex)} cuts {c:.0%} of {', '.join(mats + codes)} exports to "
-             f"{', '.join(tg) if tg else 'all destinations'}" + (f" except {', '.join(exm)}" if exm else ""))
-    m = Measure(exporters=ex, materials=mats, hs=codes, targets=tg, exempt=exm, cut=c)
-    return Scenario(name=label, measures=(m,), title=title)
+    parts = []
+    measures: tuple[Measure, ...] = ()
+    if ex:
+        parts.append(f"{', '.join(ex)} cuts {c:.0%} of {', '.join(mats + codes)} exports to "
+                     f"{', '.join(tg) if tg else 'all destinations'}" + (f" except {', '.join(exm)}" if exm else ""))
+        measures = (Measure(exporters=ex, materials=mats, hs=codes, targets=tg, exempt=exm, cut=c),)
+    for d in decl:
+        parts.append(f"{d.countries[0]} output of {', '.join(mats + codes)} falls {d.decline:.0%}")
+    return Scenario(name=label, measures=measures, title="; ".join(parts), declines=tuple(decl))
 
 
 # ---------------------------------------------------------------------------
@@ -512,7 +605,52 @@ def _parse_engine(f: _File, t: Any) -> EngineParams:
         kw["max_iter"] = f.number(t, "max_iter", "[engine]", table="engine", lo=1, integer=True)
     if "allies" in t:
         kw["allies"] = f.str_list(t, "allies", "[engine]", table="engine")
+    if "reserve_access" in t:
+        kw["reserve_access"] = f.number(t, "reserve_access", "[engine]", table="engine", hi=1.0)
+    if "horizon" in t:
+        kw["horizon"] = f.number(t, "horizon", "[engine]", table="engine", lo=1, hi=100, integer=True)
     return EngineParams(**kw)
+
+
+def _parse_decline(f: _File, t: Any, nth: int, *, check: bool, baskets: Mapping[str, Any] | None
+                   ) -> ProductionDecline:
+    where = f"[[production_decline]] #{nth + 1}"
+    table = "production_decline"
+    if not isinstance(t, dict):
+        raise f.fail(f"{where} must be a table: write [[production_decline]] on its own line", table)
+    f.check_keys(t, _DECLINE_KEYS, where, table=table, nth=nth)
+    kw: dict[str, Any] = {"table": table, "nth": nth}
+    countries = f.str_list(t, "countries", where, **kw)
+    if not countries:
+        raise f.fail(f"{where} has no countries; add countries = [\"CHN\"]", "countries", **kw)
+    materials = f.str_list(t, "materials", where, **kw)
+    hs = f.str_list(t, "hs", where, hs=True, **kw)
+    if not materials and not hs:
+        raise f.fail(f"{where} names no product; add materials = [\"gallium\"] or hs = [\"811292\"]", None, **kw)
+    if "decline" not in t:
+        raise f.fail(f"{where} has no decline; add decline = 0.3 (the share of output lost)", None, **kw)
+    d = ProductionDecline(
+        countries=tuple(x.upper() if len(x) == 3 else x for x in countries), materials=materials, hs=hs,
+        decline=float(f.number(t, "decline", where, hi=1.0, **kw)),
+        label=f.text_value(t, "label", where, **kw), effective=f.text_value(t, "effective", where, **kw),
+        note=f.text_value(t, "note", where, **kw), source=f.text_value(t, "source", where, **kw),
+        line=_line_of(f.text, None, table=table, nth=nth),
+    )
+    if check:
+        for name in d.materials:
+            from scrisk.materials import get_basket
+
+            try:
+                get_basket(name, baskets=baskets)
+            except UnknownMaterialError as exc:
+                raise f.fail(f"{where}: {exc.message}", "materials", **kw) from None
+        try:
+            got = expand_country_specs(d.countries)
+        except UnknownCountryError as exc:
+            raise f.fail(f"{where}: {exc.message}", "countries", **kw) from None
+        if got is None:
+            raise f.fail(f"countries = \"*\" in {where} would cover every country; name them", "countries", **kw)
+    return d
 
 
 def _parse_measure(f: _File, t: Any, nth: int, *, check: bool, baskets: Mapping[str, Any] | None) -> Measure:
@@ -609,13 +747,20 @@ def parse_scenario(text: str, *, path: str = "<scenario>", baskets: Mapping[str,
     f = _File(path, text)
     f.check_keys(data, _TOP_KEYS, "the scenario file", table=None)
     raw_measures = data.get("measure")
-    if raw_measures is None:
-        raise f.fail("no measure; add a [[measure]] table with exporters, materials or hs, targets and cut")
+    raw_declines = data.get("production_decline", [])
+    if not isinstance(raw_declines, list):
+        raise f.fail("production_decline must be [[production_decline]] tables (double brackets)", None,
+                     table="production_decline")
+    if raw_measures is None and not raw_declines:
+        raise f.fail("no measure; add a [[measure]] table with exporters, materials or hs, targets and cut "
+                     "(or a [[production_decline]] table)")
+    raw_measures = [] if raw_measures is None else raw_measures
     if not isinstance(raw_measures, list):
         raise f.fail("measure must be [[measure]] tables (double brackets), one per measure", None, table="measure")
     stem = Path(path).stem if path != "<scenario>" else "scenario"
     name = f.text_value(data, "name", "the scenario file", table=None) or stem
     measures = [_parse_measure(f, t, i, check=check_names, baskets=baskets) for i, t in enumerate(raw_measures)]
+    declines = [_parse_decline(f, t, i, check=check_names, baskets=baskets) for i, t in enumerate(raw_declines)]
     engine = _parse_engine(f, data["engine"]) if "engine" in data else EngineParams()
     if engine.allies and check_names:
         try:
@@ -631,6 +776,7 @@ def parse_scenario(text: str, *, path: str = "<scenario>", baskets: Mapping[str,
         assumptions=f.str_list(data, "assumptions", "the scenario file", table=None, split=False),
         engine=engine,
         path=None if path == "<scenario>" else path,
+        declines=tuple(declines),
     )
 
 

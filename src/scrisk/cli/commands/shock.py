@@ -30,6 +30,14 @@ class Mode(str, Enum):
 
     none = "none"
     cascade = "cascade"
+    fsc = "fsc"
+
+
+class Rank(str, Enum):
+    """Row ranking."""
+
+    value = "value"
+    share = "share"
 
 
 class By(str, Enum):
@@ -55,8 +63,43 @@ CutOpt = Annotated[
 ]
 ModeOpt = Annotated[
     Optional[Mode],
-    typer.Option("--mode", help="none: first-order exposure (upper bound); cascade: substitution, stocks and "
-                 "re-export pass-through (default)."),
+    typer.Option("--mode", help="none: first-order exposure (no substitution, no pass-through); cascade: "
+                 "substitution from spare capacity, stocks and re-export pass-through (default); fsc: the Food Shock "
+                 "Cascade model with production and reserves."),
+]
+ProductionOpt = Annotated[
+    Optional[Path],
+    typer.Option("--production", help="Tidy CSV: country,hs (or material),year,quantity[,unit kg|t|usd]. Default: "
+                 "each country's net exports."),
+]
+ReservesOpt = Annotated[
+    Optional[Path],
+    typer.Option("--reserves", help="Tidy CSV of reserves (stocks), same layout as --production (fsc mode)."),
+]
+AccessOpt = Annotated[
+    Optional[float],
+    typer.Option("--reserve-access", min=0.0, max=1.0, help="Share of reserves usable in fsc mode (default 0.5, "
+                 "the reference's rfrac)."),
+]
+HorizonOpt = Annotated[
+    Optional[int],
+    typer.Option("--horizon", min=1, max=100, help="Years to run in fsc mode, reserves carried over (default 1)."),
+]
+DeclineOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--production-decline", help="Production shock on the --material/--hs products, ISO3=SHARE "
+                 "(CHN=0.3: output falls 30 %); repeatable."),
+]
+ImporterOpt = Annotated[
+    Optional[str],
+    typer.Option("--importer", help="Show only these importers (codes or groups, comma-separated); totals stay "
+                 "global."),
+]
+MinImportOpt = Annotated[
+    float, typer.Option("--min-import-usd", min=0.0, help="Show only rows whose baseline imports reach this value.")
+]
+RankOpt = Annotated[
+    Rank, typer.Option("--rank", help="Rank rows by the value lost (default) or by its share of imports.")
 ]
 HeadroomOpt = Annotated[
     Optional[float],
@@ -65,7 +108,8 @@ HeadroomOpt = Annotated[
 ]
 StockOpt = Annotated[
     Optional[float],
-    typer.Option("--stock-months", min=0.0, help="Importers' stocks in months of their imports (default 0)."),
+    typer.Option("--stock-months", min=0.0, help="Stocks in months: of imports (cascade), of production plus "
+                 "imports (fsc, when --reserves is not given); default 0."),
 ]
 AlliesOpt = Annotated[
     Optional[str],
@@ -82,7 +126,7 @@ ScenarioOpt = Annotated[
 ByOpt = Annotated[By, typer.Option("--by", help="One row per (importer, hs) or per (importer, material).")]
 TopOpt = Annotated[
     Optional[int],
-    typer.Option("--top", "-n", min=0, help="Keep the N rows with the largest shortfall share (0 = all; default: "
+    typer.Option("--top", "-n", min=0, help="Keep the first N rows in ranking order (0 = all; default: "
                  "25 in table/md, all in json/csv)."),
 ]
 
@@ -100,7 +144,15 @@ def shock(
     stock_months: StockOpt = None,
     allies: AlliesOpt = None,
     max_iter: MaxIterOpt = None,
+    production: ProductionOpt = None,
+    reserves: ReservesOpt = None,
+    reserve_access: AccessOpt = None,
+    horizon: HorizonOpt = None,
+    production_decline: DeclineOpt = None,
     scenario: ScenarioOpt = None,
+    importer: ImporterOpt = None,
+    min_import_usd: MinImportOpt = 0.0,
+    rank: RankOpt = Rank.value,
     by: ByOpt = By.hs,
     top: TopOpt = None,
     baskets: BasketsOpt = None,
@@ -116,13 +168,19 @@ def shock(
     --exempt. A scenario file (--scenario) holds several measures and
     documents its sources (see examples/scenarios/).
 
-    Modes: none = first-order exposure, the upper bound (each importer loses
-    exactly its restricted imports). cascade (default) = importers draw on
-    stock, buy more over their existing links from unrestricted suppliers up
-    to their spare capacity (--headroom, share of net exports), and re-export
-    hubs pass what stays unmet on to their customers, round after round.
-    Per row: shortfall = direct + indirect - substituted - from stock -
-    passed on. Runs on the latest year in the data (or the latest --year).
+    Modes: none = first-order exposure (each importer loses exactly its
+    restricted imports). cascade (default) = importers draw on stock, buy
+    more over their existing links from unrestricted suppliers up to their
+    spare capacity (--headroom, share of net exports), and re-export hubs
+    pass what stays unmet on to their customers, round after round. Per row:
+    shortfall = direct + indirect - substituted - from stock - passed on.
+    fsc = the Food Shock Cascade model: production (--production), reserves
+    (--reserves or --stock-months, --reserve-access), consumption C = P + I
+    - X - dR; short countries draw reserves, then cut their exports and ask
+    suppliers that still hold reserves for more, in proportion.
+    --production-decline CHN=0.3 adds a production shock. Rows are ranked
+    by the value lost (--rank share for its share). Runs on the latest year
+    in the data (or the latest --year).
 
     Examples: scrisk shock --exporter CHN --material gallium --cut 0.5;
     scrisk shock baci.csv --exporter CHN --hs 811292 --targets USA --mode none --format json;
@@ -140,13 +198,13 @@ def shock(
 
     reg = load_baskets(baskets) if baskets else None
     if scenario is not None:
-        if exporter or material or hs or targets or exempt or cut is not None:
-            raise UsageError("--scenario holds the measures; drop --exporter/--material/--hs/--targets/--exempt/--cut "
-                             "or drop --scenario")
+        if exporter or material or hs or targets or exempt or cut is not None or production_decline:
+            raise UsageError("--scenario holds the measures; drop --exporter/--material/--hs/--targets/--exempt/--cut/"
+                             "--production-decline or drop --scenario")
         spec = load_scenario(scenario, baskets=reg)
     else:
         spec = scenario_from_options(exporters=exporter, materials=material, hs=hs, targets=targets, exempt=exempt,
-                                     cut=1.0 if cut is None else cut)
+                                     cut=1.0 if cut is None else cut, declines=production_decline)
     options = reader_options(
         **reader, years=year, hs=spec.read_codes(baskets=reg, downstream=True),
     )
@@ -156,7 +214,9 @@ def shock(
         step("propagating")
         result = run_scenario(table, spec, mode=mode.value if mode else None, headroom=headroom,
                               stock_months=stock_months, allies=allies, max_iter=max_iter,
-                              year=max(year) if year else None, by=by.value, baskets=reg)
+                              reserve_access=reserve_access, horizon=horizon, production=production,
+                              reserves=reserves, year=max(year) if year else None, by=by.value, baskets=reg,
+                              importers=importer, min_import_usd=min_import_usd, rank=rank.value)
     limit = None if top == 0 else top if top is not None else \
         (DEFAULT_TABLE_ROWS if fmt in (Format.table, Format.md) else None)
     emit(render_shock(result.to_dict(top=limit), fmt), output)
