@@ -167,53 +167,59 @@ def indicators(
     >>> r.top_supplier, float(r.top_share), float(r.top_supplier_world_share), r.band, float(r.import_export_ratio)
     ('CHN', 0.9, 0.7, 'absolute', 2.0)
     """
-    loaded = sorted({int(y) for y in (years if years is not None else flows[YEAR].unique())})
-    f = flows
-    codes = tuple(hs or ())
-    if codes:
-        f = f.loc[f[HS].astype("string").str.startswith(codes).fillna(False).to_numpy(dtype=bool)]
-    f = f.loc[f[VALUE] > 0]
-    imp = f
-    if importers is not None:
-        imp = f.loc[f[IMPORTER].isin(list(importers)).to_numpy(dtype=bool)]
-    _note(progress, "import concentration")
-    out = import_concentration(imp)
-    _note(progress, "world exports")
-    world = world_export_concentration(f)
-    totals = exporter_totals(f)
-    at = lookup(out, world, [YEAR, HS])
-    for c in world.columns.drop([YEAR, HS]):
-        out[c] = take(world[c], at)
-    out["n_exporters"] = out["n_exporters"].astype("int64")  # every imported product has world exports
-    out["top_supplier_world_share"] = take(totals["world_export_share"],
-                                           lookup(out, totals, [YEAR, "top_supplier", HS], [YEAR, EXPORTER, HS]))
-    out["export_value_usd"] = take(totals["export_value_usd"], lookup(out, totals, [YEAR, IMPORTER, HS],
-                                                                      [YEAR, EXPORTER, HS]))
-    out["export_value_usd"] = out["export_value_usd"].fillna(0.0)
-    out["import_export_ratio"] = import_export_ratio(
-        out["import_value_usd"], out["export_value_usd"], zero_export_ratio=criteria.zero_export_ratio
-    ).to_numpy()
-    out["band"] = single_source_band(out, bands=bands, min_import_usd=min_import_usd)
-    out["above_min_value"] = out["import_value_usd"] >= min_import_usd
-    _note(progress, "change across years")
-    out = year_over_year(out, years=loaded, single_source_share=bands.absolute)
-    out["score"] = chokepoint_score(out, weights=weights)
-    if friendly is not None:
-        _note(progress, "friendly share")
-        gs = group_share(imp, exporters=list(friendly))
-        out["friendly_share"] = take(gs["group_share"], lookup(out, gs, [YEAR, IMPORTER, HS]))
-    if wgi is not None:
-        _note(progress, "governance-weighted HHI")
-        gov = governance_hhi(imp, as_wgi_scores(wgi))
-        at = lookup(out, gov, [YEAR, IMPORTER, HS])
-        out["hhi_wgi"] = take(gov["hhi_wgi"], at)
-        out["wgi_coverage"] = take(gov["wgi_coverage"], at)
+    from scrisk.engine.indicators import PANDAS_DTYPES, Params, indicator_sql, prepare
+    from scrisk.engine.store import connect, flow_source
+
+    table = flows
+    if isinstance(flows, pd.DataFrame):
+        from scrisk.schema import FlowTable
+
+        table = FlowTable(frame=flows)
+    loaded = sorted({int(y) for y in (years if years is not None else table.frame[YEAR].unique())}) \
+        if years is None else sorted({int(y) for y in years})
+    params = Params.of(min_import_usd=min_import_usd, bands=bands, criteria=criteria, weights=weights)
+    con = connect()
+    try:
+        opts = prepare(con, friendly=friendly, wgi=as_wgi_scores(wgi).scores if wgi is not None else None)
+        if screen:
+            opts.append("screen")
+        _note(progress, "indicators")
+        sql = indicator_sql(
+            flow_source(con, table),
+            years=loaded,
+            importers=None if importers is None else list(importers),
+            hs=tuple(hs or ()),
+            options=opts,
+            params=params,
+        )
+        tab = con.sql(sql + " ORDER BY year, importer, hs").arrow()
+    finally:
+        con.close()
+    return arrow_to_indicator_frame(tab, friendly=friendly is not None, wgi=wgi is not None, screen=screen)
+
+
+def arrow_to_indicator_frame(tab, *, friendly: bool, wgi: bool, screen: bool) -> pd.DataFrame:
+    """Turn the engine's indicator rows into the pandas frame of :func:`indicators` (column order and dtypes)."""
+    import pyarrow as pa
+
+    from scrisk.engine.indicators import PANDAS_DTYPES
+
+    if isinstance(tab, pa.RecordBatchReader):
+        tab = tab.read_all()
+    out = tab.to_pandas(types_mapper={pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype()}.get)
+    cols = list(INDICATOR_COLUMNS)
+    if friendly:
+        cols.append("friendly_share")
+    if wgi:
+        cols += ["hhi_wgi", "wgi_coverage"]
     if screen:
-        _note(progress, "GeoDep screen")
-        out = geodep_screen(out, criteria=criteria, years=loaded)
-    for c in ("top_supplier", "world_top_exporter", IMPORTER, HS):
-        out[c] = out[c].astype("string")
-    return out.sort_values([YEAR, IMPORTER, HS], kind="mergesort").reset_index(drop=True)
+        cols += list(SCREEN_COLUMNS)
+    out = out[cols]
+    for c in cols:
+        want = PANDAS_DTYPES.get(c, "float64")
+        if str(out[c].dtype) != want:
+            out[c] = out[c].astype(want)
+    return out.reset_index(drop=True)
 
 
 def row_flags(frame: pd.DataFrame, *, criteria: ScreenCriteria = ScreenCriteria()) -> list[list[str]]:
