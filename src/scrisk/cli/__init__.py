@@ -37,6 +37,10 @@ def _register() -> None:
     app.command("check")(check.check)
     app.command("diff")(diff.diff)
 
+    from scrisk.cli.commands import report
+
+    app.command("report")(report.report)
+
     from scrisk.cli.commands import cache
 
     app.add_typer(cache.app, name="cache")

@@ -46,6 +46,8 @@ class ReportData:
         same pairs (top :data:`SUPPLIERS_SHOWN` suppliers and ``other``).
     shock : dict or None
         ``run_scenario(...).to_dict()`` when a scenario is given.
+    materials : dict
+        ``{basket name: {"title", "description"}}`` for the materials of the rows.
     importers : str
         How the importers were asked for (``"KOR"``, ``"EU27"``, ``"every importer"``).
     scenario_path : str or None
@@ -57,6 +59,7 @@ class ReportData:
     history: list[dict[str, Any]] = field(default_factory=list)
     suppliers: list[dict[str, Any]] = field(default_factory=list)
     shock: dict[str, Any] | None = None
+    materials: dict[str, dict[str, str]] = field(default_factory=dict)
     importers: str = "every importer"
     scenario_path: str | None = None
 
@@ -69,6 +72,12 @@ class ReportData:
     def meta(self) -> dict[str, Any]:
         """The analyze result's provenance."""
         return self.analysis.get("meta", {})
+
+    def material_title(self, material: str | None) -> str:
+        """The basket titles of a row's material label (``"gallium+germanium"`` -> ``"Gallium + Germanium"``)."""
+        if not material:
+            return ""
+        return " + ".join(self.materials.get(m, {}).get("title") or m for m in str(material).split("+"))
 
     @property
     def chart_rows(self) -> list[dict[str, Any]]:
@@ -165,6 +174,18 @@ def _suppliers(table: FlowTable, pairs: list[dict], year: int | None) -> list[di
     return out
 
 
+def _materials(rows: list[dict], baskets) -> dict[str, dict[str, str]]:
+    from scrisk.analysis import registry
+
+    reg = registry(baskets)
+    out = {}
+    for name in sorted({m for r in rows for m in str(r.get("material") or "").split("+") if m}):
+        b = reg.get(name)
+        if b is not None:
+            out[name] = {"title": b.title, "description": b.description}
+    return out
+
+
 def collect(
     table: FlowTable,
     *,
@@ -222,6 +243,7 @@ def collect(
         history=_history(table, top, importers=importers, hs=hs, material=material, baskets=baskets,
                          min_import_usd=min_import_usd),
         suppliers=_suppliers(table, top, analysis_year),
+        materials=_materials(rows, baskets),
         importers=_spec_text(importers),
         scenario_path=scenario_path,
     )

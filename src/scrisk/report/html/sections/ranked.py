@@ -22,7 +22,7 @@ type in the box to filter (any text: a country, a code, a material, a flag).</p>
   <td data-sort="{{ r.rank }}">{{ r.rank }}</td>
   <td>{{ r.importer }}</td>
   <td>{{ r.hs }}</td>
-  <td>{{ r.material or "" }}</td>
+  <td title="{{ title(r.material) }}">{{ r.material or "" }}</td>
   <td data-sort="{{ r.import_value_usd }}" class="num">{{ r.import_value_usd | usd }}</td>
   <td data-sort="{{ r.n_suppliers }}" class="num">{{ r.n_suppliers }}</td>
   <td>{{ r.top_supplier }}</td>
@@ -55,7 +55,7 @@ def render(data) -> Rendered | None:
     """The whole ranked table (all rows, not only the charted ones)."""
     if not data.rows:
         return None
-    return Rendered(template(_TEMPLATE, rows=data.rows, columns=COLUMNS))
+    return Rendered(template(_TEMPLATE, rows=data.rows, columns=COLUMNS, title=data.material_title))
 
 
 SECTION = Section("ranked", "Ranked dependencies", render)

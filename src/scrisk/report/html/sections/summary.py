@@ -27,7 +27,7 @@ least {{ bands.high | pct(0) }} and {{ counts.monitor }} at least {{ bands.monit
 <h3>Top dependencies</h3>
 <ol class="top">
 {% for r in top %}
-  <li><strong>{{ r.hs }} {{ r.material or "" }}</strong>{% if many %} ({{ r.importer }}){% endif %}: {{ r.why }}
+  <li><strong>{{ r.hs }} {{ title(r.material) }}</strong>{% if many %} ({{ r.importer }}){% endif %}: {{ r.why }}
     <span class="muted">&mdash; {{ r.import_value_usd | usd }} imported, score {{ r.score | num }}</span></li>
 {% endfor %}
 </ol>
@@ -47,7 +47,7 @@ def render(data) -> Rendered:
     body = template(
         _TEMPLATE, rows=rows, top=rows[:TOP_SENTENCES], total=sum(r.get("import_value_usd") or 0 for r in rows),
         importers=data.importers, year=meta.get("analysis_year"), previous=meta.get("previous_year"), bands=bands,
-        counts=counts, both=both, many=many, n_importers=len(importers),
+        counts=counts, both=both, many=many, title=data.material_title, n_importers=len(importers),
     )
     return Rendered(body)
 
