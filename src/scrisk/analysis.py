@@ -16,20 +16,19 @@ One row per (importer, hs); shares and HHIs on the 0-1 scale (HHIs on
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-import numpy as np
 import pandas as pd
 
 from scrisk.errors import UsageError
-from scrisk.metrics.composite import ScoreWeights, explain
-from scrisk.metrics.governance import WgiScores, as_wgi_scores, missing_wgi_suppliers
-from scrisk.metrics.indicators import FLAGS, INDICATOR_COLUMNS, SCREEN_COLUMNS, indicators, row_flags
+from scrisk.engine.indicators import Params
+from scrisk.metrics.composite import ScoreWeights
+from scrisk.metrics.governance import WgiScores, as_wgi_scores
+from scrisk.metrics.indicators import FLAGS, INDICATOR_COLUMNS, SCREEN_COLUMNS, indicators
 from scrisk.metrics.persistence import CHANGE_COLUMNS
 from scrisk.metrics.screen import Bands, ScreenCriteria
-from scrisk.schema import HS, IMPORTER, VALUE, YEAR, FlowTable
+from scrisk.schema import FlowTable
 from scrisk.textfmt import format_usd_short
 
 __all__ = [
@@ -87,7 +86,6 @@ SORT_KEYS: dict[str, str] = {
 _HHI_COLUMNS = ("hhi", "world_export_hhi", "hhi_wgi", "prev_hhi", "delta_hhi")
 
 
-@dataclass
 class AnalysisResult:
     """The result of :func:`analyze`.
 
@@ -97,30 +95,68 @@ class AnalysisResult:
         One row per (importer, hs), ranked: :data:`CONTRACT_COLUMNS` then
         extra fields (``year``, ``band``, ``top_supplier_world_share``...,
         and when asked ``friendly_share``, ``hhi_wgi``/``wgi_coverage``, the
-        change columns, the screen columns).
+        change columns, the screen columns). Built from :meth:`to_arrow` on
+        first use.
     meta : dict
         Provenance (:func:`scrisk.provenance.output_meta`) plus
         ``analysis_year``, ``previous_year``, ``rows_total``, ``notes``,
         ``score``, ``bands`` (and ``wgi``, ``screen`` when used).
     """
 
-    rows: pd.DataFrame
-    meta: dict[str, Any] = field(default_factory=dict)
+    def __init__(self, rows: pd.DataFrame | None = None, meta: dict[str, Any] | None = None, *, table=None):
+        self._rows = rows
+        self._table = table
+        self.meta = meta if meta is not None else {}
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return self._table.num_rows if self._table is not None else len(self._rows)
+
+    def to_arrow(self):
+        """The ranked rows as a :class:`pyarrow.Table` (no Python object per row)."""
+        import pyarrow as pa
+
+        if self._table is None:
+            self._table = pa.Table.from_pandas(self._rows, preserve_index=False)
+        return self._table
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The ranked rows as a pandas DataFrame (the canonical dtypes; ``flags`` as lists)."""
+        return self.rows
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        if self._rows is None:
+            self._rows = _arrow_rows_to_pandas(self._table)
+        return self._rows
 
     def records(self) -> list[dict[str, Any]]:
         """Return the rows as JSON-ready dicts (NaN/<NA> become None)."""
-        from scrisk.report.render import jsonable
+        from scrisk.serialize import jsonable
 
         return [jsonable(r) for r in self.rows.to_dict(orient="records")]
 
     def to_dict(self) -> dict[str, Any]:
         """Return ``{"meta": ..., "rows": [...]}``, JSON-ready (the stable contract)."""
-        from scrisk.report.render import jsonable
+        from scrisk.serialize import jsonable
 
         return {"meta": jsonable(self.meta), "rows": self.records()}
+
+
+def _arrow_rows_to_pandas(tab) -> pd.DataFrame:
+    import pyarrow as pa
+
+    from scrisk.engine.indicators import PANDAS_DTYPES
+
+    out = tab.to_pandas(types_mapper={pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype()}.get)
+    for c in out.columns:
+        want = {"rank": "int64", "material": "string"}.get(c) or PANDAS_DTYPES.get(c)
+        if c == "flags":
+            out[c] = [list(v) if v is not None else [] for v in out[c]]
+        elif c == "why":
+            out[c] = out[c].astype(object)
+        elif want and str(out[c].dtype) != want:
+            out[c] = out[c].astype(want)
+    return out
 
 
 def registry(baskets: Any = None):
@@ -181,22 +217,110 @@ def _labels(hs_series: pd.Series, reg, revision: str | None, material: Any) -> p
     return labels.mask(labels == "")
 
 
-def _sort(frame: pd.DataFrame, sort: str) -> pd.DataFrame:
-    """Rank: rows at/above the minimum value first, then ``sort`` desc, value desc, importer, hs (NaN last)."""
-    key = SORT_KEYS[sort]
-    metric = frame[key].to_numpy(dtype="float64", na_value=np.nan) if key in frame.columns else np.full(len(frame), np.nan)
-    value = frame["import_value_usd"].to_numpy(dtype="float64", na_value=np.nan)
-    below = (~frame["above_min_value"].to_numpy(dtype=bool)).astype(np.int8)
-    neg_metric = np.where(np.isnan(metric), np.inf, -metric)
-    neg_value = np.where(np.isnan(value), np.inf, -value)
-    order = np.lexsort((
-        pd.factorize(frame[HS], sort=True)[0],
-        pd.factorize(frame[IMPORTER], sort=True)[0],
-        neg_value,
-        neg_metric,
-        below,
-    ))
-    return frame.iloc[order].reset_index(drop=True)
+def _ranked_rows(
+    table: FlowTable,
+    *,
+    y: int | None,
+    window_years: list[int],
+    imp_codes: tuple[str, ...] | None,
+    codes: tuple[str, ...],
+    friends: tuple[str, ...] | None,
+    scores: WgiScores | None,
+    screen: bool,
+    params,
+    sort: str,
+    top: int | None,
+    hhi_scale: int,
+    change: bool,
+    labeller: Callable[[list[str]], pd.Series],
+    progress: Callable[[str], None] | None,
+):
+    """Run the indicator query for year ``y``, label, flag, explain and rank in the engine.
+
+    Ranking: rows at/above the minimum value first, then ``sort`` descending,
+    import value descending, importer, hs (missing values last).
+    """
+    from scrisk.engine.baci_scan import hs_filter_sql
+    from scrisk.engine.indicators import flags_sql, indicator_sql, prepare, why_sql
+    from scrisk.engine.store import arrow_table, connect, flow_source, sql_str
+
+    step = progress or (lambda s: None)
+    con = connect()
+    try:
+        opts = prepare(con, friendly=friends, wgi=scores.scores if scores is not None else None)
+        if screen:
+            opts.append("screen")
+        src = flow_source(con, table)
+        step("indicators")
+        ind = indicator_sql(src, years=window_years, importers=imp_codes, hs=codes, options=opts, params=params)
+        year_sql = str(int(y)) if y is not None else "NULL"
+        con.execute(f"CREATE TEMP TABLE _ind AS SELECT * FROM ({ind}) WHERE year = {year_sql}")
+        total, below = con.execute("SELECT count(*), count(*) FILTER (WHERE NOT above_min_value) FROM _ind").fetchone()
+        hs_here = [r[0] for r in con.execute("SELECT DISTINCT hs FROM _ind ORDER BY hs").fetchall()]
+        stats: dict[str, Any] = {"total": int(total), "below": int(below or 0), "hs": hs_here, "importers": []}
+        if imp_codes and len(imp_codes) <= 10:
+            stats["importers"] = [r[0] for r in con.execute("SELECT DISTINCT importer FROM _ind").fetchall()]
+        step("ranking")
+        labels = labeller(hs_here) if hs_here else pd.Series([], dtype="string")
+        con.register("_mat_df", pd.DataFrame({"hs": pd.Series(hs_here, dtype="string"),
+                                              "material": pd.Series(labels.to_numpy(), dtype="string")}))
+        cols = list(CONTRACT_COLUMNS) + list(_EXTRA_COLUMNS)
+        if friends is not None:
+            cols.append("friendly_share")
+        if scores is not None:
+            cols += ["hhi_wgi", "wgi_coverage"]
+        if change:
+            cols += list(CHANGE_COLUMNS)
+        if screen:
+            cols += list(SCREEN_COLUMNS)
+        computed = {
+            "rank": "rank",
+            "material": "material",
+            "flags": "flags",
+            "why": "why",
+        }
+        select = []
+        for c in cols:
+            if c in computed:
+                select.append(c)
+            elif c in _HHI_COLUMNS and hhi_scale != 1:
+                select.append(f"{c} * {float(hhi_scale)!r} AS {c}")
+            else:
+                select.append(c)
+        metric = SORT_KEYS[sort]
+        from scrisk.textfmt import format_usd_short as _short
+
+        why = why_sql(change=change, screen=screen, min_import_usd=params.min_import_usd,
+                      min_text=_short(params.min_import_usd))
+        limit = f"LIMIT {int(top)}" if top else ""
+        final = f"""
+            SELECT {', '.join(select)} FROM (
+              SELECT i.*, m.material,
+                     {flags_sql(opts, params)} AS flags,
+                     {why} AS why,
+                     row_number() OVER (ORDER BY (NOT i.above_min_value), i.{metric} DESC NULLS LAST,
+                                        i.import_value_usd DESC NULLS LAST, i.importer, i.hs) AS rank
+              FROM _ind i LEFT JOIN _mat_df m ON m.hs = i.hs
+            ) ORDER BY rank {limit}"""
+        tab = arrow_table(con.sql(final))
+        if scores is not None:
+            base = [f"year = {year_sql}", "value_usd > 0"]
+            if codes:
+                base.append(hs_filter_sql("hs", codes))
+            if imp_codes is not None:
+                base.append("importer IN (" + (", ".join(sql_str(c) for c in imp_codes) or "NULL") + ")")
+            cond = " AND ".join(base)
+            stats["wgi_missing"] = [
+                (e, float(v)) for e, v in con.execute(
+                    f"SELECT exporter, sum(value_usd) AS v FROM {src} WHERE {cond} AND exporter NOT IN "
+                    "(SELECT code FROM _wgi) GROUP BY exporter ORDER BY v DESC, exporter").fetchall()
+            ]
+            stats["wgi_total"] = float(con.execute(
+                f"SELECT coalesce(sum(value_usd), 0) FROM {src} WHERE {cond.replace('value_usd > 0', 'TRUE')}"
+            ).fetchone()[0])
+    finally:
+        con.close()
+    return tab, stats
 
 
 def analyze(
@@ -332,51 +456,26 @@ def analyze(
     }
     meta = output_meta(table, **parameters)
 
-    frame = table.frame
     window_years = [v for v in loaded if y is not None and v <= y][-max(criteria.window, 2):]
-    if y is not None:
-        frame = frame.loc[frame[YEAR].isin(window_years).to_numpy(dtype=bool)]
-    ind = indicators(
-        frame,
-        importers=imp_codes,
-        hs=codes,
-        friendly=friends,
-        wgi=scores,
-        min_import_usd=min_import_usd,
-        bands=bands,
+    prev_year = window_years[-2] if len(window_years) >= 2 else None
+    tab, stats = _ranked_rows(
+        table,
+        y=y,
+        window_years=window_years,
+        imp_codes=imp_codes,
+        codes=codes,
+        friends=friends,
+        scores=scores,
         screen=screen,
-        criteria=criteria,
-        weights=weights,
-        years=window_years,
+        params=Params.of(min_import_usd=min_import_usd, bands=bands, criteria=criteria, weights=weights),
+        sort=sort,
+        top=top,
+        hhi_scale=hhi_scale,
+        change=prev_year is not None,
+        labeller=lambda hs_codes: _labels(pd.Series(hs_codes, dtype="string"), reg, revision, material),
         progress=progress,
     )
-    _step("ranking")
-    rows = ind.loc[ind[YEAR] == y].reset_index(drop=True) if y is not None else ind.iloc[0:0]
-    prev_year = window_years[-2] if len(window_years) >= 2 else None
-    rows = rows.assign(material=_labels(rows[HS], reg, revision, material))
-    rows = _sort(rows, sort)
-    total = len(rows)
-    n_below = int((~rows["above_min_value"].to_numpy(dtype=bool)).sum())
-    if top:
-        rows = rows.head(int(top))
-    rows = rows.assign(rank=np.arange(1, len(rows) + 1, dtype="int64"))
-    rows["flags"] = row_flags(rows, criteria=criteria)
-    rows["why"] = explain(rows, min_import_usd=min_import_usd if min_import_usd > 0 else None).to_numpy()
-
-    cols = list(CONTRACT_COLUMNS) + list(_EXTRA_COLUMNS)
-    if friends is not None:
-        cols.append("friendly_share")
-    if scores is not None:
-        cols += ["hhi_wgi", "wgi_coverage"]
-    if prev_year is not None:
-        cols += list(CHANGE_COLUMNS)
-    if screen:
-        cols += list(SCREEN_COLUMNS)
-    out = rows[cols].copy()
-    if hhi_scale != 1:
-        for c in _HHI_COLUMNS:
-            if c in out.columns:
-                out[c] = out[c] * float(hhi_scale)
+    total, n_below = stats["total"], stats["below"]
 
     # notes: say what is missing rather than returning a silent empty table
     if y is None:
@@ -386,12 +485,12 @@ def analyze(
         who = f" by {', '.join(imp_codes)}" if imp_codes else ""
         notes.append(f"no imports{what}{who} in {y}")
     elif imp_codes:
-        absent = sorted(set(imp_codes) - set(ind.loc[ind[YEAR] == y, IMPORTER].astype(str)))
+        absent = sorted(set(imp_codes) - set(stats["importers"]))
         if absent and len(imp_codes) <= 10:
             notes.append(f"no imports of the selected products in {y} for: {', '.join(absent)}")
     if codes and y is not None:
-        here = ind.loc[ind[YEAR] == y, HS].astype(str)
-        missing = [c for c in codes if not here.str.startswith(c).any()]
+        here = stats["hs"]
+        missing = [c for c in codes if not any(h.startswith(c) for h in here)]
         if missing:
             notes.append(f"HS codes without imports in {y}: {', '.join(missing)}")
     if n_below and total:
@@ -423,27 +522,18 @@ def analyze(
         }
     if scores is not None:
         info = scores.describe()
-        sub = frame
-        if codes:
-            sub = sub.loc[sub[HS].astype("string").str.startswith(codes).fillna(False).to_numpy(dtype=bool)]
-        sub = sub.loc[(sub[YEAR] == y).to_numpy(dtype=bool)]
-        if imp_codes is not None:
-            sub = sub.loc[sub[IMPORTER].isin(list(imp_codes)).to_numpy(dtype=bool)]
-        miss = missing_wgi_suppliers(sub, scores)
-        tot = float(sub[VALUE].sum())
-        info["suppliers_without_score"] = [
-            {"exporter": str(e), "value_usd": float(v)} for e, v in miss.head(20).itertuples(index=False)
-        ]
-        info["value_share_without_score"] = float(miss[VALUE].sum() / tot) if tot > 0 else 0.0
-        if len(miss):
+        miss, tot = stats["wgi_missing"], stats["wgi_total"]
+        info["suppliers_without_score"] = [{"exporter": str(e), "value_usd": float(v)} for e, v in miss[:20]]
+        info["value_share_without_score"] = float(sum(v for _, v in miss) / tot) if tot > 0 else 0.0
+        if miss:
             notes.append(
                 f"{len(miss)} supplier(s) without a WGI score ({info['value_share_without_score']:.1%} of import "
                 f"value; hhi_wgi is a lower bound where wgi_coverage < 1): "
-                + ", ".join(str(e) for e in miss[miss.columns[0]].head(8))
+                + ", ".join(str(e) for e, _ in miss[:8])
             )
         meta["wgi"] = info
     meta["notes"] = notes
-    return AnalysisResult(rows=out, meta=meta)
+    return AnalysisResult(meta=meta, table=tab)
 
 
 def read_filter(

@@ -184,24 +184,24 @@ _I = Indicator
 INDICATORS: tuple[Indicator, ...] = (
     # -- the importer's imports of the product
     _I("import_value_usd", "DOUBLE", "usd", "Imports of the product by the importer, sum of v_c over suppliers c (USD)",
-       "sum(v)", "imports", policy=True, diff=True, sort="value"),
+       "fsum(v)", "imports", policy=True, diff=True, sort="value"),
     _I("n_suppliers", "BIGINT", "count", "Supplier countries with imports > 0", "count(*)", "imports",
        policy=True, diff=True, pandas="int64"),
     _I("_top", "STRUCT(nv DOUBLE, e VARCHAR)", "code", "largest supplier value (negated) and its code, ties to the smaller code",
        "min(struct_pack(nv := -v, e := exporter))", "imports"),
-    _I("_ss", "DOUBLE", "usd", "sum of squared supplier values", "sum(v * v)", "imports"),
+    _I("_ss", "DOUBLE", "usd", "sum of squared supplier values", "fsum(v * v)", "imports"),
     _I("_friendly_v", "DOUBLE", "usd", "imports from the friendly group",
-       "coalesce(sum(v) FILTER (WHERE exporter IN (SELECT code FROM _friends)), 0.0)", "imports", needs="friendly"),
-    _I("_wgi_hw", "DOUBLE", "usd", "sum of squared supplier values weighted by WGI", "sum(v * v * w)", "imports", needs="wgi"),
+       "coalesce(fsum(v) FILTER (WHERE exporter IN (SELECT code FROM _friends)), 0.0)", "imports", needs="friendly"),
+    _I("_wgi_hw", "DOUBLE", "usd", "sum of squared supplier values weighted by WGI", "fsum(v * v * w)", "imports", needs="wgi"),
     _I("_wgi_cov_v", "DOUBLE", "usd", "imports from suppliers with a WGI score",
-       "coalesce(sum(v) FILTER (WHERE w IS NOT NULL), 0.0)", "imports", needs="wgi"),
+       "coalesce(fsum(v) FILTER (WHERE w IS NOT NULL), 0.0)", "imports", needs="wgi"),
     # -- world exports of the product
-    _I("world_export_value_usd", "DOUBLE", "usd", "World exports of the product in the loaded data (USD)", "sum(xv)",
+    _I("world_export_value_usd", "DOUBLE", "usd", "World exports of the product in the loaded data (USD)", "fsum(xv)",
        "world", policy=True),
     _I("n_exporters", "BIGINT", "count", "Countries exporting the product", "count(*)", "world", pandas="int64"),
     _I("_wtop", "STRUCT(nv DOUBLE, e VARCHAR)", "code", "largest exporter (negated value, code)",
        "min(struct_pack(nv := -xv, e := exporter))", "world"),
-    _I("_wss", "DOUBLE", "usd", "sum of squared exporter totals", "sum(xv * xv)", "world"),
+    _I("_wss", "DOUBLE", "usd", "sum of squared exporter totals", "fsum(xv * xv)", "world"),
     # -- derived per row
     _I("top_supplier", "VARCHAR", "code", "Largest supplier (ties to the smaller ISO3 code)", "_top.e", "row",
        pandas="string"),
@@ -419,7 +419,7 @@ imp AS (
   SELECT year, importer, hs, {', '.join(_select('imports', opts, p))}
   FROM fi GROUP BY year, importer, hs
 ),
-xt AS (SELECT year, hs, exporter, sum(v) AS xv FROM f GROUP BY year, hs, exporter),
+xt AS (SELECT year, hs, exporter, fsum(v) AS xv FROM f GROUP BY year, hs, exporter),
 world AS (SELECT year, hs, {', '.join(_select('world', opts, p))} FROM xt GROUP BY year, hs),
 base AS (
   SELECT imp.*, world.*, tx.xv AS _top_xv, ox.xv AS _own_xv

@@ -35,6 +35,7 @@ from scrisk.errors import UsageError
 if TYPE_CHECKING:  # pragma: no cover
     import duckdb
     import pandas as pd
+    import pyarrow as pa
 
     from scrisk.schema import FlowTable
 
@@ -48,6 +49,7 @@ __all__ = [
     "sql_str",
     "parquet_to_frame",
     "parquet_rows",
+    "arrow_table",
 ]
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B|B)?\s*$", re.IGNORECASE)
@@ -167,6 +169,14 @@ def flow_source(con: "duckdb.DuckDBPyConnection", table: "FlowTable") -> str:
     name = f"_flows_{next(_names)}"
     con.register(name, table.frame)
     return name
+
+
+def arrow_table(rel) -> "pa.Table":
+    """Materialise a DuckDB relation as a :class:`pyarrow.Table`."""
+    import pyarrow as pa
+
+    got = rel.arrow()
+    return got.read_all() if isinstance(got, pa.RecordBatchReader) else got
 
 
 def parquet_to_frame(paths: Iterable[str]) -> "pd.DataFrame":

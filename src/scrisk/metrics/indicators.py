@@ -13,13 +13,11 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from scrisk.metrics._keys import lookup, take
-from scrisk.metrics.composite import ScoreWeights, chokepoint_score
-from scrisk.metrics.concentration import exporter_totals, group_share, import_concentration, world_export_concentration
-from scrisk.metrics.governance import WgiScores, as_wgi_scores, governance_hhi
-from scrisk.metrics.persistence import CHANGE_COLUMNS, year_over_year
-from scrisk.metrics.screen import Bands, ScreenCriteria, geodep_screen, import_export_ratio, single_source_band
-from scrisk.schema import EXPORTER, HS, IMPORTER, VALUE, YEAR
+from scrisk.metrics.composite import ScoreWeights
+from scrisk.metrics.governance import WgiScores, as_wgi_scores
+from scrisk.metrics.persistence import CHANGE_COLUMNS
+from scrisk.metrics.screen import Bands, ScreenCriteria
+from scrisk.schema import YEAR
 
 __all__ = ["indicators", "row_flags", "INDICATOR_COLUMNS", "SCREEN_COLUMNS", "FLAGS"]
 
@@ -167,7 +165,7 @@ def indicators(
     >>> r.top_supplier, float(r.top_share), float(r.top_supplier_world_share), r.band, float(r.import_export_ratio)
     ('CHN', 0.9, 0.7, 'absolute', 2.0)
     """
-    from scrisk.engine.indicators import PANDAS_DTYPES, Params, indicator_sql, prepare
+    from scrisk.engine.indicators import Params, indicator_sql, prepare
     from scrisk.engine.store import connect, flow_source
 
     table = flows
