@@ -118,3 +118,79 @@ def test_a_broken_identity_is_reported_as_a_bug(monkeypatch):
     f = frame([("CHN", "KOR", "811292", 80.0)])
     with pytest.raises(RuntimeError, match="conservation"):
         engine.propagate(f, [1.0])
+    monkeypatch.setattr(engine, "_conservation_error", lambda *a, **k: float("nan"))
+    with pytest.raises(RuntimeError, match="conservation"):  # a NaN identity is an error, never a pass
+        engine.propagate(f, [1.0])
+
+
+# ---------------------------------------------------------------------------
+# the cascade's economics: no pass-back to the restricting country, own needs first, the pass-through rule
+
+
+def test_restricting_country_receives_no_pass_back():
+    # KOR imports 100 from CHN (banned) and re-exports 30 to CHN and 30 to VNM. Before: KOR passed min(1, 60/100)
+    # of its loss on, half of it back to China. Now only flows to non-restricting countries count: p = 30/100.
+    f = frame([("CHN", "KOR", "811292", 100.0), ("KOR", "CHN", "811292", 30.0), ("KOR", "VNM", "811292", 30.0)])
+    out = propagate(f, [1.0, 0.0, 0.0], headroom=0.0)
+    assert by_importer(out, "passed_on_usd") == pytest.approx({"CHN": 0.0, "KOR": 30.0, "VNM": 0.0})
+    assert by_importer(out, "shortfall_usd") == pytest.approx({"CHN": 0.0, "KOR": 70.0, "VNM": 30.0})
+    assert by_importer(out, "indirect_loss_usd")["CHN"] == 0.0
+
+
+def test_restricting_country_covers_a_counter_restriction_from_what_it_kept():
+    # USA bans 40 to CHN, CHN bans 100 to USA: CHN keeps 100 and covers its 40 from it; the USA keeps 40, covers 40
+    f = frame([("USA", "CHN", "811292", 40.0), ("CHN", "USA", "811292", 100.0)])
+    out = propagate(f, [1.0, 1.0], headroom=0.0)
+    assert by_importer(out, "stock_drawn_usd") == pytest.approx({"CHN": 40.0, "USA": 40.0})
+    assert by_importer(out, "shortfall_usd") == pytest.approx({"CHN": 0.0, "USA": 60.0})
+
+
+def _deu_fra(production=None):
+    # CHN (banned) -> DEU 100 and -> FRA 50; DEU -> FRA 150. DEU is a net exporter (X - M = 50), headroom 0.2:
+    # spare capacity 10, which DEU now uses for itself first instead of selling it to FRA while short itself.
+    f = frame([("CHN", "DEU", "811292", 100.0), ("CHN", "FRA", "811292", 50.0), ("DEU", "FRA", "811292", 150.0)])
+    trace = []
+    out = propagate(f, [1.0, 1.0, 0.0], headroom=0.2, production=production, trace=trace)
+    return out, trace
+
+
+def test_a_short_country_offers_no_extra_supply():
+    out, trace = _deu_fra()
+    # round 1: DEU covers 10 of its 100 from its own capacity, has 90 unmet; FRA asks DEU for 50, gets nothing
+    assert by_importer(out, "substituted_usd") == pytest.approx({"DEU": 10.0, "FRA": 0.0})
+    assert out.suppliers.empty
+    assert float(trace[0]["extra"].sum()) == 0.0
+    # DEU's supply P + M = 50 + 100 all goes to export: it passes its whole unmet 90 on (stated rule)
+    assert by_importer(out, "passed_on_usd") == pytest.approx({"DEU": 90.0, "FRA": 0.0})
+    assert by_importer(out, "shortfall_usd") == pytest.approx({"DEU": 0.0, "FRA": 140.0})
+
+
+def test_a_net_exporter_with_production_keeps_its_domestic_share():
+    # with production 200 DEU's supply is 300, of which 150 is exported: it passes on half its unmet 90
+    prod = pd.DataFrame({"country": ["DEU"], "hs": ["811292"], "production": [200.0]})
+    out, _ = _deu_fra(prod)
+    assert by_importer(out, "passed_on_usd")["DEU"] == pytest.approx(45.0)
+    assert by_importer(out, "shortfall_usd") == pytest.approx({"DEU": 45.0, "FRA": 95.0})
+
+
+def test_none_mode_bounds_the_total_not_each_country():
+    # CHN cuts USA (10) and KOR (100); KOR re-exports 50 to the USA and passes part of its loss on
+    f = frame([("CHN", "USA", "811292", 10.0), ("CHN", "KOR", "811292", 100.0), ("KOR", "USA", "811292", 50.0)])
+    none = propagate(f, [1.0, 1.0, 0.0], mode="none")
+    casc = propagate(f, [1.0, 1.0, 0.0], headroom=0.0)
+    assert by_importer(none, "shortfall_usd")["USA"] == 10.0
+    assert by_importer(casc, "shortfall_usd")["USA"] == pytest.approx(10.0 + 50.0)  # p_KOR = 50/100
+    assert casc.rows["shortfall_usd"].sum() <= none.rows["shortfall_usd"].sum() + 1e-9
+
+
+def test_a_supplier_later_short_keeps_its_spare_output():
+    # CHN cuts A (100) and H (100); S (exports 100 to A, imports 50 from H, spare 1.0 * 50) would sell its 50 to A
+    # in round 1 and then, hit by H's pass-through in round 2, pass 50 on to A: it would both supply and cut.
+    # The engine runs again without S's offers: S covers H's 50 from its own spare output.
+    f = frame([("CHN", "A", "811292", 100.0), ("CHN", "H", "811292", 100.0), ("S", "A", "811292", 100.0),
+               ("H", "S", "811292", 50.0)])
+    out = propagate(f, [1.0, 1.0, 0.0, 0.0], headroom=1.0)
+    assert out.suppliers.empty
+    assert by_importer(out, "substituted_usd") == pytest.approx({"A": 0.0, "H": 0.0, "S": 50.0})
+    assert by_importer(out, "passed_on_usd") == pytest.approx({"A": 0.0, "H": 50.0, "S": 0.0})
+    assert by_importer(out, "shortfall_usd") == pytest.approx({"A": 100.0, "H": 50.0, "S": 0.0})

@@ -135,3 +135,66 @@ def test_independent_of_row_order(net, cut, rnd):
     pd.testing.assert_frame_equal(a.rows, b.rows, check_exact=True)
     pd.testing.assert_frame_equal(a.suppliers, b.suppliers, check_exact=True)
     assert a.iterations == b.iterations
+
+
+@SETTINGS
+@given(networks(), st.floats(0.01, 1.0), st.floats(0.0, 2.0), st.floats(0.0, 6.0))
+def test_a_single_restricting_country_is_never_short_of_the_product(net, cut, headroom, months):
+    flows, mask = net
+    first = flows["exporter"][mask].iloc[0] if mask.any() else None
+    if first is None:
+        return
+    only = mask & (flows["exporter"] == first).to_numpy()
+    out = _run(flows, only, cut, headroom=headroom, stock_months=months)
+    hit = out.rows[out.rows["importer"] == first]
+    assert (hit["shortfall_usd"] <= 1e-9 * float(flows.value_usd.sum())).all()
+    assert (hit["indirect_loss_usd"] == 0).all()
+
+
+@SETTINGS
+@given(networks(), st.floats(0.01, 1.0), st.floats(0.0, 2.0))
+def test_no_extra_supply_from_a_country_with_an_unmet_deficit(net, cut, headroom):
+    flows, mask = net
+    trace = []
+    _run(flows, mask, cut, headroom=headroom, trace=trace)
+    if not trace:
+        return
+    scale = 1e-12 * float(flows.value_usd.sum())
+    short_before = np.zeros_like(trace[0]["unmet"], dtype=bool)
+    for t in trace:
+        short_now = t["unmet"] > scale
+        # never in the round it is short, nor in any later round
+        assert not ((short_now | short_before) & (t["extra"] > scale)).any(), t["round"]
+        short_before |= short_now
+
+
+@SETTINGS
+@given(networks(), st.floats(0.01, 1.0), st.floats(0.0, 2.0), st.sampled_from(["none", "cascade"]))
+def test_total_shortfall_never_exceeds_the_first_order_total(net, cut, headroom, mode):
+    flows, mask = net
+    none = _run(flows, mask, cut, mode="none")
+    other = _run(flows, mask, cut, headroom=headroom, mode=mode)
+    assert _total(other) <= _total(none) * (1 + 1e-9) + 1e-9
+
+
+@SETTINGS
+@given(networks(), st.floats(0.01, 1.0))
+def test_a_non_finite_flow_is_an_error_never_a_pass(net, cut):
+    flows, mask = net
+    bad = flows.copy()
+    bad.loc[bad.index[0], "value_usd"] = float("inf")
+    with pytest.raises((ValueError, RuntimeError)):
+        _run(bad, mask, cut)
+
+
+@SETTINGS
+@given(networks(), st.floats(0.01, 1.0), st.floats(0.0, 2.0), st.floats(0.0, 3.0))
+def test_no_country_supplies_extra_and_ends_short_in_one_run(net, cut, headroom, months):
+    flows, mask = net
+    out = _run(flows, mask, cut, headroom=headroom, stock_months=months)
+    r = out.rows.set_index(["importer", "hs"])
+    scale = 1e-12 * max(float(flows.value_usd.sum()), 1.0)
+    for (exporter, hs), extra in out.suppliers.set_index(["exporter", "hs"])["extra_exports_usd"].items():
+        if extra > scale and (exporter, hs) in r.index:
+            row = r.loc[(exporter, hs)]
+            assert row["passed_on_usd"] + row["shortfall_usd"] <= scale

@@ -15,10 +15,12 @@ Notation, per product
   baseline exports; :math:`X'_i = \sum_j G_{ij}` exports left after the cut.
 * Direct loss :math:`D_j = \sum_i B_{ij}`.
 
-Mode ``none`` (first-order exposure, the upper bound)
------------------------------------------------------
+Mode ``none`` (first-order exposure)
+------------------------------------
 Each importer loses exactly its restricted imports: shortfall :math:`= D_j`;
-nothing is substituted, drawn from stock or passed on.
+nothing is substituted, drawn from stock or passed on. Its total (the
+blocked value) bounds the cascade's total shortfall, but not each country's:
+in the cascade a country also loses what re-export hubs pass on to it.
 
 Mode ``cascade`` (default)
 --------------------------
@@ -31,7 +33,9 @@ tolerance :math:`\varepsilon = 10^{-12}`.
 
 Fixed for the whole run:
 
-* stock :math:`S_j = (N / 12)\, M_j`;
+* stock :math:`S_j = (N / 12)\, M_j + K^{kept}_j`, where
+  :math:`K^{kept}_j = \sum_k B_{jk}` is what a restricting country blocks:
+  it stays with it, as in the Food Shock Cascade model;
 * spare capacity :math:`K_i = H \max(0, X_i - M_i)`: the headroom applies to a
   supplier's net exports of the product, its output beyond what it imports,
   so a pure re-export hub (exports = imports) adds no capacity of its own;
@@ -40,18 +44,30 @@ Fixed for the whole run:
   existing links only, never a link cut by a measure (a restricted exporter
   cannot supply the targets it is cut from, but can supply others), with
   weights :math:`w_{ij} = F_{ij} / \sum_{k \in \mathcal{A}_j} F_{kj}`;
-* pass-through share :math:`p_j = \min(1, X'_j / M_j)` (0 when :math:`M_j = 0`):
-  the share of an unmet need a re-export hub passes to its customers, spread
-  in proportion to the flows left, :math:`G_{jk} / X'_j`.
+* pass-through share :math:`p_j = \min(1, X''_j / (P_j + M_j))`: a country
+  short of the product rations its supply :math:`P_j + M_j` over its uses in
+  proportion, so its customers bear the export share of its unmet need, spread
+  in proportion to the flows left, :math:`G_{jk} / X''_j`. Here
+  :math:`X''_j` counts the flows left to countries that do not restrict the
+  product (a restricting country receives no pass-back of it), and
+  :math:`P_j` is its production (``production``), at least its net exports
+  :math:`\max(0, X_j - M_j)`. Without production data a net exporter is
+  assumed to consume none of the product and passes its whole unmet need
+  on; with production it keeps its domestic share as shortfall. A pure
+  re-export hub (:math:`P = 0`) passes on :math:`X''_j / M_j` as before.
 
 Start with the deficit :math:`d^{(1)} = D`. Each round *t* is synchronous
 (every country with a deficit acts at once):
 
-1. stock: :math:`s_j = \min(d_j, S_j)`, :math:`S_j \leftarrow S_j - s_j`, :math:`v_j = d_j - s_j`;
+1. stock: :math:`s_j = \min(d_j, S_j)`, :math:`S_j \leftarrow S_j - s_j`;
+   own spare output: :math:`o_j = \min(d_j - s_j, K_j)`, :math:`K_j \leftarrow K_j - o_j`,
+   :math:`v_j = d_j - s_j - o_j` (a country serves its own need before
+   anyone else's, so a country with a deficit left has no capacity left and
+   offers no extra supply, that round or later);
 2. requests on existing links: :math:`r_{ij} = w_{ij} v_j`; supplier *i* grants
    the share :math:`\theta_i = \min(1, K_i / \sum_j r_{ij})` of every request
    (capacity shared in proportion to requests when oversubscribed);
-   substituted :math:`g_j = \min(v_j, \sum_i \theta_i r_{ij})`,
+   substituted :math:`g_j = \min(v_j, \sum_i \theta_i r_{ij})` (reported with :math:`o_j`),
    :math:`K_i \leftarrow K_i - \theta_i \sum_j r_{ij}`;
 3. unmet :math:`u_j = v_j - g_j`; passed on :math:`\pi_j = p_j u_j`;
    kept as shortfall :math:`u_j - \pi_j`;
@@ -67,7 +83,8 @@ Identities (asserted on every run; the largest relative error is reported
 as ``conservation_error`` and must stay below 1e-9):
 
 * per importer: shortfall = direct + indirect - substituted - stock drawn - passed on;
-* per product: :math:`\sum_j D_j` = total shortfall + total substituted + total stock drawn;
+* per product: :math:`\sum_j D_j` = total shortfall + total substituted + total stock drawn
+  (stock includes what restricting countries kept and used);
 * per product: total indirect loss = total passed on.
 
 Guarantees: :math:`0 \le` shortfall :math:`\le` direct + indirect for every
@@ -161,6 +178,8 @@ def propagate(
     allies: Iterable[str] | None = None,
     max_iter: int = 100,
     tolerance: float = DEFAULT_TOLERANCE,
+    production: pd.DataFrame | None = None,
+    trace: list | None = None,
 ) -> CascadeOutput:
     r"""Run the engine on the flows of one year (algorithm in the module docstring).
 
@@ -183,6 +202,13 @@ def propagate(
     tolerance : float
         Stop a product when its pending deficit is below this share of its
         blocked total.
+    production : DataFrame, optional
+        Columns ``country, hs, production`` (same unit as the flows): used by
+        the pass-through share; default each country's net exports.
+    trace : list, optional
+        When given, one dict of node arrays per round is appended
+        (``extra``: supplied to others, ``unmet``: deficit left after stock,
+        own capacity and substitution).
 
     Returns
     -------
@@ -191,9 +217,11 @@ def propagate(
     Raises
     ------
     ValueError
-        Bad parameter or cut values (a programming error; the CLI checks options first).
+        Bad parameter or cut values, or infinite flow values (a programming
+        error; the CLI checks options first, readers reject such values).
     RuntimeError
-        An identity is broken by more than :data:`CONSERVATION_LIMIT` (a bug).
+        An identity is broken by more than :data:`CONSERVATION_LIMIT`, or is
+        not finite (a bug).
 
     Examples
     --------
@@ -222,6 +250,8 @@ def propagate(
         raise ValueError("cut fractions must be within [0, 1]")
 
     value = flows[VALUE].to_numpy(dtype=float)
+    if len(value) and not np.isfinite(value[~np.isnan(value)]).all():
+        raise ValueError("flow values hold infinite numbers; the shock engine needs finite values")
     # integer codes via hashing (pd.factorize), then ranks in sorted order: no sorting of strings per row
     e_codes, e_uni = pd.factorize(flows[EXPORTER])
     m_codes, m_uni = pd.factorize(flows[IMPORTER])
@@ -271,8 +301,23 @@ def propagate(
 
     M = _bc(dst, F, n)
     X = _bc(src, F, n)
-    Xg = _bc(src, G, n)
     direct = _bc(dst, Bv, n)
+    kept = _bc(src, Bv, n)  # what each restricting country blocks, and keeps
+    restricter = kept > 0
+    prod = np.zeros(n)
+    if production is not None and len(production):
+        pp = products.get_indexer(production["hs"].astype(str))
+        cc = countries.get_indexer(production["country"].astype(str))
+        ok = (pp >= 0) & (cc >= 0)
+        keys = pp[ok].astype(np.int64) * C + cc[ok]
+        vals = production["production"].to_numpy(dtype=float)[ok]
+        if n == P * C:
+            np.add.at(prod, keys, vals)
+        else:
+            pos = np.searchsorted(nkey, keys)
+            hit = (pos < n) & (nkey[np.minimum(pos, n - 1)] == keys)
+            np.add.at(prod, pos[hit], vals[hit])
+    supply = np.maximum(prod, np.maximum(X - M, 0.0)) + M  # P + M, P at least the net exports
     blocked_p = _bc(node_p, direct, P) if P else np.zeros(0)
 
     stock = np.zeros(n)
@@ -286,72 +331,93 @@ def propagate(
     if mode == "none":
         short = direct.copy()
     else:
-        short = np.zeros(n)
         ally = np.ones(C, dtype=bool)
         if allies is not None:
             ally = np.asarray(countries.isin(list(allies)), dtype=bool) if len(countries) else ally
-        cap = headroom * np.maximum(X - M, 0.0)
-        allowed = (c_edge == 0) & ally[e_i] & (cap[src] > 0)
-        a_src, a_dst = src[allowed], dst[allowed]
-        a_w = _safe_div(F[allowed], _bc(a_dst, F[allowed], n)[a_dst])
-        a_p = e_p[allowed]
-        has_g = G > 0
-        g_src, g_dst = src[has_g], dst[has_g]
-        g_coef = _safe_div(G[has_g], Xg[g_src])
-        g_p = e_p[has_g]
-        p_share = np.minimum(1.0, _safe_div(Xg, M))
-        stock_left = (stock_months / 12.0) * M
+        no_offer = np.zeros(n, dtype=bool)
+        tiny = 1e-12 * max(float(blocked_p.sum()) if P else 0.0, _FLOOR_USD)
+        for _attempt in range(n + 1):
+            # a country that would both supply extra and end up short (passing on or keeping a deficit) keeps
+            # its spare output for itself: run again without its offers, until no country does both
+            short = np.zeros(n)
+            stock, subst, passed, indirect, extra = (np.zeros(n) for _ in range(5))
+            rounds = np.zeros(P, dtype=np.int64)
+            unresolved = 0.0
+            if trace is not None:
+                trace.clear()
+            cap = headroom * np.maximum(X - M, 0.0)
+            allowed = (c_edge == 0) & ally[e_i] & (cap[src] > 0) & ~no_offer[src]
+            a_src, a_dst = src[allowed], dst[allowed]
+            a_w = _safe_div(F[allowed], _bc(a_dst, F[allowed], n)[a_dst])
+            a_p = e_p[allowed]
+            has_g = (G > 0) & ~restricter[dst]  # no pass-back to a country restricting the product
+            g_src, g_dst = src[has_g], dst[has_g]
+            Xg = _bc(g_src, G[has_g], n)
+            g_coef = _safe_div(G[has_g], Xg[g_src])
+            g_p = e_p[has_g]
+            p_share = np.minimum(1.0, _safe_div(Xg, supply))
+            stock_left = (stock_months / 12.0) * M + kept
 
-        d = direct.copy()
-        active = blocked_p > 0
-        limit = tolerance * blocked_p
-        n_active_at_compaction = int(active.sum())
-        t = 0
-        while active.any() and t < max_iter:
-            t += 1
-            rounds[active] += 1
-            s = np.minimum(d, stock_left)
-            stock_left -= s
-            v = d - s
-            r = v[a_dst] * a_w
-            Q = _bc(a_src, r, n)
-            over = Q > cap
-            theta = np.ones(n)
-            theta[over] = cap[over] / Q[over]
-            g = r * theta[a_src]
-            cap = np.where(over, 0.0, cap - Q)
-            got = np.minimum(_bc(a_dst, g, n), v)
-            u = v - got
-            pas = p_share * u
-            stock += s
-            subst += got
-            extra += _bc(a_src, g, n)
-            passed += pas
-            short += u - pas
-            d = _bc(g_dst, pas[g_src] * g_coef, n)
-            indirect += d
-            pending = _bc(node_p, d, P)
-            done = active & (pending <= limit)
-            if done.any():
-                fin = done[node_p]
-                short[fin] += d[fin]
-                d[fin] = 0.0
-                active &= ~done
-                n_act = int(active.sum())
-                if n_act <= n_active_at_compaction // 2:  # drop finished products' edges
-                    ka, kg = active[a_p], active[g_p]
-                    a_src, a_dst, a_w, a_p = a_src[ka], a_dst[ka], a_w[ka], a_p[ka]
-                    g_src, g_dst, g_coef, g_p = g_src[kg], g_dst[kg], g_coef[kg], g_p[kg]
-                    n_active_at_compaction = n_act
-        if active.any():  # iteration cap: what is still pending stays with its holder
-            unresolved = float(d.sum())
-            short += d
+            d = direct.copy()
+            active = blocked_p > 0
+            limit = tolerance * blocked_p
+            n_active_at_compaction = int(active.sum())
+            t = 0
+            while active.any() and t < max_iter:
+                t += 1
+                rounds[active] += 1
+                s = np.minimum(d, stock_left)
+                stock_left -= s
+                v = d - s
+                own = np.minimum(v, cap)  # own spare output first: a country still short offers nothing
+                cap -= own
+                v = v - own
+                r = v[a_dst] * a_w
+                Q = _bc(a_src, r, n)
+                over = Q > cap
+                theta = np.ones(n)
+                theta[over] = cap[over] / Q[over]
+                g = r * theta[a_src]
+                cap = np.where(over, 0.0, cap - Q)
+                got = np.minimum(_bc(a_dst, g, n), v)
+                u = v - got
+                pas = p_share * u
+                stock += s
+                subst += got + own
+                ex_round = _bc(a_src, g, n)
+                extra += ex_round
+                if trace is not None:
+                    trace.append({"round": t, "extra": ex_round, "unmet": u.copy(), "own": own.copy()})
+                passed += pas
+                short += u - pas
+                d = _bc(g_dst, pas[g_src] * g_coef, n)
+                indirect += d
+                pending = _bc(node_p, d, P)
+                done = active & (pending <= limit)
+                if done.any():
+                    fin = done[node_p]
+                    short[fin] += d[fin]
+                    d[fin] = 0.0
+                    active &= ~done
+                    n_act = int(active.sum())
+                    if n_act <= n_active_at_compaction // 2:  # drop finished products' edges
+                        ka, kg = active[a_p], active[g_p]
+                        a_src, a_dst, a_w, a_p = a_src[ka], a_dst[ka], a_w[ka], a_p[ka]
+                        g_src, g_dst, g_coef, g_p = g_src[kg], g_dst[kg], g_coef[kg], g_p[kg]
+                        n_active_at_compaction = n_act
+            if active.any():  # iteration cap: what is still pending stays with its holder
+                unresolved = float(d.sum())
+                short += d
+            both = (extra > tiny) & (passed + short > tiny)
+            if not both.any():
+                break
+            no_offer |= both
 
     cap0 = (headroom if mode == "cascade" else 0.0) * np.maximum(X - M, 0.0)
     out = _assemble(countries, products, node_p, node_c, M, X, cap0, direct, indirect, subst, stock, passed, short,
                     extra)
     err = _conservation_error(node_p, P, blocked_p, direct, indirect, subst, stock, passed, short)
-    if err > CONSERVATION_LIMIT:
+    if not (err <= CONSERVATION_LIMIT):  # a NaN fails too
         raise RuntimeError(f"shock engine broke conservation (relative error {err:.3g} > {CONSERVATION_LIMIT:g}); "
                            "this is a bug in scrisk, please report it with the input")
     hit = blocked_p > 0
