@@ -143,7 +143,7 @@ class CheckResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the stable JSON contract: ``{meta, summary, breaches, incomplete, rows}``."""
-        from scrisk.report.render import jsonable
+        from scrisk.serialize import jsonable
 
         return jsonable({
             "meta": self.meta,

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -39,13 +40,12 @@ import pandas as pd
 
 from scrisk.errors import UsageError
 from scrisk.io.options import ReadOptions
-from scrisk.metrics.concentration import import_concentration
-from scrisk.policy.measure import defect_rejections, hs_labels, pick_year, plain_records, registry, year_flows
+from scrisk.policy.measure import defect_rejections, hs_labels, level_source, measure_pairs, pick_year, registry
 from scrisk.policy.spec import expand_importers
-from scrisk.schema import EXPORTER, HS, IMPORTER, VALUE, FlowTable
+from scrisk.schema import EXPORTER, HS, IMPORTER, VALUE, YEAR, FlowTable
 from scrisk.textfmt import format_share, format_usd
 
-__all__ = ["CHANGES", "DIFF_FIELDS", "DiffResult", "diff_vintages", "diff_files"]
+__all__ = ["CHANGES", "DIFF_MEASURES", "DIFF_FIELDS", "DiffResult", "diff_vintages", "diff_files", "field_descriptions"]
 
 CHANGES: tuple[str, ...] = (
     "new_single_source",
@@ -60,16 +60,52 @@ CHANGES: tuple[str, ...] = (
 )
 """Kinds of change, in report order."""
 
+DIFF_MEASURES: tuple[str, ...] = ("import_value_usd", "n_suppliers", "top_supplier", "top_share", "hhi")
+"""The indicators each change row gives for both vintages (``old_<name>``, ``new_<name>``), in contract order.
+
+Each is a declared indicator (:func:`scrisk.engine.indicators.indicator`), computed by
+:func:`scrisk.metrics.indicators.indicators` on each vintage."""
+
 DIFF_FIELDS: tuple[str, ...] = (
     "change", "importer", "hs", "material", "supplier", "supplier_value_usd",
-    "old_import_value_usd", "new_import_value_usd", "old_n_suppliers", "new_n_suppliers",
-    "old_top_supplier", "new_top_supplier", "old_top_share", "new_top_share", "old_hhi", "new_hhi", "hhi_change",
+    *(f"{side}_{m}" for m in DIFF_MEASURES for side in ("old", "new")),
+    "hhi_change",
     "detail",
 )
 """Fields of each change row."""
 
 _PAIR = [IMPORTER, HS]
-_MEASURES = ["import_value_usd", "n_suppliers", "top_supplier", "top_share", "hhi"]
+_PAIR_FIELDS = [c for c in DIFF_FIELDS if c not in ("change", "material", "supplier", "supplier_value_usd", "detail")]
+
+
+def field_descriptions() -> dict[str, str]:
+    """What each field of a change row holds; the measures' descriptions come from their declarations.
+
+    Examples
+    --------
+    >>> field_descriptions()["old_hhi"]
+    'OLD: Herfindahl-Hirschman index of the import shares, sum of s_c^2 (0-1)'
+    """
+    from scrisk.engine.indicators import indicator
+
+    out = {
+        "change": "kind of change (one of CHANGES)",
+        "importer": "ISO3 importer",
+        "hs": "HS code at the level compared",
+        "material": "basket the code belongs to (first alphabetically), or empty",
+        "supplier": "the supplier gained or lost (supplier_gained / supplier_lost rows)",
+        "supplier_value_usd": "its exports to the importer in the vintage it ships in (USD)",
+    }
+    for m in DIFF_MEASURES:
+        d = indicator(m).description
+        out[f"old_{m}"], out[f"new_{m}"] = f"OLD: {d}", f"NEW: {d}"
+    out["hhi_change"] = "new_hhi - old_hhi"
+    out["detail"] = "the change in words"
+    return out
+
+
+def _empty_rows() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in DIFF_FIELDS})
 
 
 @dataclass
@@ -82,9 +118,9 @@ class DiffResult:
         Provenance of NEW (:func:`scrisk.provenance.output_meta`) plus
         ``old`` and ``new`` (inputs, years, year compared, HS revision) and
         ``notes``.
-    rows : list of dict
-        One per change, fields :data:`DIFF_FIELDS`, ordered by change kind,
-        importer, hs and supplier.
+    frame : DataFrame
+        One row per change, columns :data:`DIFF_FIELDS`, ordered by change
+        kind, importer, hs and supplier (the kinds kept by ``changes``).
     pairs : dict
         ``pairs_old``, ``pairs_new``, ``pairs_common``: importer-product
         pairs with imports in each vintage (after the filters).
@@ -93,9 +129,14 @@ class DiffResult:
     """
 
     meta: dict[str, Any]
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    frame: pd.DataFrame = field(default_factory=_empty_rows)
     pairs: dict[str, int] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+
+    @cached_property
+    def rows(self) -> list[dict[str, Any]]:
+        """The change rows as dicts of plain Python values (None for a missing value), fields :data:`DIFF_FIELDS`."""
+        return _records(self.frame)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -106,11 +147,38 @@ class DiffResult:
         """Return the rows of one change kind."""
         return [r for r in self.rows if r["change"] == kind]
 
+    def to_pandas(self) -> pd.DataFrame:
+        """The change rows as a pandas frame (columns :data:`DIFF_FIELDS`; a copy)."""
+        return self.frame.copy()
+
+    def to_arrow(self):
+        """The change rows as a :class:`pyarrow.Table` (columns :data:`DIFF_FIELDS`)."""
+        import pyarrow as pa
+
+        return pa.Table.from_pandas(self.frame, preserve_index=False)
+
     def to_dict(self) -> dict[str, Any]:
         """Return the stable JSON contract: ``{meta, summary, rows}`` (rows hold plain Python values already)."""
         from scrisk.report.render import jsonable
 
         return {"meta": jsonable(self.meta), "summary": self.summary, "rows": self.rows}
+
+
+def _plain(s: pd.Series) -> list:
+    """A column as a list of plain Python values, None where missing (vectorised, no per-row pandas objects)."""
+    if s.dtype.kind == "f":
+        v = s.to_numpy(dtype="float64", na_value=np.nan)
+        out = v.astype(object)
+        out[np.isnan(v)] = None
+        return out.tolist()
+    if s.dtype.kind in "iub":
+        return s.to_numpy().tolist()
+    return s.astype(object).where(s.notna(), None).tolist()
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    cols = [_plain(frame[c]) for c in DIFF_FIELDS]
+    return [dict(zip(DIFF_FIELDS, t)) for t in zip(*cols)]
 
 
 def _kinds(changes: str | Iterable[str] | None) -> set[str]:
@@ -135,41 +203,88 @@ def _side_codes(material, hs, *, baskets, revision: str | None) -> tuple[str, ..
     return resolve_hs(material, hs, baskets=baskets, revision=revision)
 
 
-def _side(table: FlowTable, year: int, *, importers, codes, hs_digits: int) -> pd.DataFrame:
-    from scrisk.materials import hs_mask
-
-    f = year_flows(table.frame, year, hs_digits=hs_digits)
-    m = hs_mask(f[HS], codes)
-    if importers is not None:
-        m &= f[IMPORTER].isin(importers)
-    return f.loc[m & (f[VALUE] > 0)]
+def _col(frame: pd.DataFrame, name: str) -> list:
+    return _plain(frame[name])
 
 
-def _detail(kind: str, r: pd.Series, oy: int, ny: int) -> str:
+def _details(kind: str, sel: pd.DataFrame, oy: int, ny: int) -> list[str]:
+    """The ``detail`` text of each row of one pair-level kind (one f-string per reported row)."""
+    fs, fu = format_share, format_usd
+    ot, nt = _col(sel, "old_top_supplier"), _col(sel, "new_top_supplier")
+    osh, nsh = _col(sel, "old_top_share"), _col(sel, "new_top_share")
+    ov, nv = _col(sel, "old_import_value_usd"), _col(sel, "new_import_value_usd")
     if kind == "new_single_source":
-        was = ("no imports" if pd.isna(r["old_import_value_usd"])
-               else f"{r['old_top_supplier']} {format_share(r['old_top_share'])} of {format_usd(r['old_import_value_usd'])}")
-        return f"{r['new_top_supplier']} supplies {format_share(r['new_top_share'])} of {format_usd(r['new_import_value_usd'])} " \
-               f"in {ny} (was {was} in {oy})"
+        return [f"{b} supplies {fs(bs)} of {fu(bv)} in {ny} (was "
+                + ("no imports" if av is None else f"{a} {fs(as_)} of {fu(av)}") + f" in {oy})"
+                for a, b, as_, bs, av, bv in zip(ot, nt, osh, nsh, ov, nv)]
     if kind == "resolved_single_source":
-        now = ("no imports" if pd.isna(r["new_import_value_usd"])
-               else f"{r['new_top_supplier']} {format_share(r['new_top_share'])} of {format_usd(r['new_import_value_usd'])}")
-        return f"{r['old_top_supplier']} supplied {format_share(r['old_top_share'])} of {format_usd(r['old_import_value_usd'])} " \
-               f"in {oy}; now {now} in {ny}"
+        return [f"{a} supplied {fs(as_)} of {fu(av)} in {oy}; now "
+                + ("no imports" if bv is None else f"{b} {fs(bs)} of {fu(bv)}") + f" in {ny}"
+                for a, b, as_, bs, av, bv in zip(ot, nt, osh, nsh, ov, nv)]
     if kind == "single_source_switch":
-        return f"single source moved from {r['old_top_supplier']} ({format_share(r['old_top_share'])}) in {oy} to " \
-               f"{r['new_top_supplier']} ({format_share(r['new_top_share'])}) in {ny}"
+        return [f"single source moved from {a} ({fs(as_)}) in {oy} to {b} ({fs(bs)}) in {ny}"
+                for a, b, as_, bs in zip(ot, nt, osh, nsh)]
     if kind in ("hhi_increase", "hhi_decrease"):
-        return f"import HHI {r['old_hhi']:.3f} in {oy} -> {r['new_hhi']:.3f} in {ny} ({r['hhi_change']:+.3f}); " \
-               f"top {r['old_top_supplier']} {format_share(r['old_top_share'])} -> {r['new_top_supplier']} " \
-               f"{format_share(r['new_top_share'])}"
+        oh, nh, dh = _col(sel, "old_hhi"), _col(sel, "new_hhi"), _col(sel, "hhi_change")
+        return [f"import HHI {x:.3f} in {oy} -> {y:.3f} in {ny} ({d:+.3f}); top {a} {fs(as_)} -> {b} {fs(bs)}"
+                for x, y, d, a, b, as_, bs in zip(oh, nh, dh, ot, nt, osh, nsh)]
     if kind == "appeared":
-        return f"{format_usd(r['new_import_value_usd'])} in {ny} from {int(r['new_n_suppliers'])} supplier(s), top " \
-               f"{r['new_top_supplier']} {format_share(r['new_top_share'])}; no imports in {oy}"
+        n = _col(sel, "new_n_suppliers")
+        return [f"{fu(v)} in {ny} from {int(k)} supplier(s), top {b} {fs(bs)}; no imports in {oy}"
+                for v, k, b, bs in zip(nv, n, nt, nsh)]
     if kind == "vanished":
-        return f"{format_usd(r['old_import_value_usd'])} in {oy} from {int(r['old_n_suppliers'])} supplier(s), top " \
-               f"{r['old_top_supplier']} {format_share(r['old_top_share'])}; no imports in {ny}"
-    return ""
+        n = _col(sel, "old_n_suppliers")
+        return [f"{fu(v)} in {oy} from {int(k)} supplier(s), top {a} {fs(as_)}; no imports in {ny}"
+                for v, k, a, as_ in zip(ov, n, ot, osh)]
+    if kind == "supplier_gained":
+        return [f"{a} ships {fu(v)} in {ny}" for a, v in zip(_col(sel, "supplier"), _col(sel, "supplier_value_usd"))]
+    if kind == "supplier_lost":
+        return [f"{a} shipped {fu(v)} in {oy}; none in {ny}"
+                for a, v in zip(_col(sel, "supplier"), _col(sel, "supplier_value_usd"))]
+    raise ValueError(kind)
+
+
+def _pair_flows_sql(src: str, year: int, *, importers, codes) -> str:
+    """Per (importer, hs, exporter): the value of one vintage's year, positive flows only (the filters of the side)."""
+    from scrisk.engine.baci_scan import hs_filter_sql
+    from scrisk.engine.store import sql_list
+
+    where = [f"{YEAR} = {int(year)}", f"{VALUE} > 0"]
+    if codes:
+        where.append(hs_filter_sql(HS, codes))
+    if importers is not None:
+        where.append(f"list_contains({sql_list(importers)}, {IMPORTER})")
+    return (f"SELECT {IMPORTER}, {HS}, {EXPORTER}, sum({VALUE}) AS v FROM {src} WHERE {' AND '.join(where)} "
+            f"GROUP BY {IMPORTER}, {HS}, {EXPORTER}")
+
+
+def _supplier_changes(old: FlowTable, new: FlowTable, oy: int, ny: int, common: pd.DataFrame, *,
+                      importers, ocodes, ncodes) -> pd.DataFrame:
+    """Suppliers gained and lost of the ``common`` pairs: anti-joins of the two vintages' (pair, exporter) sets.
+
+    Returns columns ``change, importer, hs, supplier, supplier_value_usd`` (the value in the vintage the
+    supplier ships in).
+    """
+    from scrisk.engine.store import arrow_table, connect, flow_source
+
+    con = connect()
+    try:
+        con.register("_common", common[_PAIR])
+        o = _pair_flows_sql(flow_source(con, old), oy, importers=importers, codes=ocodes)
+        n = _pair_flows_sql(flow_source(con, new), ny, importers=importers, codes=ncodes)
+        tab = arrow_table(con.sql(f"""
+WITH o AS ({o}), n AS ({n})
+SELECT 'supplier_gained' AS change, n.{IMPORTER}, n.{HS}, n.{EXPORTER} AS supplier, n.v AS supplier_value_usd
+FROM n SEMI JOIN _common c USING ({IMPORTER}, {HS}) ANTI JOIN o USING ({IMPORTER}, {HS}, {EXPORTER})
+UNION ALL
+SELECT 'supplier_lost', o.{IMPORTER}, o.{HS}, o.{EXPORTER}, o.v
+FROM o SEMI JOIN _common c USING ({IMPORTER}, {HS}) ANTI JOIN n USING ({IMPORTER}, {HS}, {EXPORTER})
+"""))
+    finally:
+        con.close()
+    import pyarrow as pa
+
+    return tab.to_pandas(types_mapper={pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype()}.get)
 
 
 def diff_vintages(
@@ -190,6 +305,12 @@ def diff_vintages(
     changes: str | Iterable[str] | None = None,
 ) -> DiffResult:
     """Compare two vintages of trade data pair by pair.
+
+    Each vintage is measured by :func:`scrisk.metrics.indicators.indicators`
+    in its year; the two indicator frames are joined on (importer, hs) once
+    and every change kind is a vectorised mask over the joined frame.
+    Suppliers gained and lost are anti-joins of the two vintages'
+    (importer, hs, exporter) sets in the engine.
 
     Parameters
     ----------
@@ -252,78 +373,69 @@ def diff_vintages(
     ny = pick_year(new, new_year, label="NEW")
     ocodes = _side_codes(material, hs, baskets=reg, revision=old.meta.hs_revision)
     ncodes = _side_codes(material, hs, baskets=reg, revision=new.meta.hs_revision)
-    of = _side(old, oy, importers=imps, codes=ocodes, hs_digits=hs_digits)
-    nf = _side(new, ny, importers=imps, codes=ncodes, hs_digits=hs_digits)
-    om = import_concentration(of, by_year=False)[_PAIR + _MEASURES]
-    nm = import_concentration(nf, by_year=False)[_PAIR + _MEASURES]
+    osrc = level_source(old, oy, hs_digits=hs_digits)
+    nsrc = level_source(new, ny, hs_digits=hs_digits)
+    measures = _PAIR + list(DIFF_MEASURES)
+    om = measure_pairs(osrc, oy, importers=imps, hs=ocodes, hs_digits=hs_digits)[measures]
+    nm = measure_pairs(nsrc, ny, importers=imps, hs=ncodes, hs_digits=hs_digits)[measures]
+
+    # one join of the two vintages' indicators; every pair-level change is a mask over it
     m = om.merge(nm, on=_PAIR, how="outer", suffixes=("_old", "_new"), indicator=True)
-    m = m.rename(columns={f"{c}_{s}": f"{s}_{c}" for c in _MEASURES for s in ("old", "new")})
+    m = m.rename(columns={f"{c}_{s}": f"{s}_{c}" for c in DIFF_MEASURES for s in ("old", "new")})
     m["hhi_change"] = m["new_hhi"] - m["old_hhi"]
-    both = (m["_merge"] == "both").to_numpy()
-    only_new = (m["_merge"] == "right_only").to_numpy()
-    only_old = (m["_merge"] == "left_only").to_numpy()
-    ov = m["old_import_value_usd"].fillna(0.0).to_numpy()
-    nv = m["new_import_value_usd"].fillna(0.0).to_numpy()
+    how = m.pop("_merge").to_numpy()
+    both, only_new, only_old = how == "both", how == "right_only", how == "left_only"
+    m = m[_PAIR_FIELDS]
+    ov = m["old_import_value_usd"].to_numpy(dtype="float64", na_value=np.nan)
+    nv = m["new_import_value_usd"].to_numpy(dtype="float64", na_value=np.nan)
+    ov, nv = np.nan_to_num(ov, nan=0.0), np.nan_to_num(nv, nan=0.0)
+    osh = np.nan_to_num(m["old_top_share"].to_numpy(dtype="float64", na_value=np.nan), nan=0.0)
+    nsh = np.nan_to_num(m["new_top_share"].to_numpy(dtype="float64", na_value=np.nan), nan=0.0)
+    dh = np.nan_to_num(m["hhi_change"].to_numpy(dtype="float64", na_value=np.nan), nan=0.0)
     material_ok = np.maximum(ov, nv) >= min_pair_usd
-    ss_old = (m["old_top_share"].fillna(0.0).to_numpy() >= single_source - 1e-12) & (ov >= min_import_usd)
-    ss_new = (m["new_top_share"].fillna(0.0).to_numpy() >= single_source - 1e-12) & (nv >= min_import_usd)
-    moved = np.abs(m["hhi_change"].fillna(0.0).to_numpy()) > hhi_threshold + 1e-12
+    ss_old = (osh >= single_source - 1e-12) & (ov >= min_import_usd)
+    ss_new = (nsh >= single_source - 1e-12) & (nv >= min_import_usd)
+    moved = np.abs(dh) > hhi_threshold + 1e-12
+    top_differs = (m["old_top_supplier"].astype(object).fillna("").to_numpy()
+                   != m["new_top_supplier"].astype(object).fillna("").to_numpy())
     masks = {
         "new_single_source": ss_new & ~ss_old,
         "resolved_single_source": ss_old & ~ss_new,
-        "single_source_switch": ss_old & ss_new & (m["old_top_supplier"].astype(object).fillna("").to_numpy()
-                                                   != m["new_top_supplier"].astype(object).fillna("").to_numpy()),
-        "hhi_increase": both & material_ok & moved & (m["hhi_change"].fillna(0.0).to_numpy() > 0),
-        "hhi_decrease": both & material_ok & moved & (m["hhi_change"].fillna(0.0).to_numpy() < 0),
+        "single_source_switch": ss_old & ss_new & top_differs,
+        "hhi_increase": both & material_ok & moved & (dh > 0),
+        "hhi_decrease": both & material_ok & moved & (dh < 0),
         "appeared": only_new & material_ok,
         "vanished": only_old & material_ok,
     }
-    labels = hs_labels(m[HS], baskets=reg, revision=new.meta.hs_revision)
-    pair_cols = [c for c in DIFF_FIELDS if c in m.columns]
-    parts = []
+    counts = {c: 0 for c in CHANGES}
+    parts: list[pd.DataFrame] = []
     for kind, mask in masks.items():
-        sel = m.loc[mask, pair_cols].copy()
-        if len(sel):
-            sel["change"] = kind
-            sel["detail"] = [_detail(kind, r, oy, ny) for _, r in sel.iterrows()]
-            parts.append(sel)
+        counts[kind] = int(mask.sum())
+        if kind in keep and counts[kind]:
+            sel = m.loc[mask]
+            parts.append(sel.assign(change=kind, supplier=None, supplier_value_usd=np.nan,
+                                    detail=_details(kind, sel, oy, ny)))
 
     # suppliers gained and lost, for pairs present (and material) in both vintages
-    common = m.loc[both & material_ok, pair_cols]
+    common = m.loc[both & material_ok]
     if len(common):
-        os_ = of.groupby(_PAIR + [EXPORTER], observed=True)[VALUE].sum().rename("old_v").reset_index()
-        ns_ = nf.groupby(_PAIR + [EXPORTER], observed=True)[VALUE].sum().rename("new_v").reset_index()
-        sup = os_.merge(ns_, on=_PAIR + [EXPORTER], how="outer")
-        sup = sup.merge(common[_PAIR], on=_PAIR, how="inner")
-        for kind, mask, vcol, y in (("supplier_gained", sup["old_v"].isna(), "new_v", ny),
-                                    ("supplier_lost", sup["new_v"].isna(), "old_v", oy)):
-            s = sup.loc[mask, _PAIR + [EXPORTER, vcol]].rename(columns={EXPORTER: "supplier",
-                                                                        vcol: "supplier_value_usd"})
-            if len(s):
+        sup = _supplier_changes(osrc, nsrc, oy, ny, common, importers=imps, ocodes=ocodes, ncodes=ncodes)
+        for kind in ("supplier_gained", "supplier_lost"):
+            s = sup.loc[(sup["change"] == kind).to_numpy(dtype=bool), _PAIR + ["supplier", "supplier_value_usd"]]
+            counts[kind] = len(s)
+            if kind in keep and len(s):
                 s = s.merge(common, on=_PAIR, how="left")
-                s["change"] = kind
-                verb = "ships" if kind == "supplier_gained" else "shipped"
-                s["detail"] = [f"{a} {verb} {format_usd(v)} in {y}" + ("" if kind == "supplier_gained" else
-                                                                f"; none in {ny}")
-                               for a, v in zip(s["supplier"], s["supplier_value_usd"])]
-                parts.append(s)
+                parts.append(s.assign(change=kind, detail=_details(kind, s, oy, ny)))
     if parts:
         out = pd.concat(parts, ignore_index=True)
+        labels = hs_labels(out[HS].unique(), baskets=reg, revision=new.meta.hs_revision)
+        out["material"] = out[HS].astype(object).map(labels).fillna("").astype(object)
+        order = {k: i for i, k in enumerate(CHANGES)}
+        out["_k"] = out["change"].map(order)
+        out["_s"] = out["supplier"].astype(object).where(out["supplier"].notna(), "")
+        out = out.sort_values(["_k", IMPORTER, HS, "_s"], kind="mergesort")[list(DIFF_FIELDS)].reset_index(drop=True)
     else:
-        out = pd.DataFrame(columns=list(DIFF_FIELDS))
-    for c in DIFF_FIELDS:
-        if c not in out.columns:
-            out[c] = None
-    out["material"] = [labels.get(h, "") for h in out[HS]]
-    order = {k: i for i, k in enumerate(CHANGES)}
-    out["_k"] = out["change"].map(order)
-    out["_s"] = out["supplier"].astype(object).where(out["supplier"].notna(), "")
-    out = out.sort_values(["_k", IMPORTER, HS, "_s"], kind="mergesort")[list(DIFF_FIELDS)]
-    rows = plain_records(out)
-    counts = {c: 0 for c in CHANGES}
-    for r in rows:
-        counts[r["change"]] += 1
-    rows = [r for r in rows if r["change"] in keep]
+        out = _empty_rows()
     pairs = {"pairs_old": int(len(om)), "pairs_new": int(len(nm)), "pairs_common": int(both.sum())}
 
     notes = []
@@ -345,7 +457,7 @@ def diff_vintages(
                        "hs_revision": t.meta.hs_revision, "source_format": t.meta.source_format,
                        "release": t.meta.release, "read": read_summary(t)}
     meta["notes"] = notes
-    return DiffResult(meta=meta, rows=rows, pairs=pairs, counts=counts)
+    return DiffResult(meta=meta, frame=out, pairs=pairs, counts=counts)
 
 
 def diff_files(

@@ -6,18 +6,18 @@ Every scrisk result serialises to one JSON shape, the stable contract::
 
 :func:`to_json` is that serialisation; csv and md carry the rows (md adds a
 short meta line); the rich table is for humans and may round and colour.
+:func:`jsonable`, :func:`to_json` and :func:`to_csv` are defined in the
+library module :mod:`scrisk.serialize` (with the streaming writers of large
+results) and re-exported here.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import math
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+# the plain serialisers live in the library (scrisk.serialize); re-exported here for the renderers
+from scrisk.serialize import _csv_cell, _fieldnames, jsonable, to_csv, to_json  # noqa: F401
 from scrisk.textfmt import format_share, format_usd
 
 __all__ = [
@@ -53,97 +53,6 @@ class Column:
     header: str
     kind: str = "text"
     style: Callable[[Any], str | None] | None = None
-
-
-def jsonable(obj: Any) -> Any:
-    """Convert numpy/pandas scalars, NaN, paths and dates to plain JSON values.
-
-    Examples
-    --------
-    >>> jsonable({"a": float("nan"), "b": (1, 2)})
-    {'a': None, 'b': [1, 2]}
-    """
-    if obj is None or isinstance(obj, (bool, str)):
-        return obj
-    if isinstance(obj, Mapping):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple, set, frozenset)):
-        items = sorted(obj) if isinstance(obj, (set, frozenset)) else obj
-        return [jsonable(v) for v in items]
-    if isinstance(obj, int):
-        return int(obj)
-    if isinstance(obj, float):
-        return None if math.isnan(obj) or math.isinf(obj) else obj
-    if isinstance(obj, (datetime, date)):
-        return obj.isoformat()
-    if hasattr(obj, "item") and callable(obj.item):  # numpy scalar
-        return jsonable(obj.item())
-    try:
-        import pandas as pd
-
-        if obj is pd.NA or obj is pd.NaT:
-            return None
-    except ImportError:  # pragma: no cover
-        pass
-    if hasattr(obj, "__fspath__"):
-        return str(obj)
-    return str(obj)
-
-
-def to_json(result: Mapping[str, Any]) -> str:
-    """Serialise a result dict to indented JSON (NaN becomes null).
-
-    Examples
-    --------
-    >>> print(to_json({"meta": {}, "rows": [{"hhi": 0.5}]}))
-    {
-      "meta": {},
-      "rows": [
-        {
-          "hhi": 0.5
-        }
-      ]
-    }
-    """
-    return json.dumps(jsonable(result), indent=2, ensure_ascii=False, allow_nan=False)
-
-
-def _fieldnames(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None) -> list[str]:
-    if columns:
-        return list(columns)
-    names: list[str] = []
-    for r in rows:
-        for k in r:
-            if k not in names:
-                names.append(k)
-    return names
-
-
-def _csv_cell(v: Any) -> Any:
-    v = jsonable(v)
-    if isinstance(v, list):
-        return ";".join(str(x) for x in v)
-    if isinstance(v, dict):
-        return json.dumps(v, ensure_ascii=False)
-    return "" if v is None else v
-
-
-def to_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:
-    """Serialise rows to CSV with full precision (lists joined with ';').
-
-    Examples
-    --------
-    >>> print(to_csv([{"hs": "811292", "flags": ["single_source"]}]), end="")
-    hs,flags
-    811292,single_source
-    """
-    buf = io.StringIO()
-    names = _fieldnames(rows, columns)
-    w = csv.DictWriter(buf, fieldnames=names, extrasaction="ignore", lineterminator="\n")
-    w.writeheader()
-    for r in rows:
-        w.writerow({k: _csv_cell(r.get(k)) for k in names})
-    return buf.getvalue()
 
 
 def format_value(v: Any, kind: str = "text") -> str:
