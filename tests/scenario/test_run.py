@@ -235,3 +235,22 @@ def test_importer_filter_min_import_and_rank(tiny):
     assert list(ss.rows["importer"]) == ["NGA", "USA"]
     with pytest.raises(UsageError, match="--rank"):
         run_scenario(t, s, rank="size")
+
+
+def test_cascade_uses_production_for_the_pass_through_and_declines_as_cuts(tmp_path):
+    # DEU imports 100 from CHN (banned) and exports 150 to FRA; production 200 USD: it keeps half its unmet need
+    t = make_flow_table(pd.DataFrame({"year": 2024, "exporter": ["CHN", "DEU"], "importer": ["DEU", "FRA"],
+                                      "hs": "811292", "value_usd": [100.0, 150.0]}))
+    s = scenario_from_options(exporters="CHN", hs="811292")
+    r = run_scenario(t, s, headroom=0.0).rows.set_index("importer")
+    assert float(r.loc["DEU", "shortfall_usd"]) == 0.0  # no production data: a net exporter passes everything on
+    prod = tmp_path / "p.csv"
+    prod.write_text("country,hs,year,quantity,unit\nDEU,811292,2024,200,usd\n", encoding="utf-8")
+    r = run_scenario(t, s, headroom=0.0, production=prod).rows.set_index("importer")
+    assert float(r.loc["DEU", "shortfall_usd"]) == pytest.approx(50.0)  # p = 150 / (200 + 100)
+    assert float(r.loc["FRA", "shortfall_usd"]) == pytest.approx(50.0)
+    # a production decline: DEU loses half of 200 -> cut 0.5 * 200 / (200 + 100) of its exports to FRA
+    d = scenario_from_options(exporters=None, hs="811292", declines=["DEU=0.5"])
+    r = run_scenario(t, d, mode="none", production=prod)
+    assert r.rows.set_index("importer").loc["FRA", "direct_loss_usd"] == pytest.approx(150.0 / 3)
+    assert any("export cuts" in n for n in r.meta["notes"])

@@ -398,13 +398,14 @@ def run_scenario(
         return _run_fsc_mode(sub, fy, cut, info, measures, declines, inputs, params, ally_codes, importer_codes,
                              min_import_usd, rank, meta, notes, scenario, baskets, revision, year)
 
-    dcut = decline_shares(sub, declines, _production_usd(inputs, sub) if declines else None)
+    prod_usd = _production_usd(inputs, sub)
+    dcut = decline_shares(sub, declines, prod_usd)
     if declines:
         cut = np.maximum(cut, dcut)
         notes.append("production declines enter this mode as export cuts: a country losing the share d of its output "
                      "P cuts every export link by d*P/(P + imports); --mode fsc models the producer itself")
     out = propagate(sub, cut, mode=params.mode, headroom=params.headroom, stock_months=params.stock_months,
-                    allies=ally_codes, max_iter=params.max_iter)
+                    allies=ally_codes, max_iter=params.max_iter, production=prod_usd)
 
     rows = out.rows.copy()
     rows["material"] = _material_labels(rows["hs"], measures, baskets, revision)
