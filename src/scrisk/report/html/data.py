@@ -129,14 +129,17 @@ def _world(table: FlowTable, *, hs, material, baskets, year, min_import_usd, foc
     return sorted(out, key=lambda w: (-(w["world_export_hhi"] or 0.0), w["hs"]))
 
 
-def _history(table: FlowTable, pairs: list[dict], *, importers, hs, material, baskets, min_import_usd) -> list[dict]:
+def _history(table: FlowTable, pairs: list[dict], *, importers, hs, material, baskets, min_import_usd,
+             analysed: tuple[int | None, list[dict]]) -> list[dict]:
     from scrisk.analysis import analyze
 
     keys = {(r["importer"], r["hs"]) for r in pairs}
     out = []
     for y in sorted(table.years):
-        for r in analyze(table, importers=importers, hs=hs, material=material, baskets=baskets, year=y,
-                         min_import_usd=min_import_usd).to_dict()["rows"]:
+        rows = analysed[1] if y == analysed[0] else analyze(
+            table, importers=importers, hs=hs, material=material, baskets=baskets, year=y,
+            min_import_usd=min_import_usd).to_dict()["rows"]  # the analysed year's rows are already there
+        for r in rows:
             if (r["importer"], r["hs"]) in keys:
                 out.append({"year": int(y), "importer": r["importer"], "hs": r["hs"], "material": r.get("material"),
                             "top_supplier": r["top_supplier"], "top_share": r["top_share"],
@@ -241,7 +244,7 @@ def collect(
         world=_world(table, hs=hs, material=material, baskets=baskets, year=analysis_year,
                      min_import_usd=min_import_usd, focus=rows),
         history=_history(table, top, importers=importers, hs=hs, material=material, baskets=baskets,
-                         min_import_usd=min_import_usd),
+                         min_import_usd=min_import_usd, analysed=(analysis_year, rows)),
         suppliers=_suppliers(table, top, analysis_year),
         materials=_materials(rows, baskets),
         importers=_spec_text(importers),
