@@ -254,3 +254,16 @@ def test_cascade_uses_production_for_the_pass_through_and_declines_as_cuts(tmp_p
     r = run_scenario(t, d, mode="none", production=prod)
     assert r.rows.set_index("importer").loc["FRA", "direct_loss_usd"] == pytest.approx(150.0 / 3)
     assert any("export cuts" in n for n in r.meta["notes"])
+
+
+def test_quota_cut_is_one_minus_quota_over_base_exports():
+    t = make_flow_table(pd.DataFrame({"year": 2024, "exporter": ["IDN", "IDN", "PHL"], "importer": ["CHN", "JPN", "CHN"],
+                                      "hs": "260400", "value_usd": [300.0, 100.0, 50.0],
+                                      "qty_kg": [30.0, 10.0, 5.0]}))
+    q = Scenario("q", (Measure(("IDN", "PHL"), hs=("260400",), type="quota", quota_usd=100.0),))
+    r = run_scenario(t, q, mode="none")
+    # IDN: base 400 -> cut 1 - 100/400 = 0.75; PHL: base 50 < quota -> cut 0
+    assert r.measures[0]["cut_by_exporter"] == {"IDN": 0.75, "PHL": 0.0}
+    assert r.rows.set_index("importer")["direct_loss_usd"].to_dict() == {"CHN": 225.0, "JPN": 75.0}
+    qkg = Scenario("q", (Measure(("IDN",), hs=("260400",), type="quota", quota_kg=30.0),))
+    assert run_scenario(t, qkg, mode="none").measures[0]["cut_by_exporter"] == {"IDN": 0.25}

@@ -189,3 +189,84 @@ def test_example_scenario_facts():
     ni = load_scenario(EXAMPLES / "indonesia_nickel_2020.toml")
     (m,) = ni.resolve()
     assert m.exporters == ("IDN",) and m.hs == ("260400",) and m.targets is None and m.cut == 1.0
+
+
+def test_measure_types_after_the_oecd_inventory(tmp_path):
+    from scrisk.scenario.spec import export_tax_cut
+
+    text = '''\
+[[measure]]
+exporters = ["CHN"]
+hs = ["811292"]
+type = "prohibition"
+
+[[measure]]
+exporters = ["IDN"]
+hs = ["260400"]
+type = "quota"
+quota_usd = 250.0
+
+[[measure]]
+exporters = ["JPN"]
+hs = ["370790"]
+type = "licensing"
+refusal = 0.3
+
+[[measure]]
+exporters = ["ZAF"]
+hs = ["261000"]
+type = "export_tax"
+rate = 0.15
+elasticity = 1.5
+elasticity_source = "assumed for the test"
+'''
+    s = load_scenario(write(tmp_path, text))
+    ban, quota, lic, tax = s.measures
+    assert (ban.type, ban.cut) == ("prohibition", 1.0)
+    assert quota.type == "quota" and quota.quota_usd == 250.0
+    assert lic.cut == 0.3 and lic.refusal == 0.3
+    assert tax.cut == pytest.approx(1 - 1.15 ** -1.5) and tax.cut == export_tax_cut(0.15, 1.5)
+    assert s.to_dict()["measures"][3]["elasticity_source"] == "assumed for the test"
+    (rq,) = [m for m in s.resolve() if m.type == "quota"]
+    assert rq.quota == 250.0 and rq.quota_unit == "usd"
+
+
+@pytest.mark.parametrize("body, words", [
+    ('type = "embargo"', ["'embargo'", "prohibition"]),
+    ('type = "licensing"', ["needs refusal"]),
+    ('type = "licensing"\nrefusal = 1.5', ["refusal", "out of range"]),
+    ('type = "quota"', ["quota_usd or quota_kg"]),
+    ('type = "quota"\nquota_usd = 1\nquota_kg = 2', ["quota_usd or quota_kg"]),
+    ('type = "prohibition"\ncut = 0.5', ["cut", "out of range"]),
+    ('type = "export_tax"\nrate = 0.1\nelasticity = 2', ["elasticity_source"]),
+    ('type = "licensing"\nrefusal = 0.2\ncut = 0.4', ["cut does not apply"]),
+])
+def test_bad_measure_types_name_the_line(tmp_path, body, words):
+    p = write(tmp_path, f'[[measure]]\nexporters = ["CHN"]\nhs = ["811292"]\n{body}\n')
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(p)
+    msg = str(exc.value)
+    assert f"{p}:" in msg
+    for w in words:
+        assert w in msg
+
+
+def test_shipped_scenarios_use_measure_types_with_sources():
+    for name, kind in [("japan_korea_2019", "licensing"), ("china_gallium_germanium_2023", "licensing"),
+                       ("china_us_ban_2024", "prohibition"), ("indonesia_nickel_2020", "prohibition")]:
+        s = load_scenario(EXAMPLES / f"{name}.toml")
+        assert all(m.type == kind and m.source for m in s.measures), name
+        assert any("OECD" in src for src in s.sources), name
+
+
+def test_production_decline_tables(tmp_path):
+    s = load_scenario(write(tmp_path, '[[production_decline]]\ncountries = ["CHN"]\nhs = ["811292"]\n'
+                                      'decline = 0.4\nsource = "a refinery fire"\n'))
+    assert s.measures == () and s.declines[0].decline == 0.4 and s.declines[0].line == 1
+    (d,) = s.resolve_declines()
+    assert d.countries == ("CHN",) and d.hs == ("811292",)
+    with pytest.raises(ScenarioError, match="decline"):
+        load_scenario(write(tmp_path, '[[production_decline]]\ncountries = ["CHN"]\nhs = ["811292"]\n', "b.toml"))
+    with pytest.raises(ScenarioError, match="out of range"):
+        load_scenario(write(tmp_path, '[[production_decline]]\ncountries = ["CHN"]\nhs = ["811292"]\ndecline = 2\n',
+                            "c.toml"))

@@ -120,8 +120,26 @@ def measure_cut(flows: pd.DataFrame, measures: tuple[ResolvedMeasure, ...]) -> t
             mask &= flows[IMPORTER].isin(list(m.targets)).to_numpy(dtype=bool)
         if m.exempt:
             mask &= ~flows[IMPORTER].isin(list(m.exempt)).to_numpy(dtype=bool)
-        cut = np.where(mask, np.maximum(cut, m.cut), cut)
+        level = np.full(len(flows), float(m.cut))
+        by_exporter: dict[str, float] = {}
+        if m.type == "quota":
+            col = VALUE if m.quota_unit == "usd" else QTY
+            if col not in flows.columns:
+                raise UsageError("a quota in kg needs flows with quantities (qty_kg)")
+            amt = flows[col].to_numpy(dtype=float)
+            if m.quota_unit == "kg" and np.isnan(amt[mask]).any():
+                raise UsageError(f"a quota in kg on {', '.join(m.exporters)} needs a quantity on every matched flow; "
+                                 "some flows report none: give quota_usd instead")
+            ex = flows[EXPORTER].astype(str).to_numpy()
+            for e in sorted(set(ex[mask])):
+                sel = mask & (ex == e)
+                base = float(amt[sel].sum())
+                c = min(1.0, max(0.0, 1.0 - m.quota / base)) if base > 0 else 0.0
+                by_exporter[e] = c
+                level[sel] = c
+        cut = np.where(mask, np.maximum(cut, level), cut)
         info.append({
+            "type": m.type,
             "exporters": list(m.exporters),
             "hs": list(m.hs),
             "materials": list(m.materials),
@@ -131,7 +149,9 @@ def measure_cut(flows: pd.DataFrame, measures: tuple[ResolvedMeasure, ...]) -> t
             "label": m.label,
             "matched_flows": int(mask.sum()),
             "matched_value_usd": float(flows[VALUE].to_numpy()[mask].sum()),
-            "blocked_usd": float((flows[VALUE].to_numpy()[mask] * m.cut).sum()),
+            "blocked_usd": float((flows[VALUE].to_numpy()[mask] * level[mask]).sum()),
+            **({"quota": m.quota, "quota_unit": m.quota_unit, "cut_by_exporter": by_exporter}
+               if m.type == "quota" else {}),
         })
     return cut, info
 

@@ -53,6 +53,8 @@ from scrisk.tomlfile import parse_toml, read_config_text
 
 __all__ = [
     "MODES",
+    "MEASURE_TYPES",
+    "export_tax_cut",
     "DEFAULT_MODE",
     "DEFAULT_HEADROOM",
     "DEFAULT_STOCK_MONTHS",
@@ -87,7 +89,26 @@ DEFAULT_HORIZON = 1
 _TOP_KEYS = ("name", "title", "description", "sources", "assumptions", "engine", "measure", "production_decline")
 _ENGINE_KEYS = ("mode", "headroom", "stock_months", "allies", "max_iter", "reserve_access", "horizon")
 _DECLINE_KEYS = ("countries", "materials", "hs", "decline", "label", "effective", "note", "source")
-_MEASURE_KEYS = ("exporters", "materials", "hs", "targets", "exempt", "cut", "label", "effective", "note")
+_MEASURE_KEYS = ("exporters", "materials", "hs", "targets", "exempt", "cut", "label", "effective", "note", "type",
+                 "quota_usd", "quota_kg", "refusal", "rate", "elasticity", "elasticity_source", "source")
+MEASURE_TYPES: tuple[str, ...] = ("cut", "prohibition", "quota", "licensing", "export_tax")
+"""Measure types after the OECD Inventory of Export Restrictions on Industrial Raw Materials (plus a plain ``cut``)."""
+
+
+def export_tax_cut(rate: float, elasticity: float) -> float:
+    """Share of exports lost to an ad valorem export tax: :math:`1 - (1 + t)^{-\varepsilon}`.
+
+    Assumes the tax is passed on in full to foreign buyers, whose demand for
+    the country's exports has the constant price elasticity
+    :math:`-\varepsilon` (give ``elasticity`` as the absolute value, with its
+    source).
+
+    Examples
+    --------
+    >>> round(export_tax_cut(0.15, 1.5), 4), export_tax_cut(0.0, 2.0)
+    (0.1891, 0.0)
+    """
+    return 1.0 - (1.0 + float(rate)) ** (-float(elasticity))
 _HS_RE = re.compile(r"^\d{2,12}$")
 
 
@@ -148,9 +169,19 @@ class Measure:
     exempt : tuple of str
         Destinations removed from ``targets``.
     cut : float
-        Share of each restricted flow that is blocked, in [0, 1].
+        Share of each restricted flow that is blocked, in [0, 1] (for a
+        quota, computed from the data at run time; see :attr:`type`).
     label, effective, note : str
         Free text carried into the output.
+    type : str
+        One of :data:`MEASURE_TYPES`: ``prohibition`` (cut 1), ``quota``
+        (cut = 1 - quota / base exports of each exporter over the matched
+        flows, from ``quota_usd`` or ``quota_kg``), ``licensing`` (cut = the
+        share of licences refused, ``refusal``), ``export_tax`` (cut =
+        :func:`export_tax_cut` of ``rate`` and ``elasticity``, with
+        ``elasticity_source``), or ``cut`` (a cut given directly).
+    source : str
+        Where the measure is documented.
     line : int or None
         Line of the ``[[measure]]`` header in its file (for messages).
     """
@@ -165,10 +196,25 @@ class Measure:
     effective: str = ""
     note: str = ""
     line: int | None = field(default=None, compare=False)
+    type: str = "cut"
+    quota_usd: float | None = None
+    quota_kg: float | None = None
+    refusal: float | None = None
+    rate: float | None = None
+    elasticity: float | None = None
+    elasticity_source: str = ""
+    source: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict (as written, before expansion)."""
+        extra = {k: getattr(self, k) for k in ("quota_usd", "quota_kg", "refusal", "rate", "elasticity")
+                 if getattr(self, k) is not None}
+        if self.elasticity_source:
+            extra["elasticity_source"] = self.elasticity_source
         return {
+            "type": self.type,
+            **extra,
+            "source": self.source,
             "exporters": list(self.exporters),
             "materials": list(self.materials),
             "hs": list(self.hs),
@@ -197,6 +243,9 @@ class ResolvedMeasure:
     cut: float
     materials: tuple[str, ...] = ()
     label: str = ""
+    type: str = "cut"
+    quota: float | None = None
+    quota_unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -355,8 +404,11 @@ class Scenario:
                 if self.path is None:
                     raise
                 raise ScenarioError(f"measure: {exc.message}", path=self.path, line=m.line) from None
+            quota = m.quota_usd if m.quota_usd is not None else m.quota_kg
+            unit = "usd" if m.quota_usd is not None else "kg" if m.quota_kg is not None else None
             out.append(ResolvedMeasure(exporters=exporters, hs=codes, targets=targets, exempt=exempt,
-                                       cut=float(m.cut), materials=tuple(m.materials), label=m.label))
+                                       cut=float(m.cut), materials=tuple(m.materials), label=m.label, type=m.type,
+                                       quota=quota, quota_unit=unit))
         return tuple(out)
 
     def resolve_declines(self, *, baskets: Mapping[str, Any] | None = None, revision: str | None = None
@@ -671,7 +723,42 @@ def _parse_measure(f: _File, t: Any, nth: int, *, check: bool, baskets: Mapping[
         if not _HS_RE.match(h) or len(h) % 2:
             raise f.fail(f"hs {h!r} in {where} is not an HS code; give 2, 4, 6 or more digits as a quoted string",
                          "hs", **kw)
-    cut = f.number(t, "cut", where, hi=1.0, **kw) if "cut" in t else 1.0
+    mtype = t.get("type", "cut")
+    if mtype not in MEASURE_TYPES:
+        raise f.fail(f"type {mtype!r} in {where} is not one of {', '.join(MEASURE_TYPES)}", "type", **kw)
+    needs = {"prohibition": (), "quota": (), "licensing": ("refusal",), "export_tax": ("rate", "elasticity"),
+             "cut": ()}[mtype]
+    for k in needs:
+        if k not in t:
+            raise f.fail(f"{where} of type {mtype!r} needs {k} = ...", None, **kw)
+    allowed = {"cut": {"cut"}, "prohibition": {"cut"}, "quota": {"quota_usd", "quota_kg"}, "licensing": {"refusal"},
+               "export_tax": {"rate", "elasticity", "elasticity_source"}}[mtype]
+    for k in ("cut", "quota_usd", "quota_kg", "refusal", "rate", "elasticity", "elasticity_source"):
+        if k in t and k not in allowed:
+            raise f.fail(f"{k} does not apply to a measure of type {mtype!r} in {where}", k, **kw)
+    extra: dict[str, Any] = {}
+    if mtype == "prohibition":
+        cut = f.number(t, "cut", where, lo=1.0, hi=1.0, **kw) if "cut" in t else 1.0
+    elif mtype == "quota":
+        if ("quota_usd" in t) == ("quota_kg" in t):
+            raise f.fail(f"{where} of type 'quota' needs one of quota_usd or quota_kg (the allowed exports per "
+                         "exporter over the matched flows)", None, **kw)
+        key = "quota_usd" if "quota_usd" in t else "quota_kg"
+        extra[key] = float(f.number(t, key, where, **kw))
+        cut = 0.0  # computed from the data at run time
+    elif mtype == "licensing":
+        extra["refusal"] = float(f.number(t, "refusal", where, hi=1.0, **kw))
+        cut = extra["refusal"]
+    elif mtype == "export_tax":
+        extra["rate"] = float(f.number(t, "rate", where, hi=10.0, **kw))
+        extra["elasticity"] = float(f.number(t, "elasticity", where, hi=50.0, **kw))
+        extra["elasticity_source"] = f.text_value(t, "elasticity_source", where, **kw)
+        if not extra["elasticity_source"]:
+            raise f.fail(f"{where} of type 'export_tax' needs elasticity_source = \"...\" (where the price "
+                         "elasticity comes from)", "elasticity", **kw)
+        cut = export_tax_cut(extra["rate"], extra["elasticity"])
+    else:
+        cut = f.number(t, "cut", where, hi=1.0, **kw) if "cut" in t else 1.0
     m = Measure(
         exporters=tuple(x.upper() if len(x) == 3 else x for x in exporters),
         materials=materials,
@@ -683,6 +770,9 @@ def _parse_measure(f: _File, t: Any, nth: int, *, check: bool, baskets: Mapping[
         effective=f.text_value(t, "effective", where, **kw),
         note=f.text_value(t, "note", where, **kw),
         line=_line_of(f.text, None, table="measure", nth=nth),
+        type=mtype,
+        source=f.text_value(t, "source", where, **kw),
+        **extra,
     )
     if check:
         _check_names(f, m, where, nth, baskets)
@@ -741,7 +831,7 @@ def parse_scenario(text: str, *, path: str = "<scenario>", baskets: Mapping[str,
     >>> parse_scenario('[[measure]]\\nexporter = ["JPN"]\\n', check_names=False)
     Traceback (most recent call last):
     ...
-    scrisk.errors.ScenarioError: <scenario>:2: unknown key 'exporter' in [[measure]] #1; did you mean 'exporters'? allowed keys: exporters, materials, hs, targets, exempt, cut, label, effective, note
+    scrisk.errors.ScenarioError: <scenario>:2: unknown key 'exporter' in [[measure]] #1; did you mean 'exporters'? allowed keys: exporters, materials, hs, targets, exempt, cut, label, effective, note, type, quota_usd, quota_kg, refusal, rate, elasticity, elasticity_source, source
     """
     data = parse_toml(text, path=path, error=ScenarioError)
     f = _File(path, text)
