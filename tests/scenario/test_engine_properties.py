@@ -198,3 +198,15 @@ def test_no_country_supplies_extra_and_ends_short_in_one_run(net, cut, headroom,
         if extra > scale and (exporter, hs) in r.index:
             row = r.loc[(exporter, hs)]
             assert row["passed_on_usd"] + row["shortfall_usd"] <= scale
+
+
+@SETTINGS
+@given(networks(), st.floats(0.0, 1.0))
+def test_none_mode_identities(net, cut):
+    flows, mask = net
+    out = _run(flows, mask, cut, mode="none")
+    r = out.rows
+    blocked = float((flows.value_usd * np.where(mask, cut, 0.0)).sum())
+    assert _total(out) == pytest.approx(blocked, rel=1e-9, abs=1e-9)
+    assert (r.shortfall_usd == r.direct_loss_usd).all() and (r.passed_on_usd == 0).all()
+    assert out.conservation_error <= 1e-9

@@ -267,3 +267,8 @@ def test_quota_cut_is_one_minus_quota_over_base_exports():
     assert r.rows.set_index("importer")["direct_loss_usd"].to_dict() == {"CHN": 225.0, "JPN": 75.0}
     qkg = Scenario("q", (Measure(("IDN",), hs=("260400",), type="quota", quota_kg=30.0),))
     assert run_scenario(t, qkg, mode="none").measures[0]["cut_by_exporter"] == {"IDN": 0.25}
+
+
+def test_fsc_rows_are_per_country_and_hs_only(tiny):
+    with pytest.raises(UsageError, match="--by material"):
+        run_scenario(tiny, scenario_from_options(exporters="CHN", hs="811292"), mode="fsc", by="material")

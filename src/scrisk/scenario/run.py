@@ -352,6 +352,8 @@ def run_scenario(
                             reserve_access=reserve_access, horizon=horizon)
     params = scenario.engine.merged(override).resolved()
     _check_params(params)
+    if params.mode == "fsc" and by != "hs":
+        raise UsageError("--by material is not available with --mode fsc (rows are per country and HS code); drop it")
     ally_codes = expand_country_specs(params.allies) if params.allies else None
     importer_codes = expand_country_specs(importers) if importers else None
 
