@@ -126,3 +126,38 @@ def test_friend_shoring_uses_only_allied_suppliers(table, china_gallium):
     r = run_scenario(table, china_gallium, allies="G7")
     assert set(r.suppliers["exporter"]) <= set(expand_countries("G7"))
     assert r.meta["conservation_error"] <= 1e-9
+
+
+# ---------------------------------------------------------------------------
+# fsc mode on the real network
+
+
+@pytest.mark.parametrize("months", [0.0, 3.0])
+def test_fsc_on_real_data_conserves_and_keeps_the_restricting_country_whole(raw, table, china_gallium, months):
+    r = run_scenario(table, china_gallium, mode="fsc", stock_months=months)
+    rows = r.rows.set_index("country")
+    china = raw[(raw["i"] == "CHN") & (raw["cmd"] == "811292")]["value"].sum()
+    assert r.meta["unit"] == "usd" and r.meta["conservation_error"] <= 1e-9
+    assert all(r.meta["converged_by_hs"].values())
+    assert float(rows.loc["CHN", "restricted_kept"]) == pytest.approx(float(china), rel=1e-12)
+    assert float(rows.loc["CHN", "shortage"]) <= 1.5e-8 * float(china) * 10
+    # independent accounting from the output: blocked = consumption lost + reserves drawn - kept + kept
+    t = r.totals
+    assert t["consumption_loss"] + t["reserves_drawn"] == pytest.approx(t["restricted_kept"], rel=1e-9)
+    # baseline imports and exports are the raw file's
+    g = raw[raw["cmd"] == "811292"]
+    assert rows["imports_before"].to_dict() == pytest.approx(
+        g.groupby("j")["value"].sum().reindex(rows.index).fillna(0.0).to_dict())
+    if months == 0.0:
+        # no reserves: nobody but China holds any, and China cannot export more (its every link is cut)
+        assert r.suppliers.empty
+        assert (rows["exports_after"] <= rows["exports_before"] - rows["restricted_kept"] + 1e-6).all()
+    else:
+        assert not r.suppliers.empty and t["reserves_drawn"] > 0
+
+
+def test_fsc_multi_year_on_real_data_draws_reserves_down(table, china_gallium):
+    r = run_scenario(table, china_gallium, mode="fsc", stock_months=6, horizon=3)
+    steps = {x["step"]: x for x in r.totals["by_step"]}
+    assert steps[1]["consumption_loss"] <= steps[2]["consumption_loss"] <= steps[3]["consumption_loss"]
+    assert r.meta["conservation_error"] <= 1e-9
