@@ -15,6 +15,7 @@ __all__ = [
     "FilesArg",
     "FormatOpt",
     "OutputOpt",
+    "ShowOpt",
     "DebugOpt",
     "SourceOpt",
     "CountryCodesOpt",
@@ -36,12 +37,15 @@ __all__ = [
 
 
 class Format(str, Enum):
-    """Output formats: table is for humans; json (the stable contract), csv and md for machines."""
+    """Output formats: table is for humans; json (the stable contract), csv, jsonl, parquet, md and xlsx for machines."""
 
     table = "table"
     json = "json"
     csv = "csv"
+    jsonl = "jsonl"
+    parquet = "parquet"
     md = "md"
+    xlsx = "xlsx"
 
 
 FilesArg = Annotated[
@@ -49,8 +53,18 @@ FilesArg = Annotated[
     typer.Argument(help="Trade-flow files or globs (BACI CSV/zip, Comtrade CSV, tidy CSV, Parquet). "
                    "Omit to use the bundled example.", show_default=False),
 ]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format; json is the stable contract.")]
-OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the output to this file instead of stdout.")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format; json is the stable contract. "
+                                            "Default: from the -o extension, else table.")]
+OutputOpt = Annotated[
+    Optional[Path],
+    typer.Option("--output", "-o", help="Write the output to this file instead of stdout; the extension (.csv .json "
+                 ".jsonl .parquet .md .xlsx) sets the format unless --format is given. Never overwrites an input."),
+]
+ShowOpt = Annotated[
+    Optional[int],
+    typer.Option("--show", min=0, help="Rows the table format shows (default 25; 0 = all). -o FILE or --format "
+                 "csv/json/parquet carry every row."),
+]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")]
 SourceOpt = Annotated[
     Optional[str],
@@ -168,6 +182,35 @@ READER_FLAGS: dict[str, Any] = {
 }
 """The reader options every command that reads flows takes (``--year`` stays with each command)."""
 
+NoCacheOpt = Annotated[
+    Optional[bool],
+    typer.Option("--no-cache/--cache", help="Read the inputs afresh instead of from the input cache "
+                 "(see `scrisk cache info`; default: use it)."),
+]
+MemoryLimitOpt = Annotated[
+    Optional[str],
+    typer.Option("--memory-limit", help="Memory the engine may use, e.g. 4GB; larger work spills to --temp-dir "
+                 "(default: 80 % of RAM, or $SCRISK_MEMORY_LIMIT)."),
+]
+TempDirOpt = Annotated[
+    Optional[Path],
+    typer.Option("--temp-dir", help="Where work larger than memory spills (default: $SCRISK_TEMP_DIR or the "
+                 "system temp folder)."),
+]
+
+ENGINE_FLAGS: dict[str, Any] = {"no_cache": NoCacheOpt, "memory_limit": MemoryLimitOpt, "temp_dir": TempDirOpt}
+"""How the engine may use the machine: the same for every command that reads flows."""
+
+
+def apply_engine_flags(no_cache: bool | None, memory_limit: str | None, temp_dir: Path | None) -> None:
+    """Set the engine's cache, memory limit and spill folder for this run."""
+    from scrisk.engine.ingest import set_cache_enabled
+    from scrisk.engine.store import configure
+
+    if no_cache is not None:
+        set_cache_enabled(not no_cache)
+    configure(memory_limit=memory_limit, temp_directory=str(temp_dir) if temp_dir else None)
+
 
 def with_reader_flags(command: Callable[..., Any]) -> Callable[..., Any]:
     """Give a command the shared reader options, declared once here.
@@ -181,12 +224,13 @@ def with_reader_flags(command: Callable[..., Any]) -> Callable[..., Any]:
     own = [p for p in sig.parameters.values() if p.name != "reader"]
     extra = [
         inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=ann)
-        for name, ann in READER_FLAGS.items()
+        for name, ann in {**READER_FLAGS, **ENGINE_FLAGS}.items()
     ]
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         reader = {name: kwargs.pop(name, None) for name in READER_FLAGS}
+        apply_engine_flags(*(kwargs.pop(name, None) for name in ENGINE_FLAGS))
         return command(*args, reader=reader, **kwargs)
 
     wrapper.__signature__ = sig.replace(parameters=own + extra)  # type: ignore[attr-defined]

@@ -27,8 +27,19 @@ from scrisk.engine.store import sql_str
 
 __all__ = ["ScanOutcome", "scan_baci", "country_map_rows", "hs_filter_sql"]
 
-_NUMBER_RE = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
-_MISSING = ("", "NA", "N/A", "NAN", "NULL", "NONE", "-")
+_NA_PAD = 24
+"""BACI right-aligns ``NA`` quantities in their column: up to this many spaces before it are read as missing."""
+
+
+def _has_byte(path: Path, byte: bytes) -> bool:
+    """True when ``byte`` occurs anywhere in the file (read in 16 MiB blocks)."""
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(1 << 24)
+            if not block:
+                return False
+            if byte in block:
+                return True
 
 
 @dataclass(frozen=True)
@@ -126,54 +137,53 @@ def scan_baci(
     col_of = {role: f"c{list(header).index(name)}" for role, name in roles.items() if name is not None}
     con.execute("CREATE OR REPLACE TEMP TABLE _country_map (raw VARCHAR, iso VARCHAR, kind TINYINT)")
     con.executemany("INSERT INTO _country_map VALUES (?, ?, ?)", country_map_rows(mapper))
-    columns = "{" + ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in cols) + "}"
+    t, i, j, k, v = (col_of[r] for r in "tijkv")
+    q = col_of.get("q")
+    # v and q are parsed as numbers by the scan itself: a field that is not a number makes the scan fail (and
+    # the exact reader take over); 'NA' (BACI pads it with spaces) and '' are the missing quantities
+    types = {c: "VARCHAR" for c in cols}
+    types[v] = "DOUBLE"
+    if q:
+        types[q] = "DOUBLE"
+    columns = "{" + ", ".join(f"{sql_str(c)}: {sql_str(ty)}" for c, ty in types.items()) + "}"
+    nulls = "[" + ", ".join(sql_str(" " * n + "NA") for n in range(_NA_PAD + 1)) + ", '']"
     source = (
         f"read_csv({sql_str(str(path))}, header = true, columns = {columns}, delim = {sql_str(delimiter)}, "
         f"quote = '\"', escape = '\"', auto_detect = false, strict_mode = true, null_padding = false, "
-        f"compression = {sql_str(compression)}, encoding = 'utf-8', max_line_size = 16777216)"
+        f"nullstr = {nulls}, compression = {sql_str(compression)}, encoding = 'utf-8', max_line_size = 16777216)"
     )
-    t, i, j, k, v = (col_of[r] for r in "tijkv")
-    q = col_of.get("q")
-    missing = ", ".join(sql_str(m) for m in _MISSING)
-    qty_sql = (
-        f"CASE WHEN upper(trim({q})) IN ({missing}) THEN NULL ELSE TRY_CAST(trim({q}) AS DOUBLE) * 1000.0 END"
-        if q
-        else "CAST(NULL AS DOUBLE)"
-    )
-    qty_ok = (
-        f"(upper(trim({q})) IN ({missing}) OR (regexp_full_match(trim({q}), {sql_str(_NUMBER_RE)}) "
-        f"AND isfinite(TRY_CAST(trim({q}) AS DOUBLE) * 1000.0) AND TRY_CAST(trim({q}) AS DOUBLE) >= 0))"
-        if q
-        else "TRUE"
-    )
+    qty_sql = f"CASE WHEN isnan({q}) THEN NULL ELSE {q} * 1000.0 END" if q else "CAST(NULL AS DOUBLE)"
+    qty_ok = f"({q} IS NULL OR isnan({q}) OR ({q} >= 0 AND isfinite({q} * 1000.0)))" if q else "TRUE"
     filters = []
     if years:
-        ys = ", ".join(str(int(y)) for y in years)
-        filters.append(f"(NOT regexp_full_match(trim({t}), '\\d{{4}}') OR CAST(trim({t}) AS INTEGER) IN ({ys}))")
+        ys = ", ".join(sql_str(str(int(y))) for y in years)
+        filters.append(f"(NOT (length({t}) = 4 AND {t} BETWEEN '1900' AND '2100') OR {t} IN ({ys}))")
     if hs:
         padded = f"lpad(regexp_replace(trim({k}), '\\.0+$', ''), 6, '0')"
         filters.append(hs_filter_sql(padded, hs))
     where = ("WHERE " + " AND ".join(filters)) if filters else ""
+    # a year is four characters between '1900' and '2100' that parse as such a number: only four digits do
     query = f"""
         SELECT
-            TRY_CAST(trim({t}) AS BIGINT) AS year,
+            TRY_CAST({t} AS BIGINT) AS year,
             ex.iso AS exporter,
             im.iso AS importer,
-            lpad(trim({k}), 6, '0') AS hs,
-            TRY_CAST(trim({v}) AS DOUBLE) * 1000.0 AS value_usd,
+            lpad({k}, 6, '0') AS hs,
+            {v} * 1000.0 AS value_usd,
             {qty_sql} AS qty_kg,
-            (regexp_full_match(trim({t}), '\\d{{4}}') AND TRY_CAST(trim({t}) AS INTEGER) BETWEEN 1900 AND 2100
-             AND regexp_full_match(trim({k}), '\\d{{5,6}}')
-             AND regexp_full_match(trim({v}), {sql_str(_NUMBER_RE)})
-             AND isfinite(TRY_CAST(trim({v}) AS DOUBLE) * 1000.0) AND TRY_CAST(trim({v}) AS DOUBLE) >= 0
+            (length({t}) = 4 AND {t} BETWEEN '1900' AND '2100' AND TRY_CAST({t} AS INTEGER) BETWEEN 1900 AND 2100
+             AND length({k}) BETWEEN 5 AND 6 AND regexp_full_match({k}, '[0-9]+')
+             AND {v} >= 0 AND isfinite({v} * 1000.0)
              AND {qty_ok}
-             AND ex.iso IS NOT NULL AND im.iso IS NOT NULL AND ex.kind <> 2 AND im.kind <> 2
-             AND ex.iso <> im.iso) AS _ok
+             AND ex.kind <> 2 AND im.kind <> 2 AND ex.iso <> im.iso) IS TRUE AS _ok
         FROM {source} AS r
-        LEFT JOIN _country_map ex ON ex.raw = trim(r.{i})
-        LEFT JOIN _country_map im ON im.raw = trim(r.{j})
+        LEFT JOIN _country_map ex ON ex.raw = r.{i}
+        LEFT JOIN _country_map im ON im.raw = r.{j}
         {where}
     """
+    if _has_byte(path, b"_"):
+        # DuckDB reads 1_000 as a number; the exact reader does not
+        return ScanOutcome(clean=False, reason="an underscore in the file")
     try:
         con.execute(f"COPY ({query}) TO {sql_str(str(out))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)")
     except duckdb.Error as exc:

@@ -1,0 +1,89 @@
+"""The parallel BACI scan gives exactly what the exact reader gives, or hands the file over to it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scrisk.engine import ingest
+from scrisk.engine.baci_scan import hs_filter_sql
+from scrisk.io import read_flows
+from scrisk.io.options import ReadOptions
+from scrisk.io.reader import read_exact
+
+CLEAN = [("2022", "156", "410", "811292", "1500.5", "   12.000"), ("2022", "392", "410", "370790", "20", "         NA"),
+         ("2022", "842", "410", "71120", "0.729", "0.308"), ("2022", "490", "156", "854231", "3e2", "")]
+TRICKY = {
+    "t": ["2022.0", " 2022", "20x2", "1850", "", "2e03", "+202"],
+    "i": ["0842", " 842", "842.0", "+842", "999", "0", "S19", "", "4"],
+    "k": ["1234", "1234567", "12 345", "+12345", "12345.0", "8542", "", "0x1234"],
+    "v": ["-1", "1_000", "inf", "nan", "abc", "", "1e999", " 5", "1.", ".5"],
+    "q": ["-1", "N/A", "nan", "-", "x", "1e999"],
+}
+
+
+def _write(path: Path, rows) -> Path:
+    path.write_text("t,i,j,k,v,q\n" + "".join(",".join(r) + "\n" for r in rows))
+    return path
+
+
+def _same(path: Path, options: ReadOptions = ReadOptions()) -> None:
+    fast = read_flows([path], options)
+    exact = read_exact([path], options)
+    assert (fast.report.rows_read, fast.report.rows_accepted, fast.report.rows_rejected) == (
+        exact.report.rows_read, exact.report.rows_accepted, exact.report.rows_rejected)
+    assert dict(fast.report.reasons) == dict(exact.report.reasons)
+    a = fast.frame.sort_values(["year", "exporter", "importer", "hs"]).reset_index(drop=True)
+    b = exact.frame.sort_values(["year", "exporter", "importer", "hs"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+    assert fast.meta.hs_revision == exact.meta.hs_revision and fast.meta.years == exact.meta.years
+
+
+@pytest.fixture(autouse=True)
+def _no_cache():
+    ingest.set_cache_enabled(False)
+    yield
+    ingest.set_cache_enabled(True)
+
+
+def test_clean_file_takes_the_fast_path_and_equals_the_exact_reader(tmp_path):
+    p = _write(tmp_path / "BACI_HS17_Y2022_V202601.csv", CLEAN)
+    t = read_flows([p])
+    assert t.parquet and not t.in_memory  # the parallel scan wrote the store
+    assert t.frame.loc[t.frame["exporter"] == "TWN", "hs"].tolist() == ["854231"]
+    assert t.frame.loc[t.frame["hs"] == "071120", "value_usd"].iloc[0] == pytest.approx(729.0)
+    _same(p)
+
+
+@settings(max_examples=60)
+@given(field=st.sampled_from(sorted(TRICKY)), data=st.data())
+def test_any_dirty_field_gives_the_exact_readers_accounting(tmp_path_factory, field, data):
+    token = data.draw(st.sampled_from(TRICKY[field]))
+    row = dict(zip("tijkvq", CLEAN[0]))
+    row[field] = token
+    p = _write(tmp_path_factory.mktemp("scan") / "BACI_HS17_Y2022_V202601.csv", CLEAN[1:] + [tuple(row[c] for c in "tijkvq")])
+    _same(p)
+
+
+def test_duplicate_keys_across_files_are_left_to_the_exact_reader(tmp_path):
+    a = _write(tmp_path / "a.csv", CLEAN)
+    b = _write(tmp_path / "b.csv", CLEAN[:1])
+    t = read_flows([a, b])
+    assert t.report.reasons["duplicate key"] == 1 and t.in_memory
+    _same(a)
+
+
+def test_year_and_hs_filters_are_pushed_into_the_scan(tmp_path):
+    p = _write(tmp_path / "BACI_HS17_Y2022_V202601.csv", CLEAN + [("2024", "156", "410", "811292", "7", "NA")])
+    for opts in (ReadOptions(years=(2024,)), ReadOptions(hs=("81", "0711")), ReadOptions(years=(2022,), hs=("8542",))):
+        _same(p, opts)
+    assert len(read_flows([p], ReadOptions(years=(2024,)))) == 1
+
+
+def test_hs_filter_is_one_set_lookup_per_prefix_length():
+    assert hs_filter_sql("hs", ["8542", "85", "8541"]) == (
+        "(substr(hs, 1, 2) IN ('85') OR substr(hs, 1, 4) IN ('8541', '8542'))")
