@@ -19,14 +19,15 @@ from scrisk.cli.options import (
     Format,
     FormatOpt,
     OutputOpt,
+    ShowOpt,
     YearOpt,
     reader_options,
 )
 
 __all__ = ["analyze", "TABLE_MAX_ROWS"]
 
-TABLE_MAX_ROWS = 100
-"""Rows shown by the table format when --top is not given (json/csv carry all)."""
+TABLE_MAX_ROWS = 25
+"""Rows shown by the table format when neither --top nor --show is given (every other format carries all)."""
 
 
 class Sort(str, Enum):
@@ -80,6 +81,7 @@ def analyze(
     hhi_scale: HhiScaleOpt = 1,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
+    show: ShowOpt = None,
     reader: dict | None = None,
 ) -> None:
     """Rank import dependencies: who supplies each importer's goods, how concentrated, and why it matters.
@@ -98,28 +100,19 @@ def analyze(
     Exit codes: 0 ok; 2 bad options (unknown material or country, year not
     in the data); 3 unreadable input.
     """
-    from scrisk.analysis import analyze as run_analysis
-    from scrisk.analysis import read_filter
-    from scrisk.api import load_flows
+    from scrisk.app import analyze_files
     from scrisk.cli.output import emit, note, note_rejections
     from scrisk.report.analyze import render_analysis
 
-    options = reader_options(
-        **reader, years=year, hs=read_filter(material, hs, baskets=baskets or None),
-    )
     with progress_steps("analyze") as step:
-        step(f"reading {len(files) if files else 'the bundled example'} file(s)")
-        table = load_flows(files or None, options)
-        result = run_analysis(
-            table, importers=importer, hs=hs, material=material, baskets=baskets or None,
-            year=max(year) if year else None, friendly=friendly, wgi=wgi, min_import_usd=min_import_usd,
-            screen=screen, top=top, sort=sort.value, hhi_scale=hhi_scale, progress=step,
+        result = analyze_files(
+            files, reader_options(**reader, years=year), importers=importer, hs=hs, material=material,
+            baskets=baskets or None, year=max(year) if year else None, friendly=friendly, wgi=wgi,
+            min_import_usd=min_import_usd, screen=screen, top=top, sort=sort.value, hhi_scale=hhi_scale,
+            progress=step,
         )
-    data = result.to_dict()
-    cap = TABLE_MAX_ROWS if fmt == Format.table and top is None else None
-    emit(render_analysis(data, fmt, max_rows=cap), output)
-    note_rejections(data["meta"])
-    for msg in data["meta"].get("notes", []):
+    emit(result, fmt, output, render=render_analysis, kind="analyze",
+         show=show if show is not None else 0 if top is not None else TABLE_MAX_ROWS)
+    note_rejections(result.meta)
+    for msg in result.meta.get("notes", []):
         note(msg)
-    if cap and len(result) > cap:
-        note(f"table shows {cap} of {len(result)} rows; use --top N, or --format csv/json for all")

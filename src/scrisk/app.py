@@ -1,0 +1,134 @@
+"""The application layer: one library function per command, from files to a result that serialises itself.
+
+Each function resolves the baskets once, pushes the product filter into the
+file scan, loads the flows once and returns a result object with
+``to_dict()`` (the stable JSON contract) and, where it holds rows,
+``to_arrow()`` / ``to_pandas()``. The commands in :mod:`scrisk.cli` only
+parse options, make one of these calls, render and set the exit code;
+scripts and notebooks call the same functions.
+
+============================ =================================== ==========================
+command                      function                            result
+============================ =================================== ==========================
+``scrisk analyze``           :func:`analyze_files`               :class:`~scrisk.analysis.AnalysisResult`
+``scrisk validate``          :func:`validate_files`              :class:`~scrisk.io.validate.ValidationResult`
+``scrisk graph``             :func:`graph_files`                 ``{"meta", "rows"}``
+``scrisk shock``             :func:`shock_files`                 :class:`~scrisk.scenario.run.ShockResult`
+``scrisk check``             :func:`check_files`                 :class:`~scrisk.policy.check.CheckResult`
+``scrisk diff``              :func:`diff_files`                  :class:`~scrisk.policy.diff.DiffResult`
+============================ =================================== ==========================
+
+Examples
+--------
+>>> r = analyze_files(importers="KOR", top=3)
+>>> [row["hs"] for row in r.to_dict()["rows"]]
+['720293', '810411', '850511']
+>>> r.to_arrow().num_rows
+3
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from scrisk.io.options import ReadOptions
+
+__all__ = ["analyze_files", "validate_files", "graph_files", "shock_files", "check_files", "diff_files", "load"]
+
+Paths = Iterable[str | Path] | None
+
+
+def load(files: Paths, read: ReadOptions | None = None, *, material: Any = None, hs: Any = None, baskets: Any = None,
+         years: Iterable[int] | None = None):
+    """Load ``files`` (the bundled example when empty) with the product filter pushed into the scan.
+
+    Returns ``(flow table, basket registry)``.
+    """
+    from scrisk.analysis import read_filter, registry
+    from scrisk.api import load_flows
+
+    reg = registry(baskets)
+    options = read or ReadOptions()
+    changes: dict[str, Any] = {"hs": tuple(options.hs) or read_filter(material, hs, baskets=reg)}
+    if years is not None:
+        changes["years"] = tuple(int(y) for y in years)
+    options = dataclasses.replace(options, **changes)
+    return load_flows(list(files or []) or None, options), reg
+
+
+def analyze_files(
+    files: Paths = None,
+    read: ReadOptions | None = None,
+    *,
+    importers: Any = None,
+    hs: Any = None,
+    material: Any = None,
+    baskets: Any = None,
+    year: int | None = None,
+    progress: Callable[[str], None] | None = None,
+    **options: Any,
+):
+    """Read trade files and rank their import dependencies (``scrisk analyze``).
+
+    ``options`` are those of :func:`scrisk.analysis.analyze` (``friendly``,
+    ``wgi``, ``min_import_usd``, ``screen``, ``top``, ``sort``,
+    ``hhi_scale``, weights, bands, criteria).
+    """
+    from scrisk.analysis import analyze
+
+    step = progress or (lambda s: None)
+    step("reading")
+    table, reg = load(files, read, material=material, hs=hs, baskets=baskets)
+    return analyze(table, importers=importers, hs=hs, material=material, baskets=reg, year=year, progress=progress,
+                   **options)
+
+
+def validate_files(files: Paths = None, read: ReadOptions | None = None, *, quarantine: str | Path | None = None):
+    """Read trade files and account for every row (``scrisk validate``)."""
+    from scrisk.io.validate import validate_files as run
+
+    return run(list(files or []), read, quarantine=quarantine)
+
+
+def graph_files(files: Paths, out: str | Path, read: ReadOptions | None = None, *, material: Any = None,
+                hs: Any = None, baskets: Any = None) -> dict[str, Any]:
+    """Read trade files and write the country-goods trade graph to ``out`` (``scrisk graph``)."""
+    from scrisk.graph import _format_of, export_graph
+
+    _format_of(out)  # an unknown extension is a usage error before anything is read
+    table, reg = load(files, read, material=material, hs=hs, baskets=baskets)
+    return export_graph(table, out, material=material, hs=hs, baskets=reg)
+
+
+def shock_files(files: Paths, scenario, read: ReadOptions | None = None, *, baskets: Any = None, **options: Any):
+    """Read trade files and run an export-control scenario through them (``scrisk shock``).
+
+    ``scenario`` is a :class:`~scrisk.scenario.spec.Scenario`; only the
+    products it touches are read. ``options`` go to
+    :func:`scrisk.scenario.run.run_scenario`.
+    """
+    from scrisk.scenario.run import run_scenario
+
+    codes = sorted({c for m in scenario.measures for c in (m.hs or ())})
+    materials = sorted({x for m in scenario.measures for x in (m.materials or ())})
+    table, reg = load(files, read, material=materials or None, hs=codes or None, baskets=baskets)
+    return run_scenario(table, scenario, baskets=reg, **options)
+
+
+def check_files(files: Paths, policy, read: ReadOptions | None = None, **options: Any):
+    """Read trade files and judge them against a policy (``scrisk check``); see :func:`scrisk.policy.check.check`."""
+    from scrisk.policy.check import check
+
+    table, _ = load(files, read)
+    return check(table, policy, **options)
+
+
+def diff_files(old: Paths, new: Paths, read: ReadOptions | None = None, **options: Any):
+    """Read two vintages and report what changed (``scrisk diff``); see :func:`scrisk.policy.diff.diff_tables`."""
+    from scrisk.policy.diff import diff_tables
+
+    a, _ = load(old, read)
+    b, _ = load(new, read)
+    return diff_tables(a, b, **options)
