@@ -170,6 +170,10 @@ def render(
     Returns a str for json/csv/md and a rich renderable for table.
     """
     fmt = getattr(fmt, "value", fmt)
+    if fmt not in ("json", "csv", "md", "table"):
+        from scrisk.errors import UsageError
+
+        raise UsageError(f"{fmt} output is not available here; use table, json, csv or md")
     rows = result.get("rows", [])
     if fmt == "json":
         return to_json(result)

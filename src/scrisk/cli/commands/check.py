@@ -29,6 +29,7 @@ class CheckFormat(str, Enum):
     junit = "junit"
     github = "github"
     md = "md"
+    xlsx = "xlsx"
 
 
 PolicyOpt = Annotated[
@@ -49,7 +50,8 @@ BaselineYearOpt = Annotated[
 CheckFormatOpt = Annotated[
     CheckFormat,
     typer.Option("--format", "-f", help="text (humans, logs), json (stable contract), junit (CI test reports), "
-                 "github (Actions annotations) or md (job summary)."),
+                 "github (Actions annotations), md (job summary) or xlsx (with -o). Default: from the -o extension "
+                 "(.json .xml .md .xlsx), else text."),
 ]
 MaxRejectedOpt = Annotated[
     Optional[str],
@@ -128,7 +130,7 @@ def check(
         max_rejected=allowed, baskets=baskets or None,
     )
     data = result.to_dict()
-    emit(render_check(data, fmt), output)
+    emit(data, fmt, output, render=render_check, kind="check", show=0)
     if junit is not None:
         emit(render_check(data, "junit"), junit)
     if summary is not None:

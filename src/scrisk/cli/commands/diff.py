@@ -16,6 +16,7 @@ from scrisk.cli.options import (
     Format,
     FormatOpt,
     OutputOpt,
+    ShowOpt,
     YearOpt,
     reader_options,
 )
@@ -72,6 +73,7 @@ def diff(
     baskets: BasketsOpt = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
+    show: ShowOpt = None,
     reader: dict | None = None,
 ) -> None:
     """Show what changed between two vintages: single-source dependencies, HHI moves, suppliers, products.
@@ -119,7 +121,7 @@ def diff(
         material=material, hs=hs, baskets=baskets or None, hhi_threshold=hhi_threshold, single_source=single_source,
         min_import_usd=min_import_usd, min_pair_usd=min_pair_usd, changes=change,
     )
-    emit(render_diff(result.to_dict(), fmt), output)
+    emit(result, fmt, output, render=render_diff, kind="diff", show=show)
     for msg in result.meta.get("notes", []):
         note(msg)
     new_ss = result.summary["new_single_source"]

@@ -39,4 +39,4 @@ def materials(
     from scrisk.report.materials import render_materials
 
     result = catalog(name, extra=baskets or None)
-    emit(render_materials(result, fmt), output)
+    emit(result, fmt, output, render=render_materials, show=0)

@@ -190,7 +190,7 @@ def shock(
     country); 3 unreadable data or invalid scenario file (file:line named).
     """
     from scrisk.api import load_flows
-    from scrisk.cli.output import emit, note, note_rejections
+    from scrisk.cli.output import emit, note, note_rejections, resolve_format
     from scrisk.errors import UsageError
     from scrisk.materials import load_baskets
     from scrisk.report.shock import DEFAULT_TABLE_ROWS, render_shock
@@ -218,8 +218,8 @@ def shock(
                               reserves=reserves, year=max(year) if year else None, by=by.value, baskets=reg,
                               importers=importer, min_import_usd=min_import_usd, rank=rank.value)
     limit = None if top == 0 else top if top is not None else \
-        (DEFAULT_TABLE_ROWS if fmt in (Format.table, Format.md) else None)
-    emit(render_shock(result.to_dict(top=limit), fmt), output)
+        (DEFAULT_TABLE_ROWS if resolve_format(fmt, output) in ("table", "md") else None)
+    emit(result, fmt, output, render=render_shock, kind="shock", limit=limit, show=0)
     note_rejections(result.meta)
     for msg in result.meta.get("notes", []):
         note(f"note: {msg}")

@@ -57,11 +57,12 @@ def validate(
     """
     from scrisk.cli.output import emit, note
     from scrisk.io.validate import validate_files
-    from scrisk.report.validate import render_validation
+    from scrisk.report.validate import outcome_rows, render_validation
 
     options = reader_options(**reader, years=year)
     result = validate_files(files or [], options, quarantine=quarantine)
-    emit(render_validation(result.to_dict(), fmt), output)
+    emit(result.to_dict(), fmt, output, render=render_validation, rows=outcome_rows, show=0,
+         columns=("reason", "kind", "rows", "value_usd", "value_share"))
     if quarantine is not None:
         note(f"wrote {result.table.report.rows_rejected:,} rejected rows to {quarantine}")
     raise typer.Exit(result.exit_code)
