@@ -252,7 +252,8 @@ def _ranked_rows(
             opts.append("screen")
         src = flow_source(con, table)
         step("indicators")
-        ind = indicator_sql(src, years=window_years, importers=imp_codes, hs=codes, options=opts, params=params)
+        ind = indicator_sql(src, years=window_years, importers=imp_codes, hs=codes, options=opts, params=params,
+                            output_years=[y] if y is not None else [])
         year_sql = str(int(y)) if y is not None else "NULL"
         con.execute(f"CREATE TEMP TABLE _ind AS SELECT * FROM ({ind}) WHERE year = {year_sql}")
         total, below = con.execute("SELECT count(*), count(*) FILTER (WHERE NOT above_min_value) FROM _ind").fetchone()

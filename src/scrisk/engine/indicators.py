@@ -38,8 +38,8 @@ Examples
 --------
 >>> indicator("hhi").description
 'Herfindahl-Hirschman index of the import shares, sum of s_c^2 (0-1)'
->>> [i.name for i in INDICATORS if i.policy][:4]
-['import_value_usd', 'n_suppliers', 'top_share', 'hhi']
+>>> [(i.sort, i.name) for i in INDICATORS if i.sort]
+[('value', 'import_value_usd'), ('top_share', 'top_share'), ('hhi', 'hhi'), ('score', 'score'), ('hhi_wgi', 'hhi_wgi')]
 """
 
 from __future__ import annotations
@@ -253,28 +253,29 @@ INDICATORS: tuple[Indicator, ...] = (
        "CASE WHEN p.importer IS NULL THEN NULL ELSE c.top_supplier <> p.top_supplier END", "change", pandas="boolean"),
     _I("new_import", "BOOLEAN", "flag", "No imports of the product in the previous loaded year",
        "CASE WHEN yl.prev_year IS NULL THEN NULL ELSE p.importer IS NULL END", "change", pandas="boolean"),
+    _I("_n_ss", "BIGINT", "count", "loaded years up to the row's with a top share >= the absolute band",
+       "count(*) FILTER (WHERE r.top_share >= {band_absolute})", "history"),
+    _I("_n_obs", "BIGINT", "count", "loaded years up to the row's with imports", "count(*)", "history"),
+    _I("_n_met", "BIGINT", "count", "years of the screen window with C1-C3",
+       "count(*) FILTER (WHERE r.screen_met AND ry.yidx > t.yidx - {window})", "history", needs="screen"),
     _I("years_single_source", "BIGINT", "count", "Loaded years up to this one with a top share >= the absolute band",
-       "sum(CASE WHEN c.top_share >= {band_absolute} THEN 1 ELSE 0 END) OVER "
-       "(PARTITION BY c.importer, c.hs ORDER BY c.year ROWS UNBOUNDED PRECEDING)", "change", policy=True, pandas="int64"),
-    _I("years_observed", "BIGINT", "count", "Loaded years up to this one with imports",
-       "count(*) OVER (PARTITION BY c.importer, c.hs ORDER BY c.year ROWS UNBOUNDED PRECEDING)", "change",
+       "h._n_ss", "change", policy=True, pandas="int64"),
+    _I("years_observed", "BIGINT", "count", "Loaded years up to this one with imports", "h._n_obs", "change",
        pandas="int64"),
-    # -- the GeoDep screen
     _I("screen_import_hhi", "BOOLEAN", "flag", "C1: import HHI > {import_hhi}", "coalesce(hhi > {import_hhi}, false)",
-       "screen", needs="screen", pandas="bool"),
+       "row", needs="screen", pandas="bool"),
     _I("screen_world_export_hhi", "BOOLEAN", "flag", "C2: world export HHI > {world_export_hhi}",
-       "coalesce(world_export_hhi > {world_export_hhi}, false)", "screen", needs="screen", pandas="bool"),
+       "coalesce(world_export_hhi > {world_export_hhi}, false)", "row", needs="screen", pandas="bool"),
     _I("screen_ratio", "BOOLEAN", "flag", "C3: imports / own exports > {import_export_ratio}",
-       "coalesce(import_export_ratio > {import_export_ratio}, false)", "screen", needs="screen", pandas="bool"),
+       "coalesce(import_export_ratio > {import_export_ratio}, false)", "row", needs="screen", pandas="bool"),
     _I("screen_met", "BOOLEAN", "flag", "C1, C2 and C3 all hold this year",
-       "screen_import_hhi AND screen_world_export_hhi AND screen_ratio", "screen", needs="screen", pandas="bool"),
-    _I("screen_years_met", "BIGINT", "count", "Years of the window in which C1-C3 held",
-       "sum(CASE WHEN screen_met THEN 1 ELSE 0 END) OVER (PARTITION BY importer, hs ORDER BY yidx "
-       "RANGE BETWEEN {window_back} PRECEDING AND CURRENT ROW)", "persist", needs="screen", pandas="int64"),
-    _I("screen_window", "BIGINT", "count", "Loaded years in the window (at most {window})", "least({window}, yidx + 1)",
-       "persist", needs="screen", pandas="int64"),
+       "screen_import_hhi AND screen_world_export_hhi AND screen_ratio", "row", needs="screen", pandas="bool"),
+    _I("screen_years_met", "BIGINT", "count", "Years of the window in which C1-C3 held", "h._n_met", "change",
+       needs="screen", pandas="int64"),
+    _I("screen_window", "BIGINT", "count", "Loaded years in the window (at most {window})", "least({window}, yl.yidx + 1)",
+       "change", needs="screen", pandas="int64"),
     _I("screen", "BOOLEAN", "flag", "C4: C1-C3 held in at least min({min_years}, window) years of the window",
-       "screen_years_met >= least({min_years}, screen_window)", "persist", needs="screen", pandas="bool"),
+       "screen_years_met >= least({min_years}, screen_window)", "change", needs="screen", pandas="bool"),
 )
 """Every indicator, in output order (intermediate ``_`` values included)."""
 
@@ -355,6 +356,7 @@ def indicator_sql(
     hs: Sequence[str] = (),
     options: Iterable[str] = (),
     params: Params = Params(),
+    output_years: Sequence[int] | None = None,
 ) -> str:
     """Compile the declarations into one SQL query over ``source``: every indicator per (year, importer, hs).
 
@@ -372,23 +374,24 @@ def indicator_sql(
         ``friendly`` (needs a ``_friends(code)`` table), ``wgi`` (a ``_wgi(code, score)`` table),
         ``screen``.
     params : Params
+    output_years : sequence of int, optional
+        Only these years' rows are returned (default: every loaded year); the
+        other years still feed change and persistence.
 
     Returns
     -------
     str
         A query with the columns ``year, importer, hs`` and every output indicator in
-        declaration order, ordered by ``year, importer, hs``.
+        declaration order.
     """
     from scrisk.engine.baci_scan import hs_filter_sql
 
     opts = set(options)
     p = params.values()
     ys = sorted({int(y) for y in years})
+    outs = ys if output_years is None else sorted({int(y) for y in output_years} & set(ys))
     where = ["value_usd > 0"]
-    if ys:
-        where.append(f"year IN ({', '.join(str(y) for y in ys)})")
-    else:
-        where.append("FALSE")
+    where.append(f"year IN ({', '.join(str(y) for y in ys)})" if ys else "FALSE")
     if hs:
         where.append(hs_filter_sql("hs", hs))
     imp_where = ""
@@ -397,24 +400,17 @@ def indicator_sql(
     wgi_join = "LEFT JOIN _wgi ON _wgi.code = f.exporter" if "wgi" in opts else ""
     w_col = "_wgi.score AS w" if "wgi" in opts else "NULL::DOUBLE AS w"
     year_rows = ", ".join(
-        f"({y}, {ys[k - 1] if k else 'NULL'}, {k})" for k, y in enumerate(ys)
-    ) or "(NULL, NULL, NULL)"
+        f"({y}, {ys[k - 1] if k else 'NULL'}, {k}, {'true' if y in outs else 'false'})" for k, y in enumerate(ys)
+    ) or "(NULL, NULL, NULL, false)"
     row_cols = ",\n       ".join(_select("row", opts, p))
+    hist_cols = ", ".join(_select("history", opts, p))
     chg_cols = ",\n       ".join(_select("change", opts, p))
     out_names = [i.name for i in output_indicators(options=opts)]
-    screen = "screen" in opts
-    screen_cte = ""
-    last = "chg"
-    if screen:
-        screen_cte = f""",
-scr AS (SELECT *, {', '.join(_select('screen', opts, p))} FROM chg),
-per AS (SELECT scr.*, {', '.join(_select('persist', opts, p))} FROM scr JOIN yl USING (year))"""
-        last = "per"
     return f"""
-WITH f AS (
+WITH f AS NOT MATERIALIZED (
   SELECT year, exporter, importer, hs, value_usd AS v FROM {source} WHERE {' AND '.join(where)}
 ),
-fi AS (SELECT f.exporter, f.importer, f.hs, f.year, f.v, {w_col} FROM f {wgi_join} {imp_where}),
+fi AS NOT MATERIALIZED (SELECT f.exporter, f.importer, f.hs, f.year, f.v, {w_col} FROM f {wgi_join} {imp_where}),
 imp AS (
   SELECT year, importer, hs, {', '.join(_select('imports', opts, p))}
   FROM fi GROUP BY year, importer, hs
@@ -432,14 +428,20 @@ rowv AS (
        {row_cols}
   FROM base
 ),
-yl(year, prev_year, yidx) AS (VALUES {year_rows}),
+yl(year, prev_year, yidx, out) AS (VALUES {year_rows}),
+hist AS (
+  SELECT t.year, r.importer, r.hs, {hist_cols}
+  FROM rowv r JOIN yl ry ON ry.year = r.year JOIN yl t ON t.out AND ry.yidx <= t.yidx
+  GROUP BY t.year, r.importer, r.hs
+),
 chg AS (
   SELECT c.*,
        {chg_cols}
-  FROM rowv c JOIN yl ON yl.year = c.year
+  FROM rowv c JOIN yl ON yl.year = c.year AND yl.out
   LEFT JOIN rowv p ON p.year = yl.prev_year AND p.importer = c.importer AND p.hs = c.hs
-){screen_cte}
-SELECT year, importer, hs, {', '.join(out_names)} FROM {last}
+  JOIN hist h ON h.year = c.year AND h.importer = c.importer AND h.hs = c.hs
+)
+SELECT year, importer, hs, {', '.join(out_names)} FROM chg
 """
 
 
