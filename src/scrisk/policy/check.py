@@ -34,15 +34,14 @@ from scrisk.io.options import ReadOptions
 from scrisk.policy.measure import (
     defect_rejections,
     hs_labels,
-    pair_measures,
+    measure_pairs,
     pick_year,
     plain_records,
     registry,
-    year_flows,
 )
-from scrisk.policy.spec import MaxRejected, Policy, Rule, load_policy, parse_max_rejected
+from scrisk.policy.spec import MEASURES, MaxRejected, Policy, Rule, load_policy, parse_max_rejected
 from scrisk.schema import HS, IMPORTER, FlowTable
-from scrisk.textfmt import format_share
+from scrisk.textfmt import format_share, format_usd
 
 __all__ = ["CheckResult", "evaluate", "check_files", "ROW_FIELDS", "BREACH_FIELDS"]
 
@@ -60,14 +59,8 @@ BREACH_FIELDS: tuple[str, ...] = (
 )
 """Fields of each breach (one per rule, importer, HS code and threshold crossed)."""
 
-_METRIC = {
-    "max_hhi": "hhi",
-    "max_top_share": "top_share",
-    "min_suppliers": "n_suppliers",
-    "max_world_export_hhi": "world_export_hhi",
-    "max_hhi_increase": "hhi_increase",
-    "max_top_share_increase": "top_share_increase",
-}
+_METRIC = {k: m.metric for k, m in MEASURES.items()}
+"""Threshold key -> the value it judges (an indicator column, or ``<indicator>_increase``)."""
 _EPS = 1e-12
 
 
@@ -229,22 +222,25 @@ def _judge(rule: Rule, row: Mapping[str, Any]) -> list[tuple[str, float, float, 
     """Return (threshold key, measured value, threshold, baseline value) for each threshold crossed."""
     hits = []
     for key, thr in rule.thresholds().items():
-        metric = _METRIC[key]
-        v = row.get(metric)
+        m = MEASURES[key]
+        v = row.get(m.metric)
         if v is None or pd.isna(v):
             continue
-        if key == "min_suppliers":
-            crossed = v < thr
-        else:
-            crossed = v > thr + _EPS
+        crossed = v < thr if m.bound == "min" else v > thr + _EPS
         if crossed:
-            base = None
-            if key == "max_hhi_increase":
-                base = row.get("baseline_hhi")
-            elif key == "max_top_share_increase":
-                base = row.get("baseline_top_share")
+            base = row.get(f"baseline_{m.indicator}") if m.baseline else None
             hits.append((key, float(v), thr, base))
     return hits
+
+
+def _show(v: float, scale: str) -> str:
+    if scale == "share":
+        return format_share(v)
+    if scale == "usd":
+        return format_usd(v)
+    if scale in ("hhi", "score"):
+        return f"{v:.3f}"
+    return f"{v:g}" if scale == "count" and float(v).is_integer() else f"{v:.2f}"
 
 
 def _message(rule: Rule, row: Mapping[str, Any], key: str, v: float, thr: float, base: float | None) -> str:
@@ -264,10 +260,21 @@ def _message(rule: Rule, row: Mapping[str, Any], key: str, v: float, thr: float,
     elif key == "max_hhi_increase":
         what = (f"import HHI rose by {v:.3f} ({base:.3f} in {row['baseline_year']} -> {row['hhi']:.3f}), "
                 f"above max_hhi_increase {thr:g}")
-    else:
+    elif key == "max_top_share_increase":
         what = (f"top-supplier share rose by {v * 100:.1f} points ({row['baseline_top_supplier']} {format_share(base)} in "
                 f"{row['baseline_year']} -> {row['top_supplier']} {format_share(row['top_share'])}), above "
                 f"max_top_share_increase {thr * 100:g} points")
+    else:  # any other declared policy indicator: its name, value, and the limit
+        m = MEASURES[key]
+        name = m.indicator.replace("_", " ")
+        limit = _thr_pct(thr) if m.scale == "share" else f"{thr:g}"
+        if m.baseline:
+            what = (f"{name} rose by {_show(v, m.scale)} ({_show(base, m.scale)} in {row['baseline_year']}), "
+                    f"above {key} {limit}")
+        elif m.bound == "min":
+            what = f"{name} {_show(v, m.scale)}, below {key} {limit}"
+        else:
+            what = f"{name} {_show(v, m.scale)}, above {key} {limit}"
     return f"{head}: {what}"
 
 
@@ -347,21 +354,20 @@ def evaluate(
     revision = table.meta.hs_revision
     units_by_rule = {r.name: _units(r, baskets=reg, revision=revision) for r in policy.rules}
     watched = sorted({p for units in units_by_rule.values() for _, prefixes, _ in units for p in prefixes})
-    frame = year_flows(table.frame, y, hs_digits=policy.hs_digits)
-    cur = pair_measures(frame.loc[hs_mask(frame[HS], watched)])
+    # every figure comes from the measurement engine (scrisk.metrics.indicators), per (importer, hs)
+    cur = measure_pairs(table, y, hs=watched, hs_digits=policy.hs_digits)
 
-    base = None
     by = None
     if baseline is not None:
         by = pick_year(baseline, baseline_year, label="the baseline")
-        bframe = year_flows(baseline.frame, by, hs_digits=policy.hs_digits)
-        base = pair_measures(bframe.loc[hs_mask(bframe[HS], watched)])
-        base = base[[IMPORTER, HS, "import_value_usd", "top_supplier", "top_share", "hhi"]].rename(columns={
-            "import_value_usd": "baseline_import_value_usd", "top_supplier": "baseline_top_supplier",
-            "top_share": "baseline_top_share", "hhi": "baseline_hhi"})
+        base = measure_pairs(baseline, by, hs=watched, hs_digits=policy.hs_digits)
+        increases = [m for m in MEASURES.values() if m.baseline]
+        keep = list(dict.fromkeys(["import_value_usd", "top_supplier", "top_share", "hhi",
+                                   *(m.indicator for m in increases)]))
+        base = base[[IMPORTER, HS, *keep]].rename(columns={c: f"baseline_{c}" for c in keep})
         cur = cur.merge(base, on=[IMPORTER, HS], how="left")
-        cur["hhi_increase"] = cur["hhi"] - cur["baseline_hhi"]
-        cur["top_share_increase"] = cur["top_share"] - cur["baseline_top_share"]
+        for m in increases:
+            cur[m.metric] = cur[m.indicator] - cur[f"baseline_{m.indicator}"]
 
     incomplete = _rejection_items(table, allowed, "checked data")
     if baseline is not None:
@@ -394,14 +400,15 @@ def evaluate(
                 continue
             if baseline is not None and row["baseline_hhi"] is None and rule.needs_baseline:
                 row["note"] = f"no imports in the baseline year {by}: increases not judged"
-            hits = _judge(rule, row)
+            measured = {**rec, **row}  # every indicator of the pair, plus the row's own fields
+            hits = _judge(rule, measured)
             for key, v, thr, b in hits:
                 breaches.append({
                     "rule": rule.name, "severity": rule.severity, "importer": row["importer"], "hs": row["hs"],
                     "material": material, "year": y, "threshold_key": key, "metric": _METRIC[key], "value": v,
                     "threshold": thr, "baseline_value": b, "baseline_year": row["baseline_year"] if b is not None
                     else None, "top_supplier": row["top_supplier"], "import_value_usd": row["import_value_usd"],
-                    "message": _message(rule, row, key, v, thr, b),
+                    "message": _message(rule, measured, key, v, thr, b),
                 })
             row["breached"] = [k for k, *_ in hits]
             row["status"] = ("fail" if rule.severity == "error" else "warn") if hits else "pass"

@@ -43,7 +43,6 @@ from scrisk.io.options import ReadOptions
 from scrisk.policy.measure import defect_rejections, hs_labels, level_source, measure_pairs, pick_year, registry
 from scrisk.policy.spec import expand_importers
 from scrisk.schema import EXPORTER, HS, IMPORTER, VALUE, YEAR, FlowTable
-from scrisk.textfmt import format_share, format_usd
 
 __all__ = ["CHANGES", "DIFF_MEASURES", "DIFF_FIELDS", "DiffResult", "diff_vintages", "diff_files", "field_descriptions"]
 
@@ -203,45 +202,79 @@ def _side_codes(material, hs, *, baskets, revision: str | None) -> tuple[str, ..
     return resolve_hs(material, hs, baskets=baskets, revision=revision)
 
 
-def _col(frame: pd.DataFrame, name: str) -> list:
-    return _plain(frame[name])
+_TEXT_MACROS: tuple[str, ...] = (
+    # scrisk.textfmt.format_usd: one decimal with a suffix, '–' when missing
+    "CREATE OR REPLACE TEMP MACRO _d_usd(v) AS CASE WHEN v IS NULL OR isnan(v) THEN '–' "
+    + " ".join(f"WHEN abs(v) >= {div!r} THEN '$' || format('{{:,.1f}}', v / {div!r}) || '{suf}'"
+               for div, suf in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")))
+    + " ELSE '$' || format('{:,.0f}', v) END",
+    # scrisk.textfmt.format_share: a 0-1 share as a percentage with one decimal
+    "CREATE OR REPLACE TEMP MACRO _d_share(x) AS CASE WHEN x IS NULL OR isnan(x) THEN '–' "
+    "ELSE format('{:.1f}', x * 100) || '%' END",
+)
 
 
-def _details(kind: str, sel: pd.DataFrame, oy: int, ny: int) -> list[str]:
-    """The ``detail`` text of each row of one pair-level kind (one f-string per reported row)."""
-    fs, fu = format_share, format_usd
-    ot, nt = _col(sel, "old_top_supplier"), _col(sel, "new_top_supplier")
-    osh, nsh = _col(sel, "old_top_share"), _col(sel, "new_top_share")
-    ov, nv = _col(sel, "old_import_value_usd"), _col(sel, "new_import_value_usd")
-    if kind == "new_single_source":
-        return [f"{b} supplies {fs(bs)} of {fu(bv)} in {ny} (was "
-                + ("no imports" if av is None else f"{a} {fs(as_)} of {fu(av)}") + f" in {oy})"
-                for a, b, as_, bs, av, bv in zip(ot, nt, osh, nsh, ov, nv)]
-    if kind == "resolved_single_source":
-        return [f"{a} supplied {fs(as_)} of {fu(av)} in {oy}; now "
-                + ("no imports" if bv is None else f"{b} {fs(bs)} of {fu(bv)}") + f" in {ny}"
-                for a, b, as_, bs, av, bv in zip(ot, nt, osh, nsh, ov, nv)]
-    if kind == "single_source_switch":
-        return [f"single source moved from {a} ({fs(as_)}) in {oy} to {b} ({fs(bs)}) in {ny}"
-                for a, b, as_, bs in zip(ot, nt, osh, nsh)]
-    if kind in ("hhi_increase", "hhi_decrease"):
-        oh, nh, dh = _col(sel, "old_hhi"), _col(sel, "new_hhi"), _col(sel, "hhi_change")
-        return [f"import HHI {x:.3f} in {oy} -> {y:.3f} in {ny} ({d:+.3f}); top {a} {fs(as_)} -> {b} {fs(bs)}"
-                for x, y, d, a, b, as_, bs in zip(oh, nh, dh, ot, nt, osh, nsh)]
-    if kind == "appeared":
-        n = _col(sel, "new_n_suppliers")
-        return [f"{fu(v)} in {ny} from {int(k)} supplier(s), top {b} {fs(bs)}; no imports in {oy}"
-                for v, k, b, bs in zip(nv, n, nt, nsh)]
-    if kind == "vanished":
-        n = _col(sel, "old_n_suppliers")
-        return [f"{fu(v)} in {oy} from {int(k)} supplier(s), top {a} {fs(as_)}; no imports in {ny}"
-                for v, k, a, as_ in zip(ov, n, ot, osh)]
-    if kind == "supplier_gained":
-        return [f"{a} ships {fu(v)} in {ny}" for a, v in zip(_col(sel, "supplier"), _col(sel, "supplier_value_usd"))]
-    if kind == "supplier_lost":
-        return [f"{a} shipped {fu(v)} in {oy}; none in {ny}"
-                for a, v in zip(_col(sel, "supplier"), _col(sel, "supplier_value_usd"))]
-    raise ValueError(kind)
+def _detail_sql(oy: int, ny: int) -> str:
+    """The ``detail`` text of every change kind, as one SQL expression over a change row."""
+    from scrisk.engine.store import sql_str
+
+    def cat(*parts: str | tuple[str]) -> str:
+        # a 1-tuple is literal text, a str is a SQL expression
+        return " || ".join(sql_str(p[0]) if isinstance(p, tuple) else p for p in parts)
+
+    share, usd = "_d_share({})".format, "_d_usd({})".format
+    hhi3 = "format('{{:.3f}}', {})".format
+    count = "CAST(CAST(trunc({}) AS BIGINT) AS VARCHAR)".format
+    old_top = cat("old_top_supplier", (" ",), share("old_top_share"))
+    new_top = cat("new_top_supplier", (" ",), share("new_top_share"))
+    was = f"CASE WHEN old_import_value_usd IS NULL THEN 'no imports' ELSE " \
+          f"{cat(old_top, (' of ',), usd('old_import_value_usd'))} END"
+    now = f"CASE WHEN new_import_value_usd IS NULL THEN 'no imports' ELSE " \
+          f"{cat(new_top, (' of ',), usd('new_import_value_usd'))} END"
+    hhi = cat(("import HHI ",), hhi3("old_hhi"), (f" in {oy} -> ",), hhi3("new_hhi"), (f" in {ny} (",),
+              "format('{:+.3f}', hhi_change)", ("); top ",), old_top, (" -> ",), new_top)
+    kinds = {
+        "new_single_source": cat("new_top_supplier", (" supplies ",), share("new_top_share"), (" of ",),
+                                 usd("new_import_value_usd"), (f" in {ny} (was ",), was, (f" in {oy})",)),
+        "resolved_single_source": cat("old_top_supplier", (" supplied ",), share("old_top_share"), (" of ",),
+                                      usd("old_import_value_usd"), (f" in {oy}; now ",), now, (f" in {ny}",)),
+        "single_source_switch": cat(("single source moved from ",), "old_top_supplier", (" (",),
+                                    share("old_top_share"), (f") in {oy} to ",), "new_top_supplier", (" (",),
+                                    share("new_top_share"), (f") in {ny}",)),
+        "hhi_increase": hhi,
+        "hhi_decrease": hhi,
+        "supplier_gained": cat("supplier", (" ships ",), usd("supplier_value_usd"), (f" in {ny}",)),
+        "supplier_lost": cat("supplier", (" shipped ",), usd("supplier_value_usd"), (f" in {oy}; none in {ny}",)),
+        "appeared": cat(usd("new_import_value_usd"), (f" in {ny} from ",), count("new_n_suppliers"),
+                        (" supplier(s), top ",), new_top, (f"; no imports in {oy}",)),
+        "vanished": cat(usd("old_import_value_usd"), (f" in {oy} from ",), count("old_n_suppliers"),
+                        (" supplier(s), top ",), old_top, (f"; no imports in {ny}",)),
+    }
+    return "CASE change " + " ".join(f"WHEN '{k}' THEN {kinds[k]}" for k in CHANGES) + " END"
+
+
+def _finish(rows: pd.DataFrame, oy: int, ny: int) -> pd.DataFrame:
+    """Add the ``detail`` text (built in the engine, one expression for every row) and order the rows.
+
+    Rows are ordered by change kind (:data:`CHANGES`), importer, hs and supplier.
+    """
+    import pyarrow as pa
+
+    from scrisk.engine.store import arrow_table, connect
+
+    kind_order = "CASE change " + " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(CHANGES)) + " END"
+    cols = ", ".join(c for c in DIFF_FIELDS if c != "detail")
+    con = connect()
+    try:
+        for macro in _TEXT_MACROS:
+            con.execute(macro)
+        con.register("_rows", rows)
+        tab = arrow_table(con.sql(
+            f"SELECT {cols}, {_detail_sql(oy, ny)} AS detail FROM _rows "
+            f"ORDER BY {kind_order}, {IMPORTER}, {HS}, coalesce(supplier, '')"))
+    finally:
+        con.close()
+    return tab.to_pandas(types_mapper={pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype()}.get)
 
 
 def _pair_flows_sql(src: str, year: int, *, importers, codes) -> str:
@@ -412,9 +445,8 @@ def diff_vintages(
     for kind, mask in masks.items():
         counts[kind] = int(mask.sum())
         if kind in keep and counts[kind]:
-            sel = m.loc[mask]
-            parts.append(sel.assign(change=kind, supplier=None, supplier_value_usd=np.nan,
-                                    detail=_details(kind, sel, oy, ny)))
+            parts.append(m.loc[mask].assign(change=kind, supplier=pd.Series(pd.NA, dtype="string"),
+                                            supplier_value_usd=np.nan))
 
     # suppliers gained and lost, for pairs present (and material) in both vintages
     common = m.loc[both & material_ok]
@@ -424,16 +456,13 @@ def diff_vintages(
             s = sup.loc[(sup["change"] == kind).to_numpy(dtype=bool), _PAIR + ["supplier", "supplier_value_usd"]]
             counts[kind] = len(s)
             if kind in keep and len(s):
-                s = s.merge(common, on=_PAIR, how="left")
-                parts.append(s.assign(change=kind, detail=_details(kind, s, oy, ny)))
+                parts.append(s.merge(common, on=_PAIR, how="left").assign(change=kind))
     if parts:
         out = pd.concat(parts, ignore_index=True)
         labels = hs_labels(out[HS].unique(), baskets=reg, revision=new.meta.hs_revision)
-        out["material"] = out[HS].astype(object).map(labels).fillna("").astype(object)
-        order = {k: i for i, k in enumerate(CHANGES)}
-        out["_k"] = out["change"].map(order)
-        out["_s"] = out["supplier"].astype(object).where(out["supplier"].notna(), "")
-        out = out.sort_values(["_k", IMPORTER, HS, "_s"], kind="mergesort")[list(DIFF_FIELDS)].reset_index(drop=True)
+        out["material"] = out[HS].map(labels).fillna("").astype("string")
+        out["supplier"] = out["supplier"].astype("string")
+        out = _finish(out, oy, ny)
     else:
         out = _empty_rows()
     pairs = {"pairs_old": int(len(om)), "pairs_new": int(len(nm)), "pairs_common": int(both.sum())}

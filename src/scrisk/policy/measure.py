@@ -1,23 +1,161 @@
-"""Shared steps of ``check`` and ``diff``: pick a year, bring codes to one HS level, measure each pair.
+"""Shared steps of ``check`` and ``diff``: pick a year, bring codes to one HS level, and what they measure.
 
-Pure functions over the canonical flow frame (no I/O); the measures
-themselves come from :mod:`scrisk.metrics.concentration`.
+Every figure ``check`` and ``diff`` report comes from the one measurement
+engine, :func:`scrisk.metrics.indicators.indicators` (its declarations are
+:data:`scrisk.engine.indicators.INDICATORS`). This module holds no measure
+of its own: it picks the year, brings HS codes to the level compared
+(:func:`level_source`), and derives from the declarations which indicators
+a policy may set a threshold on (:func:`policy_measures`) and which ones
+``diff`` compares (:func:`diff_measures`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable
 
 import pandas as pd
 
 from scrisk.errors import InputError, UsageError
-from scrisk.metrics.concentration import import_concentration, world_export_concentration
-from scrisk.schema import EXPORTER, HS, IMPORTER, VALUE, YEAR, FlowTable, ReadReport
+from scrisk.schema import FlowTable, ReadReport
 
-__all__ = ["registry", "pick_year", "year_flows", "pair_measures", "defect_rejections", "hs_labels", "plain_records"]
+__all__ = [
+    "Measure",
+    "policy_measures",
+    "measure_keys",
+    "diff_measures",
+    "registry",
+    "pick_year",
+    "level_source",
+    "measure_pairs",
+    "defect_rejections",
+    "hs_labels",
+    "plain_records",
+]
 
-PAIR = [IMPORTER, HS]
+
+# ---------------------------------------------------------------------------
+# what a policy may judge, from the indicator declarations
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A threshold a ``scrisk check`` rule may set, derived from a declared indicator.
+
+    Attributes
+    ----------
+    key : str
+        The policy key (``max_hhi``, ``min_suppliers``, ``max_hhi_increase``).
+    metric : str
+        The value judged: the indicator's column, or ``<indicator>_increase``
+        (checked minus baseline) for a baseline key.
+    indicator : str
+        The declared indicator (:func:`scrisk.engine.indicators.indicator`).
+    bound : {'max', 'min'}
+        ``max``: the value must not exceed the threshold; ``min``: it must
+        reach it.
+    baseline : bool
+        Judged against a baseline vintage (``--baseline``).
+    scale : str
+        The indicator's scale (``share``, ``hhi``, ``count``, ``usd``...).
+    description : str
+        What the indicator is, from its declaration.
+
+    Examples
+    --------
+    >>> m = {m.key: m for m in policy_measures()}
+    >>> m["max_top_share"].metric, m["min_suppliers"].metric, m["max_hhi_increase"].metric
+    ('top_share', 'n_suppliers', 'hhi_increase')
+    >>> m["min_suppliers"].bound, m["max_hhi_increase"].baseline
+    ('min', True)
+    """
+
+    key: str
+    metric: str
+    indicator: str
+    bound: str
+    baseline: bool
+    scale: str
+    description: str
+
+    @property
+    def share_scale(self) -> bool:
+        """True when the value lies on 0-1 (shares, HHI, the score): a threshold above 1 is an error."""
+        return self.scale in _UNIT_SCALES
+
+
+_UNIT_SCALES = ("share", "hhi", "score")
+_KEY_NAMES = {"n_suppliers": "suppliers"}  # min_suppliers, not min_n_suppliers
+_FIRST = ("max_hhi", "max_top_share", "min_suppliers", "max_world_export_hhi")  # judged (and reported) first
+
+
+@lru_cache(maxsize=1)
+def policy_measures() -> tuple[Measure, ...]:
+    """Every threshold a policy may set, derived from the declarations marked ``policy``.
+
+    A ``policy`` indicator computed on one year's flows gives a level key:
+    ``min_<name>`` for a count (fewer suppliers is the risk; ``n_suppliers``
+    gives ``min_suppliers``), ``max_<name>`` otherwise. A ``policy`` change
+    indicator ``delta_<name>`` gives the baseline key ``max_<name>_increase``
+    (``<name>`` in the checked data minus in the baseline). Indicators that
+    need an option ``check`` does not take (``--friendly``, ``--wgi``), and
+    other change indicators (one checked year has no history), give none.
+    Order: the keys of the first policy format, then declaration order.
+    """
+    from scrisk.engine.indicators import INDICATORS, indicator
+
+    level: list[Measure] = []
+    base: list[Measure] = []
+    for ind in INDICATORS:
+        if not (ind.policy and ind.output) or ind.needs is not None:
+            continue
+        if ind.stage == "change":
+            if not ind.name.startswith("delta_"):
+                continue
+            of = indicator(ind.name[len("delta_"):])
+            base.append(Measure(key=f"max_{of.name}_increase", metric=f"{of.name}_increase", indicator=of.name,
+                                bound="max", baseline=True, scale=of.scale,
+                                description=f"rise since the baseline of: {of.description}"))
+            continue
+        bound = "min" if ind.scale == "count" else "max"
+        level.append(Measure(key=f"{bound}_{_KEY_NAMES.get(ind.name, ind.name)}", metric=ind.name,
+                             indicator=ind.name, bound=bound, baseline=False, scale=ind.scale,
+                             description=ind.description))
+    first = {k: i for i, k in enumerate(_FIRST)}
+    level.sort(key=lambda m: first.get(m.key, len(first)))  # stable: declaration order after the first keys
+    return tuple(level) + tuple(base)
+
+
+def measure_keys(*, baseline: bool | None = None) -> tuple[str, ...]:
+    """The policy threshold keys (all, or only the baseline / only the level ones).
+
+    Examples
+    --------
+    >>> measure_keys(baseline=True)
+    ('max_hhi_increase', 'max_top_share_increase')
+    >>> measure_keys(baseline=False)[:4]
+    ('max_hhi', 'max_top_share', 'min_suppliers', 'max_world_export_hhi')
+    """
+    return tuple(m.key for m in policy_measures() if baseline is None or m.baseline == baseline)
+
+
+def diff_measures() -> tuple[str, ...]:
+    """The indicators declared ``diff`` (a change between two vintages that ``scrisk diff`` reports).
+
+    Examples
+    --------
+    >>> {"import_value_usd", "top_share", "hhi"} <= set(diff_measures())
+    True
+    """
+    from scrisk.engine.indicators import INDICATORS
+
+    return tuple(i.name for i in INDICATORS if i.diff and i.output)
+
+
+# ---------------------------------------------------------------------------
+# inputs
 
 
 def registry(baskets=None):
@@ -60,48 +198,72 @@ def pick_year(table: FlowTable, year: int | None, *, label: str = "the data") ->
     return int(year)
 
 
-def year_flows(flows: pd.DataFrame, year: int, *, hs_digits: int = 6) -> pd.DataFrame:
-    """Return the flows of one year with HS codes cut to ``hs_digits`` (values of cut lines summed).
+def level_source(table: FlowTable, year: int, *, hs_digits: int = 6) -> FlowTable:
+    """Return the flows to measure for ``year`` with HS codes at most ``hs_digits`` long.
+
+    When the year holds longer codes (national tariff lines), they are cut
+    to ``hs_digits`` and the values of the lines cut to one code summed, in
+    the engine; otherwise ``table`` itself is returned (no copy; the
+    measurement filters the year).
 
     Examples
     --------
-    >>> f = pd.DataFrame({"year": [2024, 2024, 2022], "exporter": ["CHN", "CHN", "JPN"],
-    ...     "importer": ["KOR"] * 3, "hs": ["8112921010", "8112921090", "811292"], "value_usd": [1.0, 2.0, 5.0]})
-    >>> year_flows(f, 2024)[["hs", "value_usd"]].values.tolist()
+    >>> from scrisk.schema import make_flow_table
+    >>> t = make_flow_table(pd.DataFrame({"year": [2024, 2024, 2022], "exporter": ["CHN", "CHN", "JPN"],
+    ...     "importer": ["KOR"] * 3, "hs": ["8112921010", "8112921090", "811292"], "value_usd": [1.0, 2.0, 5.0]}))
+    >>> level_source(t, 2024).frame[["hs", "value_usd"]].values.tolist()
     [['811292', 3.0]]
+    >>> level_source(t, 2022) is t
+    True
     """
-    f = flows.loc[flows[YEAR] == year, [YEAR, EXPORTER, IMPORTER, HS, VALUE]]
-    hs = f[HS].astype("string")
-    if len(f) and int(hs.str.len().max()) > hs_digits:
-        f = f.assign(**{HS: hs.str.slice(0, hs_digits)})
-        f = f.groupby([YEAR, EXPORTER, IMPORTER, HS], observed=True, sort=True)[VALUE].sum().reset_index()
-    return f.reset_index(drop=True)
+    from scrisk.engine.store import arrow_table, connect, flow_source
+
+    digits = int(hs_digits)
+    con = connect()
+    try:
+        src = flow_source(con, table)
+        longest = con.execute(f"SELECT max(length(hs)) FROM {src} WHERE year = {int(year)}").fetchall()[0][0]
+        if longest is None or int(longest) <= digits:
+            return table
+        tab = arrow_table(con.sql(
+            f"SELECT year, exporter, importer, substr(hs, 1, {digits}) AS hs, sum(value_usd) AS value_usd, "
+            f"sum(qty_kg) AS qty_kg FROM {src} WHERE year = {int(year)} GROUP BY ALL "
+            "ORDER BY year, exporter, importer, hs"
+        ))
+    finally:
+        con.close()
+    import pyarrow as pa
+
+    from scrisk.schema import FLOW_DTYPES
+
+    frame = tab.to_pandas(types_mapper={pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype()}.get)
+    return FlowTable(frame=frame.astype(FLOW_DTYPES), meta=table.meta, report=table.report)
 
 
-def pair_measures(flows: pd.DataFrame) -> pd.DataFrame:
-    """Measure each (importer, hs) pair of a one-year frame, with the product's world export concentration.
+def measure_pairs(table: FlowTable, year: int, *, importers: Iterable[str] | None = None,
+                  hs: Iterable[str] = (), hs_digits: int = 6) -> pd.DataFrame:
+    """Every indicator of each (importer, hs) pair with imports in ``year``, from the measurement engine.
 
-    Returns
-    -------
-    DataFrame
-        Columns of :func:`~scrisk.metrics.concentration.import_concentration`
-        without ``year``, plus ``world_export_hhi``, ``world_top_exporter``
-        and ``world_top_exporter_share`` (computed from every flow in the
-        frame), sorted by importer and hs.
+    :func:`scrisk.metrics.indicators.indicators` over :func:`level_source`
+    of that year alone (world-side figures use every importer's flows of
+    the product); one row per pair, sorted by importer and hs, without the
+    ``year`` column.
 
     Examples
     --------
-    >>> f = pd.DataFrame({"year": [2024] * 3, "exporter": ["CHN", "JPN", "CHN"],
-    ...     "importer": ["KOR", "KOR", "USA"], "hs": ["811292"] * 3, "value_usd": [9.0, 1.0, 10.0]})
-    >>> r = pair_measures(f)
+    >>> from scrisk.schema import make_flow_table
+    >>> t = make_flow_table(pd.DataFrame({"year": [2024] * 3, "exporter": ["CHN", "JPN", "CHN"],
+    ...     "importer": ["KOR", "KOR", "USA"], "hs": ["811292"] * 3, "value_usd": [9.0, 1.0, 10.0]}))
+    >>> r = measure_pairs(t, 2024)
     >>> r["importer"].tolist(), [round(float(x), 2) for x in r["top_share"]], round(float(r["world_export_hhi"][0]), 3)
     (['KOR', 'USA'], [0.9, 1.0], 0.905)
     """
-    ic = import_concentration(flows, by_year=False)
-    wc = world_export_concentration(flows, by_year=False)
-    wc = wc[[HS, "world_export_hhi", "world_top_exporter", "world_top_exporter_share"]]
-    out = ic.merge(wc, on=HS, how="left")
-    return out.sort_values(PAIR, kind="mergesort").reset_index(drop=True)
+    from scrisk.metrics.indicators import indicators
+
+    src = level_source(table, year, hs_digits=hs_digits)
+    ind = indicators(src, years=[int(year)], importers=None if importers is None else list(importers),
+                     hs=tuple(hs or ()))
+    return ind.drop(columns=["year"]).reset_index(drop=True)
 
 
 def defect_rejections(report: ReadReport) -> tuple[int, dict[str, int]]:

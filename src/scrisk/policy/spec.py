@@ -17,7 +17,10 @@ A policy is a TOML file of ``[[rule]]`` tables (or the same under
     max_top_share = 0.9                       # thresholds (at least one)
     severity = "error"                        # or "warning"
 
-Thresholds, all on the 0-1 scale except ``min_suppliers``:
+Thresholds come from the indicator declarations
+(:data:`scrisk.engine.indicators.INDICATORS`, those marked ``policy``; see
+:func:`scrisk.policy.measure.policy_measures`); shares, HHIs and the score
+are on the 0-1 scale. The common ones:
 
 ``max_hhi``                 import HHI of the importer-product pair must not exceed this
 ``max_top_share``           share of the largest supplier must not exceed this
@@ -25,6 +28,11 @@ Thresholds, all on the 0-1 scale except ``min_suppliers``:
 ``max_world_export_hhi``    HHI of world exports of the product must not exceed this
 ``max_hhi_increase``        rise of the import HHI since the baseline (``--baseline``)
 ``max_top_share_increase``  rise of the top-supplier share since the baseline
+
+and ``max_<indicator>`` (``min_<indicator>`` for a count) for every other
+policy indicator: ``max_score``, ``min_effective_suppliers``,
+``max_top_supplier_world_share``, ``max_import_export_ratio``... --
+:data:`THRESHOLD_KEYS` and :data:`BASELINE_KEYS` list them all.
 
 A rule holds for a pair when each of its measured values is within its
 threshold; equal to the threshold is within. Rows with imports below
@@ -46,6 +54,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from scrisk.errors import PolicyError, ScriskError, UsageError
+from scrisk.policy.measure import Measure, measure_keys, policy_measures
 from scrisk.tomlfile import parse_toml, read_config_text
 
 __all__ = [
@@ -65,10 +74,12 @@ __all__ = [
 ]
 
 SEVERITIES: tuple[str, ...] = ("error", "warning")
-THRESHOLD_KEYS: tuple[str, ...] = ("max_hhi", "max_top_share", "min_suppliers", "max_world_export_hhi")
-"""Thresholds judged on the checked data alone."""
-BASELINE_KEYS: tuple[str, ...] = ("max_hhi_increase", "max_top_share_increase")
+THRESHOLD_KEYS: tuple[str, ...] = measure_keys(baseline=False)
+"""Thresholds judged on the checked data alone (derived from the indicator declarations)."""
+BASELINE_KEYS: tuple[str, ...] = measure_keys(baseline=True)
 """Thresholds judged against a baseline vintage (``--baseline``)."""
+MEASURES: dict[str, Measure] = {m.key: m for m in policy_measures()}
+"""Each threshold key with the measure it judges."""
 RULE_KEYS: tuple[str, ...] = (
     "name",
     "description",
@@ -83,7 +94,6 @@ RULE_KEYS: tuple[str, ...] = (
 POLICY_KEYS: tuple[str, ...] = ("title", "description", "max_rejected", "min_import_usd", "hs_digits", "rule")
 HS_DIGITS: tuple[int, ...] = (6, 8, 10)
 
-_SHARE_KEYS = ("max_hhi", "max_top_share", "max_world_export_hhi", "max_hhi_increase", "max_top_share_increase")
 
 
 # ---------------------------------------------------------------------------
@@ -189,12 +199,10 @@ class Rule:
         Basket names (canonical) whose HS codes the rule watches.
     hs : tuple of str
         HS codes or prefixes the rule watches, besides the materials' codes.
-    max_hhi, max_top_share, max_world_export_hhi : float or None
-        Upper limits, 0-1.
-    min_suppliers : int or None
-        Lower limit on the number of suppliers.
-    max_hhi_increase, max_top_share_increase : float or None
-        Upper limits on the rise since the baseline.
+    limits : tuple of (str, float)
+        The thresholds set, as (key, value) in :data:`THRESHOLD_KEYS` +
+        :data:`BASELINE_KEYS` order. Each key also reads as an attribute
+        (``rule.max_top_share``; None when not set).
     severity : {'error', 'warning'}
         Only error rules make ``scrisk check`` fail.
     min_import_usd : float
@@ -205,9 +213,9 @@ class Rule:
 
     Examples
     --------
-    >>> r = Rule("kor-ga", ("KOR",), ("KOR",), hs=("811292",), max_top_share=0.9)
-    >>> r.thresholds(), r.needs_baseline
-    ({'max_top_share': 0.9}, False)
+    >>> r = Rule("kor-ga", ("KOR",), ("KOR",), hs=("811292",), limits=(("max_top_share", 0.9),))
+    >>> r.thresholds(), r.needs_baseline, r.max_top_share, r.max_hhi
+    ({'max_top_share': 0.9}, False, 0.9, None)
     """
 
     name: str
@@ -216,30 +224,27 @@ class Rule:
     importer_sets: tuple[tuple[str, tuple[str, ...] | None], ...] = (("*", None),)
     materials: tuple[str, ...] = ()
     hs: tuple[str, ...] = ()
-    max_hhi: float | None = None
-    max_top_share: float | None = None
-    min_suppliers: int | None = None
-    max_world_export_hhi: float | None = None
-    max_hhi_increase: float | None = None
-    max_top_share_increase: float | None = None
+    limits: tuple[tuple[str, float], ...] = ()
     severity: str = "error"
     min_import_usd: float = 0.0
     description: str = ""
     line: int | None = None
 
+    def __getattr__(self, name: str):
+        # a threshold key reads as an attribute: rule.max_top_share (None when the rule does not set it)
+        if name in MEASURES:
+            return dict(self.limits).get(name)
+        raise AttributeError(name)
+
     def thresholds(self) -> dict[str, float]:
         """Return the thresholds set on this rule, in the order of :data:`THRESHOLD_KEYS` + :data:`BASELINE_KEYS`."""
-        out: dict[str, float] = {}
-        for k in (*THRESHOLD_KEYS, *BASELINE_KEYS):
-            v = getattr(self, k)
-            if v is not None:
-                out[k] = v
-        return out
+        got = dict(self.limits)
+        return {k: got[k] for k in (*THRESHOLD_KEYS, *BASELINE_KEYS) if k in got}
 
     @property
     def needs_baseline(self) -> bool:
         """True when the rule has a threshold judged against a baseline."""
-        return any(getattr(self, k) is not None for k in BASELINE_KEYS)
+        return any(k in BASELINE_KEYS for k, _ in self.limits)
 
     @property
     def watches(self) -> str:
@@ -502,12 +507,15 @@ def _parse_rule(src: _Source, t: Any, nth: int, *, defaults: Mapping[str, Any], 
                         table=table, nth=nth)
 
     values: dict[str, Any] = {}
-    for k in _SHARE_KEYS:
-        if k in t:
+    for k, m in MEASURES.items():
+        if k not in t:
+            continue
+        if m.share_scale:
             values[k] = float(_number(src, t[k], k, where, table=table, nth=nth, lo=0.0, hi=1.0))
-    if "min_suppliers" in t:
-        values["min_suppliers"] = int(_number(src, t["min_suppliers"], "min_suppliers", where, table=table, nth=nth,
-                                              lo=1, integer=True))
+        elif m.indicator == "n_suppliers":
+            values[k] = int(_number(src, t[k], k, where, table=table, nth=nth, lo=1, integer=True))
+        else:
+            values[k] = float(_number(src, t[k], k, where, table=table, nth=nth, lo=0.0))
     if not values:
         raise src.error(f"{where} has no threshold; add one of {', '.join((*THRESHOLD_KEYS, *BASELINE_KEYS))}",
                         table=table, nth=nth)
@@ -526,7 +534,8 @@ def _parse_rule(src: _Source, t: Any, nth: int, *, defaults: Mapping[str, Any], 
     return Rule(
         name=name, importers=importers, importer_spec=importer_spec, importer_sets=sets, materials=materials, hs=hs,
         severity=severity, min_import_usd=min_import, description=description.strip(),
-        line=src.line_of(None, table=table, nth=nth), **values,
+        line=src.line_of(None, table=table, nth=nth),
+        limits=tuple((k, values[k]) for k in (*THRESHOLD_KEYS, *BASELINE_KEYS) if k in values),
     )
 
 
@@ -567,7 +576,7 @@ def parse_policy(text: str, *, path: str | Path | None = None, baskets=None) -> 
     >>> parse_policy('[[rule]]\\nname = "x"\\nimporter = "KOR"\\nhs = ["811292"]\\nmax_top_shar = 0.9\\n')
     Traceback (most recent call last):
     ...
-    scrisk.errors.PolicyError: <policy>:5: unknown key 'max_top_shar' in [[rule]] #1; did you mean 'max_top_share'? allowed keys: name, description, importer, material, hs, max_hhi, max_top_share, min_suppliers, max_world_export_hhi, max_hhi_increase, max_top_share_increase, severity, min_import_usd
+    scrisk.errors.PolicyError: <policy>:5: unknown key 'max_top_shar' in [[rule]] #1; did you mean 'max_top_share'? allowed keys: name, description, importer, material, hs, max_hhi, max_top_share, min_suppliers, max_world_export_hhi, max_import_value_usd, max_world_export_value_usd, min_effective_suppliers, max_world_top_exporter_share, max_top_supplier_world_share, max_import_export_ratio, max_score, max_hhi_increase, max_top_share_increase, severity, min_import_usd
     """
     label = str(path) if path is not None else "<policy>"
     doc = parse_toml(text, path=label, error=PolicyError)
