@@ -158,7 +158,7 @@ class DiffResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the stable JSON contract: ``{meta, summary, rows}`` (rows hold plain Python values already)."""
-        from scrisk.report.render import jsonable
+        from scrisk.serialize import jsonable
 
         return {"meta": jsonable(self.meta), "summary": self.summary, "rows": self.rows}
 
