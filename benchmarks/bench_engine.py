@@ -175,16 +175,22 @@ def run_once(mode: Mode, work: Path, timeout: float) -> Sample:
             return Sample(seconds=0.0, peak_mb=0.0, rc=None, error=f"cannot start: {exc}")
         deadline = t0 + timeout
         timed_out = False
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                os.killpg(proc.pid, signal.SIGKILL)  # the child's own process group (start_new_session)
-                pid, status, usage = os.wait4(proc.pid, 0)
-                timed_out = True
-                break
-            time.sleep(0.005)
+        try:
+            while True:
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                if time.perf_counter() > deadline:
+                    timed_out = True
+                    break
+                time.sleep(0.002)
+        except BaseException:  # interrupted: do not leave the child running
+            os.killpg(proc.pid, signal.SIGKILL)
+            os.wait4(proc.pid, 0)
+            raise
+        if timed_out:
+            os.killpg(proc.pid, signal.SIGKILL)  # the child's own process group (start_new_session)
+            pid, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - t0
     proc.returncode = rc = os.waitstatus_to_exitcode(status)
     peak_mb = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
@@ -560,6 +566,11 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="scrisk-bench-")) if own_work else args.work_dir
     work.mkdir(parents=True, exist_ok=True)
     suites = build_suites(names, data, work, args)
+
+    def _stop(signum, frame):  # a terminated run still removes its work folder (the finally below)
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, _stop)
     if args.modes:
         words = [w.strip() for w in args.modes.split(",") if w.strip()]
         for s in suites:

@@ -72,53 +72,40 @@ def flows_sql(inputs: list[Path], codes: Path | None) -> str:
 
 
 def screen_sql(flows: str, min_import_usd: float = MIN_IMPORT_USD) -> str:
-    """The screen query over a flow relation: one ranked row per (importer, hs) of the latest year."""
+    """The screen query over a flow relation: one ranked row per (importer, hs) of the latest year.
+
+    BACI has one row per (t, i, j, k), so each flow of a (year, importer, hs) is one supplier; ties for the
+    top supplier or exporter go to the smaller ISO3 (``arg_min`` over ``(-value, code)``).
+    """
     return f"""
     WITH f AS ({flows}),
-    yrs AS (SELECT max(year) AS latest FROM f),
-    prv AS (SELECT max(year) AS prev FROM f, yrs WHERE year < latest),
-    pair AS (  -- (year, importer, exporter, hs) totals of the two years compared
-        SELECT year, importer, exporter, hs, sum(value_usd) AS v
-        FROM f WHERE value_usd > 0 AND year >= coalesce((SELECT prev FROM prv), (SELECT latest FROM yrs))
+    yrs AS (SELECT max(year) AS latest, max(year) FILTER (WHERE year < (SELECT max(year) FROM f)) AS prev FROM f),
+    ind AS (  -- per (year, importer, hs) of the two years compared; BACI has one row per (t, i, j, k)
+        SELECT year, importer, hs, sum(value_usd) AS import_value_usd, count(*) AS n_suppliers,
+               arg_min(exporter, (-value_usd, exporter)) AS top_supplier,
+               max(value_usd) / sum(value_usd) AS top_share,
+               sum(value_usd * value_usd) / (sum(value_usd) * sum(value_usd)) AS hhi
+        FROM f WHERE value_usd > 0 AND year >= (SELECT coalesce(prev, latest) FROM yrs)
         GROUP BY ALL
     ),
-    imp AS (
-        SELECT year, importer, hs, sum(v) AS import_value_usd, count(*) AS n_suppliers,
-               max(v) AS top_v, sum(v * v) AS sum_v2
-        FROM pair GROUP BY ALL
-    ),
-    imp_top AS (
-        SELECT p.year, p.importer, p.hs, min(p.exporter) AS top_supplier
-        FROM pair p JOIN imp i USING (year, importer, hs) WHERE p.v = i.top_v GROUP BY ALL
-    ),
-    ind AS (
-        SELECT i.year, i.importer, i.hs, i.import_value_usd, i.n_suppliers, t.top_supplier,
-               i.top_v / i.import_value_usd AS top_share,
-               i.sum_v2 / (i.import_value_usd * i.import_value_usd) AS hhi
-        FROM imp i JOIN imp_top t USING (year, importer, hs)
-    ),
     ex AS (  -- exporter totals per (year, hs), latest year
-        SELECT year, exporter, hs, sum(v) AS v FROM pair WHERE year = (SELECT latest FROM yrs) GROUP BY ALL
+        SELECT year, exporter, hs, sum(value_usd) AS v
+        FROM f WHERE value_usd > 0 AND year = (SELECT latest FROM yrs) GROUP BY ALL
     ),
     world AS (
-        SELECT year, hs, sum(v) AS world_export_value_usd, count(*) AS n_exporters, max(v) AS top_v,
-               sum(v * v) AS sum_v2
+        SELECT year, hs, sum(v) AS world_export_value_usd, count(*) AS n_exporters,
+               arg_min(exporter, (-v, exporter)) AS world_top_exporter,
+               max(v) / sum(v) AS world_top_exporter_share,
+               sum(v * v) / (sum(v) * sum(v)) AS world_export_hhi
         FROM ex GROUP BY ALL
-    ),
-    world_top AS (
-        SELECT x.year, x.hs, min(x.exporter) AS world_top_exporter
-        FROM ex x JOIN world w USING (year, hs) WHERE x.v = w.top_v GROUP BY ALL
     ),
     cur AS (
         SELECT c.*, 1.0 / c.hhi AS effective_suppliers,
-               w.world_export_value_usd, w.n_exporters, wt.world_top_exporter,
-               w.top_v / w.world_export_value_usd AS world_top_exporter_share,
-               w.sum_v2 / (w.world_export_value_usd * w.world_export_value_usd) AS world_export_hhi,
-               ts.v / w.world_export_value_usd AS top_supplier_world_share,
+               w.world_export_value_usd, w.n_exporters, w.world_top_exporter, w.world_top_exporter_share,
+               w.world_export_hhi, ts.v / w.world_export_value_usd AS top_supplier_world_share,
                coalesce(own.v, 0.0) AS export_value_usd
         FROM ind c
         JOIN world w USING (year, hs)
-        JOIN world_top wt USING (year, hs)
         LEFT JOIN ex ts ON ts.year = c.year AND ts.hs = c.hs AND ts.exporter = c.top_supplier
         LEFT JOIN ex own ON own.year = c.year AND own.hs = c.hs AND own.exporter = c.importer
         WHERE c.year = (SELECT latest FROM yrs)
@@ -132,14 +119,14 @@ def screen_sql(flows: str, min_import_usd: float = MIN_IMPORT_USD) -> str:
                     WHEN c.import_value_usd >= {min_import_usd} AND c.top_share >= 0.5 THEN 'monitor' END AS band,
                (0.35 * c.hhi + 0.25 * c.top_share + 0.25 * c.world_export_hhi
                 + 0.15 * c.top_supplier_world_share) / 1.0 AS score,
-               (SELECT prev FROM prv) AS prev_year,
+               (SELECT prev FROM yrs) AS prev_year,
                p.hhi AS prev_hhi,
                c.hhi - p.hhi AS delta_hhi,
                c.top_share - p.top_share AS delta_top_share,
                CASE WHEN p.importer IS NOT NULL THEN c.top_supplier <> p.top_supplier END AS top_supplier_changed,
-               CASE WHEN (SELECT prev FROM prv) IS NOT NULL THEN p.importer IS NULL END AS new_import
+               CASE WHEN (SELECT prev FROM yrs) IS NOT NULL THEN p.importer IS NULL END AS new_import
         FROM cur c
-        LEFT JOIN ind p ON p.year = (SELECT prev FROM prv) AND p.importer = c.importer AND p.hs = c.hs
+        LEFT JOIN ind p ON p.year = (SELECT prev FROM yrs) AND p.importer = c.importer AND p.hs = c.hs
     )
     SELECT row_number() OVER (ORDER BY import_value_usd < {min_import_usd}, score DESC, import_value_usd DESC,
                                        importer, hs) AS rank,
