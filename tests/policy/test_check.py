@@ -259,3 +259,38 @@ def test_real_baseline_increase_matches_pandas(atlas, atlas_tables):
     assert set(got) == set(want.index) and len(got) > 0
     for k, v in want.items():
         assert got[k] == pytest.approx(v)
+
+
+# ---------------------------------------------------------------- thresholds derived from the declarations
+
+
+def test_derived_thresholds_on_a_hand_made_pair(tables):
+    old, _ = tables  # 811292 to KOR in 2022: CHN .9, JPN .08, USA .02; world: CHN 1400, JPN 80, KOR 500, USA 20
+    hhi = 0.9**2 + 0.08**2 + 0.02**2
+    body = (rule("eff", min_effective_suppliers=1.5) + rule("tsw", max_top_supplier_world_share=0.6)
+            + rule("ok", min_effective_suppliers=1.2, max_top_supplier_world_share=0.8))
+    r = evaluate(policy(body), old)
+    got = {b["rule"]: b for b in r.breaches}
+    assert set(got) == {"eff", "tsw"}
+    assert got["eff"]["metric"] == "effective_suppliers" and got["eff"]["value"] == pytest.approx(1 / hhi)
+    assert got["tsw"]["value"] == pytest.approx(1400 / 2000)  # CHN ships 70 % of world exports
+    assert "effective suppliers 1.22, below min_effective_suppliers 1.5" in got["eff"]["message"]
+    assert "top supplier world share 70.0%, above max_top_supplier_world_share 60%" in got["tsw"]["message"]
+    assert [row["status"] for row in r.rows] == ["fail", "fail", "pass"]
+
+
+def test_real_check_and_analyze_agree(atlas_tables):
+    """check measures through the same engine as analyze: the same figures for the same pairs."""
+    from scrisk.analysis import analyze
+
+    hs = ["811292", "850511", "283691"]
+    body = rule(importer='"*"', hs=json.dumps(hs), max_score=0.6, max_top_share=0.9)
+    r = evaluate(policy(body), atlas_tables[2024])
+    a = analyze(atlas_tables[2024], hs=hs).to_pandas().set_index(["importer", "hs"])
+    assert len(r.rows) == len(a) > 50
+    for row in r.rows:
+        x = a.loc[(row["importer"], row["hs"])]
+        assert (row["import_value_usd"], row["top_share"], row["hhi"], row["world_export_hhi"]) == (
+            x["import_value_usd"], x["top_share"], x["hhi"], x["world_export_hhi"])
+    scores = {(b["importer"], b["hs"]): b["value"] for b in r.breaches if b["threshold_key"] == "max_score"}
+    assert scores and scores == {k: v for k, v in a["score"].items() if v > 0.6}

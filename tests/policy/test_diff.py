@@ -156,3 +156,112 @@ def test_revision_mismatch_note_and_bad_options():
             diff_vintages(old, new, **kw)
     with pytest.raises(UsageError, match="year 2023 is not in OLD"):
         diff_vintages(old, new, old_year=2023)
+
+
+# ------------------------------------------------------------------ one engine, vectorised rows, real counts
+
+
+def test_real_diff_counts(vintages):
+    r = diff_vintages(*vintages)
+    s = r.summary
+    assert (s["new_single_source"], s["resolved_single_source"], s["appeared"], s["vanished"]) == (59, 56, 391, 471)
+    assert len(r.rows) == sum(s[k] for k in CHANGES) and len(r.to_pandas()) == len(r.rows)
+
+
+def test_hand_made_figures_match_plain_pandas():
+    old_rows = [("CHN", "KOR", "811292", 60e6), ("JPN", "KOR", "811292", 30e6), ("USA", "KOR", "811292", 10e6),
+                ("CHL", "KOR", "283691", 40e6), ("CHN", "USA", "811292", 5e6)]
+    new_rows = [("CHN", "KOR", "811292", 95e6), ("DEU", "KOR", "811292", 5e6),
+                ("ARG", "KOR", "283691", 20e6), ("CHL", "KOR", "283691", 20e6), ("CHN", "JPN", "850511", 3e6)]
+    r = diff_vintages(_t(old_rows, 2022), _t(new_rows, 2024), hhi_threshold=0.0)
+    cols = ["exporter", "importer", "hs", "value"]
+    o, n = pair_table(pd.DataFrame(old_rows, columns=cols)), pair_table(pd.DataFrame(new_rows, columns=cols))
+    assert r.rows
+    for x in r.rows:
+        k = (x["importer"], x["hs"])
+        for side, ref in (("old", o), ("new", n)):
+            if k not in ref.index:
+                assert x[f"{side}_import_value_usd"] is None and x[f"{side}_top_supplier"] is None
+                continue
+            p = ref.loc[k]
+            assert x[f"{side}_import_value_usd"] == pytest.approx(p["value"])
+            assert x[f"{side}_n_suppliers"] == p["n_suppliers"] and x[f"{side}_top_supplier"] == p["top_supplier"]
+            assert x[f"{side}_top_share"] == pytest.approx(p["top_share"])
+            assert x[f"{side}_hhi"] == pytest.approx(p["hhi"])
+    kinds = {(x["change"], x["hs"], x["supplier"]) for x in r.rows}
+    assert {("supplier_gained", "811292", "DEU"), ("supplier_lost", "811292", "JPN"),
+            ("supplier_lost", "811292", "USA"), ("supplier_gained", "283691", "ARG"),
+            ("hhi_increase", "811292", None), ("hhi_decrease", "283691", None), ("vanished", "811292", None),
+            ("appeared", "850511", None)} <= kinds
+    lost = next(x for x in r.rows if x["change"] == "supplier_lost" and x["supplier"] == "JPN")
+    assert lost["supplier_value_usd"] == 30e6 and lost["detail"] == "JPN shipped $30.0M in 2022; none in 2024"
+    hhi = next(x for x in r.rows if x["change"] == "hhi_increase")
+    assert hhi["hhi_change"] == pytest.approx(n.loc[("KOR", "811292"), "hhi"] - o.loc[("KOR", "811292"), "hhi"])
+    assert hhi["detail"] == (f"import HHI {o.loc[('KOR', '811292'), 'hhi']:.3f} in 2022 -> "
+                             f"{n.loc[('KOR', '811292'), 'hhi']:.3f} in 2024 ({hhi['hhi_change']:+.3f}); "
+                             "top CHN 60.0% -> CHN 95.0%")
+
+
+def test_diff_and_analyze_agree_on_the_same_pairs(vintages):
+    """Both measure through scrisk.metrics.indicators: the NEW side of a diff is analyze's row, figure for figure."""
+    from scrisk.analysis import analyze
+
+    old, new = vintages
+    r = diff_vintages(old, new, importers=["KOR", "JPN", "DEU"])
+    a = analyze(new, importers=["KOR", "JPN", "DEU"]).to_pandas().set_index(["importer", "hs"])
+    seen = 0
+    for x in r.rows:
+        if x["new_import_value_usd"] is None:
+            continue
+        row = a.loc[(x["importer"], x["hs"])]
+        assert x["new_import_value_usd"] == row["import_value_usd"] and x["new_top_share"] == row["top_share"]
+        assert x["new_hhi"] == row["hhi"] and x["new_top_supplier"] == row["top_supplier"]
+        assert x["new_n_suppliers"] == row["n_suppliers"]
+        seen += 1
+    assert seen > 100
+
+
+def test_tariff_lines_are_compared_at_hs6():
+    old = _t([("CHN", "KOR", "8112921010", 50e6), ("CHN", "KOR", "8112921090", 45e6),
+              ("JPN", "KOR", "8112929000", 5e6)], 2022)
+    new = _t([("CHN", "KOR", "811292", 60e6), ("JPN", "KOR", "811292", 40e6)], 2024)
+    r = diff_vintages(old, new)
+    assert r.summary["pairs_common"] == 1 and r.summary["resolved_single_source"] == 1
+    (res,) = r.changes("resolved_single_source")
+    assert res["hs"] == "811292" and res["old_top_share"] == pytest.approx(0.95)
+    assert res["old_import_value_usd"] == pytest.approx(100e6)
+
+
+def test_only_kept_kinds_are_built_and_arrow_matches_rows():
+    old = _t([("CHN", "KOR", "811292", 95e6), ("JPN", "KOR", "811292", 5e6)], 2022)
+    new = _t([("CHN", "KOR", "811292", 50e6), ("USA", "KOR", "811292", 50e6), ("CHN", "KOR", "281111", 1.0)], 2024)
+    r = diff_vintages(old, new, changes="supplier_gained")
+    assert [x["supplier"] for x in r.rows] == ["USA"] and r.summary["appeared"] == 1
+    tab = r.to_arrow()
+    assert tab.column_names == list(DIFF_FIELDS) and tab.to_pylist() == r.rows
+    empty = diff_vintages(old, old)
+    assert empty.rows == [] and list(empty.to_pandas().columns) == list(DIFF_FIELDS)
+
+
+def test_detail_text_in_the_engine_formats_like_textfmt():
+    """The SQL that builds the detail text writes dollars and shares exactly as scrisk.textfmt does."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from scrisk.engine.store import connect
+    from scrisk.policy.diff import _TEXT_MACROS
+    from scrisk.textfmt import format_share, format_usd
+
+    con = connect()
+    for m in _TEXT_MACROS:
+        con.execute(m)
+    edges = [0.0, 0.5, 949.5, 999.95, 1000.0, 999_950.0, 1e6, 9.99995e8, 1e9, 1e12, 1.5e15, 12.25, 0.05]
+
+    def check(usd, share):
+        got = con.execute("SELECT _d_usd(?::DOUBLE), _d_share(?::DOUBLE)", [usd, share]).fetchall()[0]
+        assert got == (format_usd(usd), format_share(share))
+
+    for v in edges:
+        check(v, v / 1e15)
+    check(None, None)
+    given(st.floats(0, 1e16, allow_nan=False), st.floats(0, 1, allow_nan=False))(check)()

@@ -247,3 +247,21 @@ def test_max_rejected_allows():
     assert MaxRejected(count=2).allows(2, 10) and not MaxRejected(count=2).allows(3, 10)
     assert MaxRejected(share=0.1).allows(10, 100) and not MaxRejected(share=0.1).allows(11, 100)
     assert str(MaxRejected(count=1)) == "1 row" and str(MaxRejected(count=3)) == "3 rows"
+
+
+def test_keys_derived_from_the_declarations_parse_and_misspell_with_their_line():
+    from scrisk.policy.spec import BASELINE_KEYS, RULE_KEYS, THRESHOLD_KEYS
+
+    assert {"max_score", "min_effective_suppliers", "max_top_supplier_world_share"} <= set(THRESHOLD_KEYS)
+    assert set(THRESHOLD_KEYS) | set(BASELINE_KEYS) <= set(RULE_KEYS)
+    text = GOOD + "max_score = 0.7\nmin_effective_suppliers = 2.5\n"
+    r = parse_policy(text, path="p.toml").rules[1]
+    assert r.thresholds() == {"max_hhi": 0.4, "min_suppliers": 3, "min_effective_suppliers": 2.5, "max_score": 0.7}
+    assert r.max_score == 0.7 and r.max_top_share is None
+    bad = GOOD + "max_scor = 0.7\n"
+    with pytest.raises(PolicyError) as e:
+        parse_policy(bad, path="p.toml")
+    assert f"p.toml:{line_of(bad, 'max_scor')}:" in str(e.value) and "did you mean 'max_score'" in str(e.value)
+    over = GOOD + "max_score = 1.5\n"
+    with pytest.raises(PolicyError, match=r"max_score = 1.5 .* out of range"):
+        parse_policy(over, path="p.toml")

@@ -88,6 +88,7 @@ class Measure:
 
 _UNIT_SCALES = ("share", "hhi", "score")
 _KEY_NAMES = {"n_suppliers": "suppliers"}  # min_suppliers, not min_n_suppliers
+_HISTORY_STAGES = ("history", "change", "screen", "persist")
 _FIRST = ("max_hhi", "max_top_share", "min_suppliers", "max_world_export_hhi")  # judged (and reported) first
 
 
@@ -111,13 +112,13 @@ def policy_measures() -> tuple[Measure, ...]:
     for ind in INDICATORS:
         if not (ind.policy and ind.output) or ind.needs is not None:
             continue
-        if ind.stage == "change":
-            if not ind.name.startswith("delta_"):
-                continue
+        if ind.name.startswith("delta_"):
             of = indicator(ind.name[len("delta_"):])
             base.append(Measure(key=f"max_{of.name}_increase", metric=f"{of.name}_increase", indicator=of.name,
                                 bound="max", baseline=True, scale=of.scale,
                                 description=f"rise since the baseline of: {of.description}"))
+            continue
+        if ind.stage in _HISTORY_STAGES:  # across loaded years: one checked year has no history
             continue
         bound = "min" if ind.scale == "count" else "max"
         level.append(Measure(key=f"{bound}_{_KEY_NAMES.get(ind.name, ind.name)}", metric=ind.name,

@@ -573,10 +573,10 @@ def parse_policy(text: str, *, path: str | Path | None = None, baskets=None) -> 
     ... ''')
     >>> p.rules[0].name, p.rules[0].importers, p.rules[0].max_top_share, p.rules[0].line
     ('kor-ga', ('KOR',), 0.9, 2)
-    >>> parse_policy('[[rule]]\\nname = "x"\\nimporter = "KOR"\\nhs = ["811292"]\\nmax_top_shar = 0.9\\n')
+    >>> parse_policy('[[rule]]\\nname = "x"\\nimporter = "KOR"\\nhs = ["811292"]\\nmax_top_shar = 0.9\\n')  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    scrisk.errors.PolicyError: <policy>:5: unknown key 'max_top_shar' in [[rule]] #1; did you mean 'max_top_share'? allowed keys: name, description, importer, material, hs, max_hhi, max_top_share, min_suppliers, max_world_export_hhi, max_import_value_usd, max_world_export_value_usd, min_effective_suppliers, max_world_top_exporter_share, max_top_supplier_world_share, max_import_export_ratio, max_score, max_hhi_increase, max_top_share_increase, severity, min_import_usd
+    scrisk.errors.PolicyError: <policy>:5: unknown key 'max_top_shar' in [[rule]] #1; did you mean 'max_top_share'? allowed keys: name, description, importer, material, hs, max_hhi, max_top_share, min_suppliers, max_world_export_hhi, ..., max_hhi_increase, max_top_share_increase, severity, min_import_usd
     """
     label = str(path) if path is not None else "<policy>"
     doc = parse_toml(text, path=label, error=PolicyError)
