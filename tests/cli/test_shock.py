@@ -216,3 +216,23 @@ def test_production_decline_option(monkeypatch, capsys, tmp_path):
     assert chn["production_after"] == pytest.approx(300000.0)
     code, _, err = run(monkeypatch, capsys, "shock", "--hs", "811292", "--production-decline", "CHN")
     assert code == 2 and "ISO3=SHARE" in err
+
+
+def test_quota_and_export_tax_options(monkeypatch, capsys):
+    flows = load_flows().frame
+    chn = flows[(flows.year == 2024) & (flows.exporter == "CHN") & (flows.hs == "811292")]["value_usd"].sum()
+    quota = float(chn) / 4
+    code, out, err = run(monkeypatch, capsys, "shock", "-e", "CHN", "--hs", "811292", "--quota-usd", str(quota),
+                         "--mode", "none", "-f", "json")
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["measures"][0]["type"] == "quota" and d["measures"][0]["cut_by_exporter"]["CHN"] == pytest.approx(0.75)
+    assert d["totals"]["blocked_usd"] == pytest.approx(0.75 * float(chn))
+    code, out, err = run(monkeypatch, capsys, "shock", "-e", "CHN", "--hs", "811292", "--export-tax", "0.2",
+                         "--elasticity", "2", "--elasticity-source", "test value", "--mode", "none", "-f", "json")
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["totals"]["blocked_usd"] == pytest.approx((1 - 1.2 ** -2) * float(chn))
+    assert d["meta"]["scenario"]["measures"][0]["elasticity_source"] == "test value"
+    code, _, err = run(monkeypatch, capsys, "shock", "-e", "CHN", "--hs", "811292", "--export-tax", "0.2")
+    assert code == 2 and "--elasticity" in err

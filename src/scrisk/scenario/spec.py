@@ -481,12 +481,18 @@ def scenario_from_options(
     cut: float = 1.0,
     name: str | None = None,
     declines: Iterable[str] | str | None = None,
+    quota_usd: float | None = None,
+    export_tax: float | None = None,
+    elasticity: float | None = None,
+    elasticity_source: str | None = None,
 ) -> Scenario:
     """Build a one-measure scenario from ``--exporter/--material/--hs/--targets/--exempt/--cut``.
 
     ``declines`` (``--production-decline``) adds production shocks on the
     same products, written ``ISO3=SHARE`` (``CHN=0.3``: China's output falls
-    30 %); with declines, ``exporters`` may be empty.
+    30 %); with declines, ``exporters`` may be empty. ``quota_usd``
+    (``--quota-usd``) makes the measure a quota; ``export_tax`` with
+    ``elasticity`` and ``elasticity_source`` an export tax (see :class:`Measure`).
 
     Raises
     ------
@@ -526,7 +532,28 @@ def scenario_from_options(
     if ex:
         parts.append(f"{', '.join(ex)} cuts {c:.0%} of {', '.join(mats + codes)} exports to "
                      f"{', '.join(tg) if tg else 'all destinations'}" + (f" except {', '.join(exm)}" if exm else ""))
-        measures = (Measure(exporters=ex, materials=mats, hs=codes, targets=tg, exempt=exm, cut=c),)
+        kind: dict[str, Any] = {}
+        if quota_usd is not None and export_tax is not None:
+            raise UsageError("give either --quota-usd or --export-tax, not both")
+        if quota_usd is not None:
+            if not (quota_usd >= 0):
+                raise UsageError(f"--quota-usd {quota_usd!r} must be a value >= 0")
+            kind = {"type": "quota", "quota_usd": float(quota_usd)}
+            parts[-1] = parts[-1].replace(f"cuts {c:.0%} of", f"caps at ${quota_usd:,.0f} (quota)")
+        elif export_tax is not None:
+            if elasticity is None or not elasticity_source:
+                raise UsageError("--export-tax needs --elasticity E (the absolute price elasticity of foreign demand) "
+                                 "and --elasticity-source TEXT (where E comes from)")
+            if not (0 <= export_tax <= 10) or not (0 <= elasticity <= 50):
+                raise UsageError("--export-tax must be within 0..10 (0.15 = 15 %) and --elasticity within 0..50")
+            old = f"cuts {c:.0%} of"
+            c = export_tax_cut(export_tax, elasticity)
+            kind = {"type": "export_tax", "rate": float(export_tax), "elasticity": float(elasticity),
+                    "elasticity_source": elasticity_source}
+            parts[-1] = parts[-1].replace(old, f"taxes {export_tax:.0%} (cut {c:.0%}) of")
+        elif cut >= 1.0:
+            kind = {"type": "prohibition"}
+        measures = (Measure(exporters=ex, materials=mats, hs=codes, targets=tg, exempt=exm, cut=c, **kind),)
     for d in decl:
         parts.append(f"{d.countries[0]} output of {', '.join(mats + codes)} falls {d.decline:.0%}")
     return Scenario(name=label, measures=measures, title="; ".join(parts), declines=tuple(decl))

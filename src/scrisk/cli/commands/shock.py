@@ -61,6 +61,23 @@ CutOpt = Annotated[
     typer.Option("--cut", min=0.0, max=1.0, help="Share of the restricted flows blocked (1 = ban; 0.5 = half of "
                  "licences refused); default 1."),
 ]
+QuotaOpt = Annotated[
+    Optional[float],
+    typer.Option("--quota-usd", min=0.0, help="Export quota instead of --cut: each exporter may still ship this "
+                 "value over the matched flows (cut = 1 - quota / its base exports)."),
+]
+TaxOpt = Annotated[
+    Optional[float],
+    typer.Option("--export-tax", min=0.0, help="Ad valorem export tax instead of --cut (0.15 = 15 %); needs "
+                 "--elasticity and --elasticity-source; cut = 1 - (1 + tax)^-elasticity."),
+]
+ElasticityOpt = Annotated[
+    Optional[float],
+    typer.Option("--elasticity", min=0.0, help="Absolute price elasticity of foreign demand, for --export-tax."),
+]
+ElasticitySourceOpt = Annotated[
+    Optional[str], typer.Option("--elasticity-source", help="Where the --elasticity comes from (recorded in meta).")
+]
 ModeOpt = Annotated[
     Optional[Mode],
     typer.Option("--mode", help="none: first-order exposure (no substitution, no pass-through); cascade: "
@@ -139,6 +156,10 @@ def shock(
     targets: TargetsOpt = None,
     exempt: ExemptOpt = None,
     cut: CutOpt = None,
+    quota_usd: QuotaOpt = None,
+    export_tax: TaxOpt = None,
+    elasticity: ElasticityOpt = None,
+    elasticity_source: ElasticitySourceOpt = None,
     mode: ModeOpt = None,
     headroom: HeadroomOpt = None,
     stock_months: StockOpt = None,
@@ -198,13 +219,16 @@ def shock(
 
     reg = load_baskets(baskets) if baskets else None
     if scenario is not None:
-        if exporter or material or hs or targets or exempt or cut is not None or production_decline:
+        if (exporter or material or hs or targets or exempt or cut is not None or production_decline
+                or quota_usd is not None or export_tax is not None):
             raise UsageError("--scenario holds the measures; drop --exporter/--material/--hs/--targets/--exempt/--cut/"
                              "--production-decline or drop --scenario")
         spec = load_scenario(scenario, baskets=reg)
     else:
         spec = scenario_from_options(exporters=exporter, materials=material, hs=hs, targets=targets, exempt=exempt,
-                                     cut=1.0 if cut is None else cut, declines=production_decline)
+                                     cut=1.0 if cut is None else cut, declines=production_decline,
+                                     quota_usd=quota_usd, export_tax=export_tax, elasticity=elasticity,
+                                     elasticity_source=elasticity_source)
     options = reader_options(
         **reader, years=year, hs=spec.read_codes(baskets=reg, downstream=True),
     )
