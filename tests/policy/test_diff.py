@@ -265,3 +265,10 @@ def test_detail_text_in_the_engine_formats_like_textfmt():
         check(v, v / 1e15)
     check(None, None)
     given(st.floats(0, 1e16, allow_nan=False), st.floats(0, 1, allow_nan=False))(check)()
+
+
+def test_codes_of_no_basket_have_an_empty_material():
+    old = _t([("CHN", "KOR", "010121", 5e6)], 2022)
+    new = _t([("CHN", "KOR", "010121", 3e6), ("FRA", "KOR", "010121", 3e6)], 2024)
+    r = diff_vintages(old, new)
+    assert {x["material"] for x in r.rows} == {""} and r.summary["supplier_gained"] == 1

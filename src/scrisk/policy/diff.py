@@ -460,7 +460,8 @@ def diff_vintages(
     if parts:
         out = pd.concat(parts, ignore_index=True)
         labels = hs_labels(out[HS].unique(), baskets=reg, revision=new.meta.hs_revision)
-        out["material"] = out[HS].map(labels).fillna("").astype("string")
+        out["material"] = pd.Series(out[HS].astype(object).map(labels), index=out.index, dtype=object) \
+            .fillna("").astype("string")  # object first: a map with no hit is not a float column
         out["supplier"] = out["supplier"].astype("string")
         out = _finish(out, oy, ny)
     else:
