@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable, Mapping
 import pandas as pd
 
 from scrisk.errors import UsageError
-from scrisk.engine.indicators import Params
+from scrisk.engine.indicators import INDICATORS, Params
 from scrisk.metrics.composite import ScoreWeights
 from scrisk.metrics.governance import WgiScores, as_wgi_scores
 from scrisk.metrics.indicators import FLAGS, INDICATOR_COLUMNS, SCREEN_COLUMNS, indicators
@@ -74,13 +74,7 @@ _EXTRA_COLUMNS: tuple[str, ...] = (
     "import_export_ratio",
 )
 
-SORT_KEYS: dict[str, str] = {
-    "score": "score",
-    "hhi": "hhi",
-    "top_share": "top_share",
-    "value": "import_value_usd",
-    "hhi_wgi": "hhi_wgi",
-}
+SORT_KEYS: dict[str, str] = {i.sort: i.name for i in INDICATORS if i.sort}
 """``--sort`` choices and the column each sorts on (descending)."""
 
 _HHI_COLUMNS = ("hhi", "world_export_hhi", "hhi_wgi", "prev_hhi", "delta_hhi")

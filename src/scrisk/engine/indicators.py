@@ -182,7 +182,7 @@ def _score_sql() -> str:
 
 _I = Indicator
 INDICATORS: tuple[Indicator, ...] = (
-    # -- the importer's imports of the product
+    # -- the importer's imports of the product (stage imports), then the row figures built from them
     _I("import_value_usd", "DOUBLE", "usd", "Imports of the product by the importer, sum of v_c over suppliers c (USD)",
        "fsum(v)", "imports", policy=True, diff=True, sort="value"),
     _I("n_suppliers", "BIGINT", "count", "Supplier countries with imports > 0", "count(*)", "imports",
@@ -195,14 +195,6 @@ INDICATORS: tuple[Indicator, ...] = (
     _I("_wgi_hw", "DOUBLE", "usd", "sum of squared supplier values weighted by WGI", "fsum(v * v * w)", "imports", needs="wgi"),
     _I("_wgi_cov_v", "DOUBLE", "usd", "imports from suppliers with a WGI score",
        "coalesce(fsum(v) FILTER (WHERE w IS NOT NULL), 0.0)", "imports", needs="wgi"),
-    # -- world exports of the product
-    _I("world_export_value_usd", "DOUBLE", "usd", "World exports of the product in the loaded data (USD)", "fsum(xv)",
-       "world", policy=True),
-    _I("n_exporters", "BIGINT", "count", "Countries exporting the product", "count(*)", "world", pandas="int64"),
-    _I("_wtop", "STRUCT(nv DOUBLE, e VARCHAR)", "code", "largest exporter (negated value, code)",
-       "min(struct_pack(nv := -xv, e := exporter))", "world"),
-    _I("_wss", "DOUBLE", "usd", "sum of squared exporter totals", "fsum(xv * xv)", "world"),
-    # -- derived per row
     _I("top_supplier", "VARCHAR", "code", "Largest supplier (ties to the smaller ISO3 code)", "_top.e", "row",
        pandas="string"),
     _I("top_share", "DOUBLE", "share", "Top supplier's share of the imports (0-1)", "-_top.nv / import_value_usd",
@@ -211,6 +203,14 @@ INDICATORS: tuple[Indicator, ...] = (
        "least(_ss / (import_value_usd * import_value_usd), 1.0)", "row", policy=True, diff=True, sort="hhi"),
     _I("effective_suppliers", "DOUBLE", "count", "Effective number of suppliers, 1 / HHI", "1.0 / hhi", "row",
        policy=True),
+    # -- world exports of the product (stage world)
+    _I("world_export_value_usd", "DOUBLE", "usd", "World exports of the product in the loaded data (USD)", "fsum(xv)",
+       "world", policy=True),
+    _I("n_exporters", "BIGINT", "count", "Countries exporting the product", "count(*)", "world", pandas="int64"),
+    _I("_wtop", "STRUCT(nv DOUBLE, e VARCHAR)", "code", "largest exporter (negated value, code)",
+       "min(struct_pack(nv := -xv, e := exporter))", "world"),
+    _I("_wss", "DOUBLE", "usd", "sum of squared exporter totals", "fsum(xv * xv)", "world"),
+    # -- derived per row (stage row)
     _I("world_top_exporter", "VARCHAR", "code", "Largest exporter of the product (ties to the smaller code)",
        "_wtop.e", "row", pandas="string"),
     _I("world_top_exporter_share", "DOUBLE", "share", "Largest exporter's share of world exports (0-1)",
@@ -230,16 +230,7 @@ INDICATORS: tuple[Indicator, ...] = (
        pandas="string"),
     _I("above_min_value", "BOOLEAN", "flag", "Imports reach --min-import-usd", "import_value_usd >= {min_import_usd}",
        "row", pandas="bool"),
-    _I("score", "DOUBLE", "score", "Composite chokepoint score (0-1): weighted mean of hhi, top_share, world_export_hhi "
-       "and top_supplier_world_share, missing terms left out", _score_sql(), "row", policy=True, diff=True, sort="score"),
-    _I("friendly_share", "DOUBLE", "share", "Share of the imports from the --friendly countries (0-1)",
-       "_friendly_v / import_value_usd", "row", needs="friendly", policy=True),
-    _I("wgi_coverage", "DOUBLE", "share", "Share of the imports from suppliers with a WGI score (0-1)",
-       "least(_wgi_cov_v / import_value_usd, 1.0)", "row", needs="wgi"),
-    _I("hhi_wgi", "DOUBLE", "hhi", "Governance-weighted HHI, sum of s_c^2 * WGI_c / 10 (a lower bound when wgi_coverage < 1)",
-       "CASE WHEN wgi_coverage > 0 THEN _wgi_hw / (import_value_usd * import_value_usd) / 10.0 END", "row",
-       needs="wgi", policy=True, sort="hhi_wgi"),
-    # -- change against the previous loaded year
+    # -- change against the previous loaded year (stages history and change)
     _I("prev_year", "BIGINT", "year", "Previous loaded year", "yl.prev_year", "change", pandas="Int64"),
     _I("prev_import_value_usd", "DOUBLE", "usd", "Imports in the previous loaded year", "p.import_value_usd", "change"),
     _I("prev_top_supplier", "VARCHAR", "code", "Top supplier in the previous loaded year", "p.top_supplier", "change",
@@ -262,6 +253,17 @@ INDICATORS: tuple[Indicator, ...] = (
        "h._n_ss", "change", policy=True, pandas="int64"),
     _I("years_observed", "BIGINT", "count", "Loaded years up to this one with imports", "h._n_obs", "change",
        pandas="int64"),
+    # -- the composite score and the optional figures
+    _I("score", "DOUBLE", "score", "Composite chokepoint score (0-1): weighted mean of hhi, top_share, world_export_hhi "
+       "and top_supplier_world_share, missing terms left out", _score_sql(), "row", policy=True, diff=True, sort="score"),
+    _I("friendly_share", "DOUBLE", "share", "Share of the imports from the --friendly countries (0-1)",
+       "_friendly_v / import_value_usd", "row", needs="friendly", policy=True),
+    _I("hhi_wgi", "DOUBLE", "hhi", "Governance-weighted HHI, sum of s_c^2 * WGI_c / 10 (a lower bound when wgi_coverage < 1)",
+       "CASE WHEN _wgi_cov_v > 0 THEN _wgi_hw / (import_value_usd * import_value_usd) / 10.0 END", "row",
+       needs="wgi", policy=True, sort="hhi_wgi"),
+    _I("wgi_coverage", "DOUBLE", "share", "Share of the imports from suppliers with a WGI score (0-1)",
+       "least(_wgi_cov_v / import_value_usd, 1.0)", "row", needs="wgi"),
+    # -- the GeoDep screen: criteria per row, persistence over the window
     _I("screen_import_hhi", "BOOLEAN", "flag", "C1: import HHI > {import_hhi}", "coalesce(hhi > {import_hhi}, false)",
        "row", needs="screen", pandas="bool"),
     _I("screen_world_export_hhi", "BOOLEAN", "flag", "C2: world export HHI > {world_export_hhi}",

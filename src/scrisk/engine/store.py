@@ -18,7 +18,7 @@ Examples
 >>> t = make_flow_table(pd.DataFrame({"year": [2024, 2024], "exporter": ["CHN", "JPN"],
 ...     "importer": ["KOR", "KOR"], "hs": ["811292", "811292"], "value_usd": [9.0, 1.0]}))
 >>> con = connect()
->>> con.sql(f"SELECT sum(value_usd) FROM {flow_source(con, t)}").fetchone()[0]
+>>> con.execute(f"SELECT sum(value_usd) FROM {flow_source(con, t)}").fetchone()[0]
 10.0
 """
 

@@ -21,56 +21,17 @@ from scrisk.schema import YEAR
 
 __all__ = ["indicators", "row_flags", "INDICATOR_COLUMNS", "SCREEN_COLUMNS", "FLAGS"]
 
-INDICATOR_COLUMNS: tuple[str, ...] = (
-    "year",
-    "importer",
-    "hs",
-    "import_value_usd",
-    "n_suppliers",
-    "top_supplier",
-    "top_share",
-    "hhi",
-    "effective_suppliers",
-    "world_export_value_usd",
-    "n_exporters",
-    "world_top_exporter",
-    "world_top_exporter_share",
-    "world_export_hhi",
-    "top_supplier_world_share",
-    "export_value_usd",
-    "import_export_ratio",
-    "band",
-    "above_min_value",
-    *CHANGE_COLUMNS,
-    "score",
-)
-"""Columns :func:`indicators` always returns, in order (optional ones follow)."""
+from scrisk.engine import indicators as _decl
 
-SCREEN_COLUMNS: tuple[str, ...] = (
-    "screen_import_hhi",
-    "screen_world_export_hhi",
-    "screen_ratio",
-    "screen_met",
-    "screen_years_met",
-    "screen_window",
-    "screen",
+INDICATOR_COLUMNS: tuple[str, ...] = ("year", "importer", "hs") + tuple(
+    i.name for i in _decl.output_indicators() if i.needs is None
 )
-"""Columns added with ``screen=True`` (see :func:`scrisk.metrics.screen.geodep_screen`)."""
+"""Columns :func:`indicators` always returns, in order (optional ones follow); from the declarations."""
 
-FLAGS: dict[str, str] = {
-    "absolute_dependence": "top supplier holds >= 90 % (band 'absolute') and imports reach the minimum value",
-    "high_dependence": "top supplier holds >= 75 % (band 'high')",
-    "monitor_dependence": "top supplier holds >= 50 % (band 'monitor')",
-    "sole_supplier": "one supplier country only",
-    "concentrated_imports": "import HHI > 0.4 (EU/GeoDep criterion 1)",
-    "concentrated_world_exports": "world export HHI > 0.4 (EU/GeoDep criterion 2)",
-    "net_importer": "imports / own exports > 1 (criterion 3; shown with --screen)",
-    "geodep": "meets the GeoDep screen including persistence (with --screen)",
-    "new_top_supplier": "top supplier differs from the previous loaded year",
-    "new_import": "no imports of the product in the previous loaded year",
-    "below_min_value": "imports below --min-import-usd: no band, ranked after the others",
-    "wgi_incomplete": "some suppliers have no WGI score (hhi_wgi is a lower bound)",
-}
+SCREEN_COLUMNS: tuple[str, ...] = tuple(i.name for i in _decl.output_indicators(options=["screen"]) if i.needs == "screen")
+"""Columns added with ``screen=True`` (see :func:`scrisk.metrics.screen.geodep_screen`); from the declarations."""
+
+FLAGS: dict[str, str] = {f.name: f.description for f in _decl.FLAGS}
 """Every flag :func:`row_flags` can emit, with its meaning."""
 
 
