@@ -13,7 +13,8 @@ parquet through pyarrow. The text is the same as :func:`to_csv` and
 :func:`to_json` produce for the same rows: floats at full precision (the
 shortest text that reads back to the same double), NaN and infinities empty
 in csv and ``null`` in json, lists joined with ``;`` in csv and kept as lists
-in json. Parquet keeps the Arrow types and stores the JSON ``meta`` in the
+in json (two deliberate differences in csv: a text holding a bare carriage
+return is quoted, and a record cell is compact JSON text). Parquet keeps the Arrow types and stores the JSON ``meta`` in the
 schema metadata under the key ``b"scrisk"``.
 
 Writes to a path are atomic: the output goes to a temporary file in the
@@ -346,7 +347,7 @@ def rows_to_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | No
         try:
             arrays[name] = pa.array(values)
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
-            arrays[name] = pa.array([None if v is None else _csv_cell(v) for v in values], pa.string())
+            arrays[name] = pa.array([None if v is None else str(_csv_cell(v)) for v in values], pa.string())
     return pa.table(arrays) if names else pa.table({})
 
 
