@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import json
 import sys
 from pathlib import Path
 
@@ -198,14 +200,31 @@ def bench_engine():
     return _load("bench_engine", BENCH)
 
 
-def test_run_once_measures_the_child(bench_engine, tmp_path):
-    big = bench_engine.Mode("big", "allocates 300 MB", [sys.executable, "-c",
-                                                        "b = bytearray(300 * 2**20); print('{\"rows\": 7}')"])
-    small = bench_engine.Mode("small", "does nothing", [sys.executable, "-c", "pass"])
-    s_big, s_small = bench_engine.run_once(big, tmp_path, 60), bench_engine.run_once(small, tmp_path, 60)
-    assert s_big.error is None and s_big.rows_out == 7
-    assert s_big.peak_mb > 300 > s_small.peak_mb  # each child's own high-water mark
-    assert s_small.seconds > 0
+_MEASURE_CHILD = r"""
+import importlib.util, json, sys
+from pathlib import Path
+bench, work = sys.argv[1], Path(sys.argv[2])
+spec = importlib.util.spec_from_file_location("bench_engine", bench)
+b = importlib.util.module_from_spec(spec); sys.modules["bench_engine"] = b; spec.loader.exec_module(b)
+big = b.Mode("big", "allocates 300 MB", [sys.executable, "-c", "b = bytearray(300 * 2**20); print('{\"rows\": 7}')"])
+small = b.Mode("small", "does nothing", [sys.executable, "-c", "pass"])
+s_big, s_small = b.run_once(big, work, 60), b.run_once(small, work, 60)
+print(json.dumps([s_big.error, s_big.rows_out, s_big.peak_mb, s_small.peak_mb, s_small.seconds]))
+"""
+
+
+def test_run_once_measures_the_child(tmp_path):
+    # measured from a small fresh interpreter, as bench_engine.py runs: a child inherits its parent's high-water
+    # mark through fork, and the test runner's own is large
+    script = tmp_path / "measure.py"
+    script.write_text(_MEASURE_CHILD)
+    run = subprocess.run([sys.executable, str(script), str(BENCH / "bench_engine.py"), str(tmp_path)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = run.stdout
+    error, rows, big_mb, small_mb, seconds = json.loads(out.strip().splitlines()[-1])
+    assert error is None and rows == 7
+    assert big_mb > 300 > small_mb  # each child's own high-water mark
+    assert seconds > 0
 
 
 def test_run_once_fails_soft(bench_engine, tmp_path):
