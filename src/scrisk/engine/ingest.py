@@ -75,6 +75,7 @@ class FastFile:
     encoding: str
     notes: list[str] = field(default_factory=list)
     duplicate_free: bool = False
+    source_format: str = "baci"
 
     def info(self) -> dict[str, Any]:
         """JSON-ready description stored beside the cached Parquet."""
@@ -132,7 +133,7 @@ def _scan_one(con, path: Path, options, cache) -> FastFile | None:
             return FastFile.from_info(entry.info, Path(entry.path_accepted), str(path))
     cand = _fast_candidate(path, options)
     if cand is None:
-        return None
+        return _parquet_one(con, path, options, cache)
     src, roles = cand
     info = baci_name_info(path.name)
     mapper, note = baci_countries(path, options, release=info.release)
@@ -175,7 +176,82 @@ def _scan_one(con, path: Path, options, cache) -> FastFile | None:
     )
     if cache is not None:
         entry = cache.put(key, out, ff.info())
-        ff.parquet = Path(entry.path_accepted)
+        if entry is not None:  # None: the cache could not keep it; the file stays where it was written
+            ff.parquet = Path(entry.path_accepted)
+    return ff
+
+
+_CANONICAL_PARQUET = {"year": ("BIGINT", "INTEGER", "SMALLINT"), "exporter": ("VARCHAR",), "importer": ("VARCHAR",),
+                      "hs": ("VARCHAR",), "value_usd": ("DOUBLE",), "qty_kg": ("DOUBLE",)}
+
+
+def _parquet_one(con, path: Path, options, cache) -> FastFile | None:
+    """Use a Parquet file of canonical flows in place when every row passes the checks; None otherwise."""
+    from scrisk.countries import CountryTable
+    from scrisk.engine.baci_scan import hs_filter_sql
+    from scrisk.io.sniff import container_of
+
+    if options.source not in (None, "parquet") or options.columns or container_of(path) != "parquet":
+        return None
+    src = f"read_parquet({sql_str(str(path))}, hive_partitioning = false)"
+    try:
+        schema = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()}
+    except Exception:  # noqa: BLE001 - an unreadable file is the exact reader's to report
+        return None
+    if set(schema) != set(_CANONICAL_PARQUET) or any(schema[c] not in t for c, t in _CANONICAL_PARQUET.items()):
+        return None
+    key = None
+    if cache is not None:
+        from scrisk.engine.cache import read_fingerprint
+
+        key = cache.key(path, f"parquet{FAST_PATH_VERSION}:{read_fingerprint(path, options)}")
+        entry = cache.get(key)
+        if entry is not None:
+            info = dict(entry.info)
+            target = Path(info.pop("source")) if info.get("in_place") else Path(entry.path_accepted)
+            return FastFile.from_info(info, target, str(path))
+    table = CountryTable.bundled()
+    codes = sorted(table.iso3_codes("country") | table.iso3_codes("area"))
+    con.execute("CREATE OR REPLACE TEMP TABLE _iso (code VARCHAR)")
+    con.executemany("INSERT INTO _iso VALUES (?)", [(c,) for c in codes])
+    filters = []
+    if options.years:
+        filters.append(f"year IN ({', '.join(str(int(y)) for y in options.years)})")
+    if options.hs:
+        filters.append(hs_filter_sql("hs", options.hs))
+    where = ("WHERE " + " AND ".join(filters)) if filters else ""
+    bad, rows, value, years = con.execute(f"""
+        SELECT count(*) FILTER (WHERE NOT coalesce(
+                   year BETWEEN 1900 AND 2100 AND regexp_full_match(hs, '[0-9]{{6}}|[0-9]{{8,10}}')
+                   AND value_usd >= 0 AND isfinite(value_usd) AND (qty_kg IS NULL OR isnan(qty_kg)
+                   OR (qty_kg >= 0 AND isfinite(qty_kg))) AND exporter <> importer
+                   AND exporter IN (SELECT code FROM _iso) AND importer IN (SELECT code FROM _iso), false)),
+               count(*), coalesce(fsum(value_usd), 0), list(DISTINCT year ORDER BY year)
+        FROM {src} {where}""").fetchone()
+    if bad:
+        return None
+    target, in_place = path, not filters
+    if filters:
+        work = Path(cache.tmp_dir()) if cache is not None else scratch_dir()
+        target = Path(tempfile.mkstemp(prefix="flows-", suffix=".parquet", dir=work)[1])
+        con.execute(f"COPY (SELECT year, exporter, importer, hs, value_usd, qty_kg FROM {src} {where}) "
+                    f"TO {sql_str(str(target))} (FORMAT parquet, COMPRESSION zstd)")
+    dups = con.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM read_parquet({sql_str(str(target))}, hive_partitioning = false) "
+        "GROUP BY hash(year, exporter, importer, hs) HAVING count(*) > 1)").fetchone()[0]
+    ff = FastFile(label=str(path), parquet=target, rows=int(rows), value_usd=float(value),
+                  years=tuple(int(y) for y in years or ()), hs_revision=options.hs_revision, release=None,
+                  encoding="", notes=[], duplicate_free=not dups, source_format="parquet")
+    if cache is not None and key is not None:
+        if in_place:
+            # the rows stay where they are: the entry only records that they passed
+            import pyarrow as pa
+
+            cache.put(key, pa.table({"in_place": [True]}), {**ff.info(), "in_place": True, "source": str(path)})
+        else:
+            entry = cache.put(key, target, ff.info())
+            if entry is not None:
+                ff.parquet = Path(entry.path_accepted)
     return ff
 
 
@@ -187,7 +263,7 @@ def _keys_unique(con, files: list[FastFile]) -> bool:
             return True
     paths = sql_list(str(f.parquet) for f in files)
     n = con.execute(
-        f"SELECT count(*) FROM (SELECT 1 FROM read_parquet({paths}) GROUP BY year, exporter, importer, hs "
+        f"SELECT count(*) FROM (SELECT 1 FROM read_parquet({paths}, hive_partitioning = false) GROUP BY year, exporter, importer, hs "
         "HAVING count(*) > 1)"
     ).fetchone()[0]
     return n == 0
@@ -200,8 +276,8 @@ def _fast_table(files: list[FastFile], inputs: list[str]) -> FlowTable:
         {
             "file": f.label,
             "input": f.label,
-            "source_format": "baci",
-            "encoding": f.encoding,
+            "source_format": f.source_format,
+            "encoding": f.encoding or None,
             "hs_revision": f.hs_revision,
             "release": f.release,
             "rows_read": f.rows,
@@ -223,7 +299,7 @@ def _fast_table(files: list[FastFile], inputs: list[str]) -> FlowTable:
     )
     report.check()
     meta = FlowMeta(
-        source_format="baci",
+        source_format=_one([f.source_format for f in files]) or "unknown",
         hs_revision=_one([f.hs_revision for f in files]),
         inputs=tuple(inputs),
         years=tuple(sorted({y for f in files for y in f.years})),

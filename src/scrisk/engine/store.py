@@ -165,7 +165,7 @@ def flow_source(con: "duckdb.DuckDBPyConnection", table: "FlowTable") -> str:
     in-memory frames are registered as a view (no copy).
     """
     if not table.in_memory and table.parquet:
-        return f"read_parquet({sql_list(table.parquet)})"
+        return f"read_parquet({sql_list(table.parquet)}, hive_partitioning = false)"
     name = f"_flows_{next(_names)}"
     con.register(name, table.frame)
     return name

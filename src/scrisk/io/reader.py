@@ -43,7 +43,9 @@ _BACI_METADATA = re.compile(r"^(country_codes|product_codes(_HS\d{2})?)_V\d{6}[a
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     """Expand globs (sorted), keep literal paths, drop repeats of the same file.
 
-    A glob skips BACI's release metadata tables (``country_codes_V*.csv``,
+    A folder holding Parquet files (a dataset partitioned by year, as
+    ``scrisk convert`` and Spark write them) stands for those files. A glob
+    skips BACI's release metadata tables (``country_codes_V*.csv``,
     ``product_codes_*_V*.csv``) so ``DIR/*.csv`` reads the data files of an
     unzipped release.
 
@@ -58,7 +60,10 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     seen: set[str] = set()
     for p in paths:
         s = os.path.expanduser(str(p))
-        if Path(s).exists() or not (_GLOB_CHARS & set(s)):
+        if Path(s).is_dir() and any(Path(s).rglob("*.parquet")):
+            # a Parquet dataset (e.g. partitioned by year=YYYY/): its files, in path order
+            found = sorted(f for f in Path(s).rglob("*.parquet") if f.is_file())
+        elif Path(s).exists() or not (_GLOB_CHARS & set(s)):
             found = [Path(s)]
         else:
             found = [
