@@ -88,7 +88,7 @@ class ShockResult:
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    from scrisk.report.render import jsonable
+    from scrisk.serialize import jsonable
 
     return [jsonable(r) for r in df.to_dict(orient="records")]
 
