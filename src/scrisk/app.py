@@ -102,33 +102,34 @@ def graph_files(files: Paths, out: str | Path, read: ReadOptions | None = None, 
     return export_graph(table, out, material=material, hs=hs, baskets=reg)
 
 
-def shock_files(files: Paths, scenario, read: ReadOptions | None = None, *, baskets: Any = None, **options: Any):
+def shock_files(files: Paths, scenario, read: ReadOptions | None = None, *, baskets: Any = None,
+                years: Iterable[int] | None = None, **options: Any):
     """Read trade files and run an export-control scenario through them (``scrisk shock``).
 
     ``scenario`` is a :class:`~scrisk.scenario.spec.Scenario`; only the
-    products it touches are read. ``options`` go to
-    :func:`scrisk.scenario.run.run_scenario`.
+    products it touches and their downstream codes are read. ``options`` go
+    to :func:`scrisk.scenario.run.run_scenario`.
     """
+    from scrisk.analysis import registry
+    from scrisk.api import load_flows
     from scrisk.scenario.run import run_scenario
 
-    codes = sorted({c for m in scenario.measures for c in (m.hs or ())})
-    materials = sorted({x for m in scenario.measures for x in (m.materials or ())})
-    table, reg = load(files, read, material=materials or None, hs=codes or None, baskets=baskets)
+    reg = registry(baskets)
+    opts = dataclasses.replace(read or ReadOptions(), hs=scenario.read_codes(baskets=reg, downstream=True),
+                               **({"years": tuple(int(y) for y in years)} if years is not None else {}))
+    table = load_flows(list(files or []) or None, opts)
     return run_scenario(table, scenario, baskets=reg, **options)
 
 
 def check_files(files: Paths, policy, read: ReadOptions | None = None, **options: Any):
-    """Read trade files and judge them against a policy (``scrisk check``); see :func:`scrisk.policy.check.check`."""
-    from scrisk.policy.check import check
+    """Read trade files and judge them against a policy (``scrisk check``); see :func:`scrisk.policy.check.check_files`."""
+    from scrisk.policy.check import check_files as run
 
-    table, _ = load(files, read)
-    return check(table, policy, **options)
+    return run(files, policy=policy, options=read, **options)
 
 
 def diff_files(old: Paths, new: Paths, read: ReadOptions | None = None, **options: Any):
-    """Read two vintages and report what changed (``scrisk diff``); see :func:`scrisk.policy.diff.diff_tables`."""
-    from scrisk.policy.diff import diff_tables
+    """Read two vintages and report what changed (``scrisk diff``); see :func:`scrisk.policy.diff.diff_files`."""
+    from scrisk.policy.diff import diff_files as run
 
-    a, _ = load(old, read)
-    b, _ = load(new, read)
-    return diff_tables(a, b, **options)
+    return run(list(old or []), list(new or []), options=read, **options)

@@ -210,12 +210,12 @@ def shock(
     Exit codes: 0 ok; 2 bad options (no exporter/product, unknown material or
     country); 3 unreadable data or invalid scenario file (file:line named).
     """
-    from scrisk.api import load_flows
+    from scrisk.app import shock_files
     from scrisk.cli.output import emit, note, note_rejections, resolve_format
     from scrisk.errors import UsageError
     from scrisk.materials import load_baskets
     from scrisk.report.shock import DEFAULT_TABLE_ROWS, render_shock
-    from scrisk.scenario import load_scenario, run_scenario, scenario_from_options
+    from scrisk.scenario import load_scenario, scenario_from_options
 
     reg = load_baskets(baskets) if baskets else None
     if scenario is not None:
@@ -229,14 +229,10 @@ def shock(
                                      cut=1.0 if cut is None else cut, declines=production_decline,
                                      quota_usd=quota_usd, export_tax=export_tax, elasticity=elasticity,
                                      elasticity_source=elasticity_source)
-    options = reader_options(
-        **reader, years=year, hs=spec.read_codes(baskets=reg, downstream=True),
-    )
     with progress_steps("shock") as step:
-        step(f"reading {len(files) if files else 'the bundled example'} file(s)")
-        table = load_flows(files or None, options)
-        step("propagating")
-        result = run_scenario(table, spec, mode=mode.value if mode else None, headroom=headroom,
+        step(f"reading {len(files) if files else 'the bundled example'} file(s) and propagating")
+        result = shock_files(files, spec, reader_options(**reader, years=year),
+                              mode=mode.value if mode else None, headroom=headroom,
                               stock_months=stock_months, allies=allies, max_iter=max_iter,
                               reserve_access=reserve_access, horizon=horizon, production=production,
                               reserves=reserves, year=max(year) if year else None, by=by.value, baskets=reg,
