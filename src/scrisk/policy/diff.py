@@ -33,7 +33,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -103,8 +103,10 @@ def field_descriptions() -> dict[str, str]:
     return out
 
 
-def _empty_rows() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in DIFF_FIELDS})
+def _empty_rows():
+    import pyarrow as pa
+
+    return pa.table({c: pa.array([], type=pa.string()) for c in DIFF_FIELDS})
 
 
 @dataclass
@@ -117,7 +119,7 @@ class DiffResult:
         Provenance of NEW (:func:`scrisk.provenance.output_meta`) plus
         ``old`` and ``new`` (inputs, years, year compared, HS revision) and
         ``notes``.
-    frame : DataFrame
+    table : pyarrow.Table
         One row per change, columns :data:`DIFF_FIELDS`, ordered by change
         kind, importer, hs and supplier (the kinds kept by ``changes``).
     pairs : dict
@@ -128,14 +130,17 @@ class DiffResult:
     """
 
     meta: dict[str, Any]
-    frame: pd.DataFrame = field(default_factory=_empty_rows)
+    table: Any = field(default_factory=_empty_rows)
     pairs: dict[str, int] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return int(self.table.num_rows)
 
     @cached_property
     def rows(self) -> list[dict[str, Any]]:
         """The change rows as dicts of plain Python values (None for a missing value), fields :data:`DIFF_FIELDS`."""
-        return _records(self.frame)
+        return self.table.select(list(DIFF_FIELDS)).to_pylist()
 
     @property
     def summary(self) -> dict[str, int]:
@@ -147,37 +152,20 @@ class DiffResult:
         return [r for r in self.rows if r["change"] == kind]
 
     def to_pandas(self) -> pd.DataFrame:
-        """The change rows as a pandas frame (columns :data:`DIFF_FIELDS`; a copy)."""
-        return self.frame.copy()
-
-    def to_arrow(self):
-        """The change rows as a :class:`pyarrow.Table` (columns :data:`DIFF_FIELDS`)."""
+        """The change rows as a pandas frame (columns :data:`DIFF_FIELDS`)."""
         import pyarrow as pa
 
-        return pa.Table.from_pandas(self.frame, preserve_index=False)
+        return self.table.to_pandas(types_mapper={pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype()}.get)
+
+    def to_arrow(self):
+        """The change rows as a :class:`pyarrow.Table` (columns :data:`DIFF_FIELDS`; no Python object per row)."""
+        return self.table
 
     def to_dict(self) -> dict[str, Any]:
         """Return the stable JSON contract: ``{meta, summary, rows}`` (rows hold plain Python values already)."""
         from scrisk.serialize import jsonable
 
         return {"meta": jsonable(self.meta), "summary": self.summary, "rows": self.rows}
-
-
-def _plain(s: pd.Series) -> list:
-    """A column as a list of plain Python values, None where missing (vectorised, no per-row pandas objects)."""
-    if s.dtype.kind == "f":
-        v = s.to_numpy(dtype="float64", na_value=np.nan)
-        out = v.astype(object)
-        out[np.isnan(v)] = None
-        return out.tolist()
-    if s.dtype.kind in "iub":
-        return s.to_numpy().tolist()
-    return s.astype(object).where(s.notna(), None).tolist()
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    cols = [_plain(frame[c]) for c in DIFF_FIELDS]
-    return [dict(zip(DIFF_FIELDS, t)) for t in zip(*cols)]
 
 
 def _kinds(changes: str | Iterable[str] | None) -> set[str]:
@@ -253,30 +241,6 @@ def _detail_sql(oy: int, ny: int) -> str:
     return "CASE change " + " ".join(f"WHEN '{k}' THEN {kinds[k]}" for k in CHANGES) + " END"
 
 
-def _finish(rows: pd.DataFrame, oy: int, ny: int) -> pd.DataFrame:
-    """Add the ``detail`` text (built in the engine, one expression for every row) and order the rows.
-
-    Rows are ordered by change kind (:data:`CHANGES`), importer, hs and supplier.
-    """
-    import pyarrow as pa
-
-    from scrisk.engine.store import arrow_table, connect
-
-    kind_order = "CASE change " + " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(CHANGES)) + " END"
-    cols = ", ".join(c for c in DIFF_FIELDS if c != "detail")
-    con = connect()
-    try:
-        for macro in _TEXT_MACROS:
-            con.execute(macro)
-        con.register("_rows", rows)
-        tab = arrow_table(con.sql(
-            f"SELECT {cols}, {_detail_sql(oy, ny)} AS detail FROM _rows "
-            f"ORDER BY {kind_order}, {IMPORTER}, {HS}, coalesce(supplier, '')"))
-    finally:
-        con.close()
-    return tab.to_pandas(types_mapper={pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype()}.get)
-
-
 def _pair_flows_sql(src: str, year: int, *, importers, codes) -> str:
     """Per (importer, hs, exporter): the value of one vintage's year, positive flows only (the filters of the side)."""
     from scrisk.engine.baci_scan import hs_filter_sql
@@ -291,33 +255,56 @@ def _pair_flows_sql(src: str, year: int, *, importers, codes) -> str:
             f"GROUP BY {IMPORTER}, {HS}, {EXPORTER}")
 
 
-def _supplier_changes(old: FlowTable, new: FlowTable, oy: int, ny: int, common: pd.DataFrame, *,
-                      importers, ocodes, ncodes) -> pd.DataFrame:
-    """Suppliers gained and lost of the ``common`` pairs: anti-joins of the two vintages' (pair, exporter) sets.
+def _assemble(m: pd.DataFrame, kinds: pd.DataFrame, common: np.ndarray, labels: Mapping[str, str], *,
+              old: FlowTable, new: FlowTable, oy: int, ny: int, importers, ocodes, ncodes,
+              keep: set[str]) -> tuple[Any, dict[str, int]]:
+    """Build the change rows in the engine, as an Arrow table, and count the supplier changes.
 
-    Returns columns ``change, importer, hs, supplier, supplier_value_usd`` (the value in the vintage the
-    supplier ships in).
+    ``m`` is the joined pair frame (a ``_i`` row number, :data:`_PAIR_FIELDS`), ``kinds`` the pair-level changes
+    (``_i``, ``k``: the position of the kind in :data:`CHANGES`) and ``common`` the row numbers of the pairs whose
+    suppliers are compared. Suppliers gained and lost are anti-joins of the two vintages' (importer, hs, exporter)
+    sets; the ``detail`` text is one SQL expression; rows are ordered by kind, importer, hs and supplier.
     """
     from scrisk.engine.store import arrow_table, connect, flow_source
 
+    gained, lost = CHANGES.index("supplier_gained"), CHANGES.index("supplier_lost")
     con = connect()
     try:
-        con.register("_common", common[_PAIR])
+        for macro in _TEXT_MACROS:
+            con.execute(macro)
+        con.register("_m", m)
+        con.register("_kinds", kinds)
+        con.register("_common", pd.DataFrame({"_i": common}))
+        con.register("_labels", pd.DataFrame({HS: list(labels), "material": list(labels.values())},
+                                             dtype="string"))
         o = _pair_flows_sql(flow_source(con, old), oy, importers=importers, codes=ocodes)
         n = _pair_flows_sql(flow_source(con, new), ny, importers=importers, codes=ncodes)
-        tab = arrow_table(con.sql(f"""
-WITH o AS ({o}), n AS ({n})
-SELECT 'supplier_gained' AS change, n.{IMPORTER}, n.{HS}, n.{EXPORTER} AS supplier, n.v AS supplier_value_usd
-FROM n SEMI JOIN _common c USING ({IMPORTER}, {HS}) ANTI JOIN o USING ({IMPORTER}, {HS}, {EXPORTER})
+        con.execute(f"""
+CREATE TEMP TABLE _sup AS
+WITH c AS (SELECT _m.{IMPORTER}, _m.{HS} FROM _m SEMI JOIN _common USING (_i)), o AS ({o}), n AS ({n})
+SELECT {gained} AS k, n.{IMPORTER}, n.{HS}, n.{EXPORTER} AS supplier, n.v AS supplier_value_usd
+FROM n SEMI JOIN c USING ({IMPORTER}, {HS}) ANTI JOIN o USING ({IMPORTER}, {HS}, {EXPORTER})
 UNION ALL
-SELECT 'supplier_lost', o.{IMPORTER}, o.{HS}, o.{EXPORTER}, o.v
-FROM o SEMI JOIN _common c USING ({IMPORTER}, {HS}) ANTI JOIN n USING ({IMPORTER}, {HS}, {EXPORTER})
-"""))
+SELECT {lost}, o.{IMPORTER}, o.{HS}, o.{EXPORTER}, o.v
+FROM o SEMI JOIN c USING ({IMPORTER}, {HS}) ANTI JOIN n USING ({IMPORTER}, {HS}, {EXPORTER})""")
+        got = dict(con.execute("SELECT k, count(*) FROM _sup GROUP BY k").fetchall())
+        counts = {"supplier_gained": int(got.get(gained, 0)), "supplier_lost": int(got.get(lost, 0))}
+        kept_sup = [k for k in (gained, lost) if CHANGES[k] in keep] or [-1]
+        pair_cols = ", ".join(f"_m.{c}" for c in _PAIR_FIELDS if c not in _PAIR)
+        change = "CASE k " + " ".join(f"WHEN {i} THEN '{c}'" for i, c in enumerate(CHANGES)) + " END"
+        tab = arrow_table(con.sql(f"""
+WITH r AS (
+  SELECT _kinds.k, _m.{IMPORTER}, _m.{HS}, NULL::VARCHAR AS supplier, NULL::DOUBLE AS supplier_value_usd, {pair_cols}
+  FROM _kinds JOIN _m USING (_i)
+  UNION ALL
+  SELECT s.k, s.{IMPORTER}, s.{HS}, s.supplier, s.supplier_value_usd, {pair_cols}
+  FROM _sup s JOIN _m USING ({IMPORTER}, {HS}) WHERE s.k IN ({', '.join(map(str, kept_sup))})
+), c AS (SELECT {change} AS change, r.*, coalesce(_labels.material, '') AS material FROM r LEFT JOIN _labels USING ({HS}))
+SELECT {', '.join(c for c in DIFF_FIELDS if c != 'detail')}, {_detail_sql(oy, ny)} AS detail
+FROM c ORDER BY k, {IMPORTER}, {HS}, coalesce(supplier, '')"""))
     finally:
         con.close()
-    import pyarrow as pa
-
-    return tab.to_pandas(types_mapper={pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype()}.get)
+    return tab, counts
 
 
 def diff_vintages(
@@ -441,31 +428,21 @@ def diff_vintages(
         "vanished": only_old & material_ok,
     }
     counts = {c: 0 for c in CHANGES}
-    parts: list[pd.DataFrame] = []
+    kind_rows, kind_codes = [], []
     for kind, mask in masks.items():
-        counts[kind] = int(mask.sum())
-        if kind in keep and counts[kind]:
-            parts.append(m.loc[mask].assign(change=kind, supplier=pd.Series(pd.NA, dtype="string"),
-                                            supplier_value_usd=np.nan))
-
+        at = np.flatnonzero(mask)
+        counts[kind] = len(at)
+        if kind in keep and len(at):
+            kind_rows.append(at)
+            kind_codes.append(np.full(len(at), CHANGES.index(kind), dtype=np.int64))
+    kinds = pd.DataFrame({"_i": np.concatenate(kind_rows) if kind_rows else np.zeros(0, np.int64),
+                          "k": np.concatenate(kind_codes) if kind_codes else np.zeros(0, np.int64)})
+    m.insert(0, "_i", np.arange(len(m), dtype=np.int64))
+    labels = hs_labels(pd.unique(m[HS].astype(object)), baskets=reg, revision=new.meta.hs_revision)
     # suppliers gained and lost, for pairs present (and material) in both vintages
-    common = m.loc[both & material_ok]
-    if len(common):
-        sup = _supplier_changes(osrc, nsrc, oy, ny, common, importers=imps, ocodes=ocodes, ncodes=ncodes)
-        for kind in ("supplier_gained", "supplier_lost"):
-            s = sup.loc[(sup["change"] == kind).to_numpy(dtype=bool), _PAIR + ["supplier", "supplier_value_usd"]]
-            counts[kind] = len(s)
-            if kind in keep and len(s):
-                parts.append(s.merge(common, on=_PAIR, how="left").assign(change=kind))
-    if parts:
-        out = pd.concat(parts, ignore_index=True)
-        labels = hs_labels(out[HS].unique(), baskets=reg, revision=new.meta.hs_revision)
-        out["material"] = pd.Series(out[HS].astype(object).map(labels), index=out.index, dtype=object) \
-            .fillna("").astype("string")  # object first: a map with no hit is not a float column
-        out["supplier"] = out["supplier"].astype("string")
-        out = _finish(out, oy, ny)
-    else:
-        out = _empty_rows()
+    out, sup_counts = _assemble(m, kinds, np.flatnonzero(both & material_ok), labels, old=osrc, new=nsrc, oy=oy,
+                                ny=ny, importers=imps, ocodes=ocodes, ncodes=ncodes, keep=keep)
+    counts.update(sup_counts)
     pairs = {"pairs_old": int(len(om)), "pairs_new": int(len(nm)), "pairs_common": int(both.sum())}
 
     notes = []
@@ -487,7 +464,7 @@ def diff_vintages(
                        "hs_revision": t.meta.hs_revision, "source_format": t.meta.source_format,
                        "release": t.meta.release, "read": read_summary(t)}
     meta["notes"] = notes
-    return DiffResult(meta=meta, frame=out, pairs=pairs, counts=counts)
+    return DiffResult(meta=meta, table=out, pairs=pairs, counts=counts)
 
 
 def diff_files(
