@@ -135,8 +135,13 @@ def scan_baci(
 
     cols = {f"c{k}": name for k, name in enumerate(header)}
     col_of = {role: f"c{list(header).index(name)}" for role, name in roles.items() if name is not None}
-    con.execute("CREATE OR REPLACE TEMP TABLE _country_map (raw VARCHAR, iso VARCHAR, kind TINYINT)")
-    con.executemany("INSERT INTO _country_map VALUES (?, ?, ?)", country_map_rows(mapper))
+    # country codes: an ENUM of the codes as written (a cast is an exact match, NULL for anything else) indexing
+    # lists of ISO3 codes and kinds -- a lookup per row, no join
+    cmap = country_map_rows(mapper)
+    con.execute("DROP TYPE IF EXISTS _raw_code")
+    con.execute("CREATE TYPE _raw_code AS ENUM (" + ", ".join(sql_str(r) for r, _, _ in cmap) + ")")
+    isos = "[" + ", ".join(sql_str(iso) for _, iso, _ in cmap) + "]"
+    kinds = "[" + ", ".join(str(int(k)) for _, _, k in cmap) + "]"
     t, i, j, k, v = (col_of[r] for r in "tijkv")
     q = col_of.get("q")
     # v and q are parsed as numbers by the scan itself: a field that is not a number makes the scan fail (and
@@ -166,8 +171,8 @@ def scan_baci(
     query = f"""
         SELECT
             TRY_CAST({t} AS BIGINT) AS year,
-            ex.iso AS exporter,
-            im.iso AS importer,
+            {isos}[ci + 1] AS exporter,
+            {isos}[cj + 1] AS importer,
             lpad({k}, 6, '0') AS hs,
             {v} * 1000.0 AS value_usd,
             {qty_sql} AS qty_kg,
@@ -175,17 +180,17 @@ def scan_baci(
              AND length({k}) BETWEEN 5 AND 6 AND regexp_full_match({k}, '[0-9]+')
              AND {v} >= 0 AND isfinite({v} * 1000.0)
              AND {qty_ok}
-             AND ex.kind <> 2 AND im.kind <> 2 AND ex.iso <> im.iso) IS TRUE AS _ok
-        FROM {source} AS r
-        LEFT JOIN _country_map ex ON ex.raw = r.{i}
-        LEFT JOIN _country_map im ON im.raw = r.{j}
+             AND {kinds}[ci + 1] <> 2 AND {kinds}[cj + 1] <> 2 AND ci <> cj
+             AND {isos}[ci + 1] <> {isos}[cj + 1]) IS TRUE AS _ok
+        FROM (SELECT *, enum_code(TRY_CAST({i} AS _raw_code)) AS ci, enum_code(TRY_CAST({j} AS _raw_code)) AS cj
+              FROM {source}) AS r
         {where}
     """
     if _has_byte(path, b"_"):
         # DuckDB reads 1_000 as a number; the exact reader does not
         return ScanOutcome(clean=False, reason="an underscore in the file")
     try:
-        con.execute(f"COPY ({query}) TO {sql_str(str(out))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)")
+        con.execute(f"COPY ({query}) TO {sql_str(str(out))} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 1000000)")
     except duckdb.Error as exc:
         return ScanOutcome(clean=False, reason=f"not a plain CSV for the parallel scan ({str(exc).splitlines()[0][:160]})")
     bad, rows = con.execute(
