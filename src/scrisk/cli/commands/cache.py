@@ -33,7 +33,7 @@ def info(fmt: FormatOpt = Format.table, output: OutputOpt = None) -> None:
     from scrisk.engine.cache import InputCache
     from scrisk.report.cache import render_cache_info
 
-    emit(render_cache_info(InputCache().report(), fmt), output)
+    emit(InputCache().report(), fmt, output, render=render_cache_info, show=0)
 
 
 @app.command("clear")
