@@ -268,25 +268,11 @@ def _ranked_rows(
             cols += list(CHANGE_COLUMNS)
         if screen:
             cols += list(SCREEN_COLUMNS)
-        computed = {
-            "rank": "rank",
-            "material": "material",
-            "flags": "flags",
-            "why": "why",
-        }
-        select = []
-        for c in cols:
-            if c in computed:
-                select.append(c)
-            elif c in _HHI_COLUMNS and hhi_scale != 1:
-                select.append(f"{c} * {float(hhi_scale)!r} AS {c}")
-            else:
-                select.append(c)
+        scale = float(hhi_scale)
+        select = [f"{c} * {scale!r} AS {c}" if c in _HHI_COLUMNS and hhi_scale != 1 else c for c in cols]
         metric = SORT_KEYS[sort]
-        from scrisk.textfmt import format_usd_short as _short
-
         why = why_sql(change=change, screen=screen, min_import_usd=params.min_import_usd,
-                      min_text=_short(params.min_import_usd))
+                      min_text=format_usd_short(params.min_import_usd))
         limit = f"LIMIT {int(top)}" if top else ""
         final = f"""
             SELECT {', '.join(select)} FROM (

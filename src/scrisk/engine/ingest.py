@@ -116,6 +116,14 @@ def _fast_candidate(path: Path, options):
     return src, _columns(src)
 
 
+def _repeated_keys(con, parquet: Path) -> int:
+    """Hashes of (year, exporter, importer, hs) seen more than once in a Parquet file (0: every key is unique)."""
+    return con.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM read_parquet({sql_str(str(parquet))}, hive_partitioning = false) "
+        "GROUP BY hash(year, exporter, importer, hs) HAVING count(*) > 1)"
+    ).fetchone()[0]
+
+
 def _scan_one(con, path: Path, options, cache) -> FastFile | None:
     """Read one input through the cache or the fast path; None when the exact reader is needed."""
     from scrisk.engine.baci_scan import scan_baci
@@ -154,12 +162,10 @@ def _scan_one(con, path: Path, options, cache) -> FastFile | None:
     if not outcome.clean:
         out.unlink(missing_ok=True)
         return None
-    value, years, dups = con.execute(
-        f"SELECT coalesce(sum(value_usd), 0), list(DISTINCT year ORDER BY year), "
-        f"(SELECT count(*) FROM (SELECT 1 FROM read_parquet({sql_str(str(out))}) "
-        f"GROUP BY hash(year, exporter, importer, hs) HAVING count(*) > 1)) "
-        f"FROM read_parquet({sql_str(str(out))})"
+    value, years = con.execute(
+        f"SELECT coalesce(sum(value_usd), 0), list(DISTINCT year ORDER BY year) FROM read_parquet({sql_str(str(out))})"
     ).fetchone()
+    dups = _repeated_keys(con, out)
     ff = FastFile(
         label=str(path),
         parquet=out,
@@ -236,9 +242,7 @@ def _parquet_one(con, path: Path, options, cache) -> FastFile | None:
         target = Path(tempfile.mkstemp(prefix="flows-", suffix=".parquet", dir=work)[1])
         con.execute(f"COPY (SELECT year, exporter, importer, hs, value_usd, qty_kg FROM {src} {where}) "
                     f"TO {sql_str(str(target))} (FORMAT parquet, COMPRESSION zstd)")
-    dups = con.execute(
-        f"SELECT count(*) FROM (SELECT 1 FROM read_parquet({sql_str(str(target))}, hive_partitioning = false) "
-        "GROUP BY hash(year, exporter, importer, hs) HAVING count(*) > 1)").fetchone()[0]
+    dups = _repeated_keys(con, target)
     ff = FastFile(label=str(path), parquet=target, rows=int(rows), value_usd=float(value),
                   years=tuple(int(y) for y in years or ()), hs_revision=options.hs_revision, release=None,
                   encoding="", notes=[], duplicate_free=not dups, source_format="parquet")

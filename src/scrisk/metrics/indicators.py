@@ -15,9 +15,7 @@ import pandas as pd
 
 from scrisk.metrics.composite import ScoreWeights
 from scrisk.metrics.governance import WgiScores, as_wgi_scores
-from scrisk.metrics.persistence import CHANGE_COLUMNS
 from scrisk.metrics.screen import Bands, ScreenCriteria
-from scrisk.schema import YEAR
 
 __all__ = ["indicators", "row_flags", "INDICATOR_COLUMNS", "SCREEN_COLUMNS", "FLAGS"]
 
@@ -134,8 +132,7 @@ def indicators(
         from scrisk.schema import FlowTable
 
         table = FlowTable(frame=flows)
-    loaded = sorted({int(y) for y in (years if years is not None else table.frame[YEAR].unique())}) \
-        if years is None else sorted({int(y) for y in years})
+    loaded = sorted({int(y) for y in (years if years is not None else table.years)})
     params = Params.of(min_import_usd=min_import_usd, bands=bands, criteria=criteria, weights=weights)
     con = connect()
     try:
