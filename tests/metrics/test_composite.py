@@ -46,3 +46,14 @@ def test_why_uses_the_row_numbers():
 
 def test_format_pct_never_rounds_to_extremes():
     assert [format_pct(x) for x in (0.995, 0.9949, 0.004, 0.0, 1.0)] == [">99%", "99%", "<1%", "0%", "100%"]
+
+
+def test_the_engines_reason_is_the_pure_definition(tiny_flows):
+    """analyze writes each row's "why" in SQL; it equals :func:`explain` on the same figures."""
+    from scrisk.analysis import analyze
+    from scrisk.schema import make_flow_table
+
+    for kwargs in ({}, {"screen": True, "min_import_usd": 5e7}, {"min_import_usd": 0.0}):
+        rows = analyze(make_flow_table(tiny_flows), **kwargs).rows
+        floor = kwargs.get("min_import_usd", 1e7)
+        assert rows["why"].tolist() == explain(rows, min_import_usd=floor if floor > 0 else None).tolist()

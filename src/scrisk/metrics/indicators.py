@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-import numpy as np
 import pandas as pd
 
 from scrisk.metrics.composite import ScoreWeights
 from scrisk.metrics.governance import WgiScores, as_wgi_scores
 from scrisk.metrics.screen import Bands, ScreenCriteria
 
-__all__ = ["indicators", "row_flags", "INDICATOR_COLUMNS", "SCREEN_COLUMNS", "FLAGS"]
+__all__ = ["indicators", "arrow_to_indicator_frame", "INDICATOR_COLUMNS", "SCREEN_COLUMNS", "FLAGS"]
 
 from scrisk.engine import indicators as _decl
 
@@ -30,7 +29,7 @@ SCREEN_COLUMNS: tuple[str, ...] = tuple(i.name for i in _decl.output_indicators(
 """Columns added with ``screen=True`` (see :func:`scrisk.metrics.screen.geodep_screen`); from the declarations."""
 
 FLAGS: dict[str, str] = {f.name: f.description for f in _decl.FLAGS}
-"""Every flag :func:`row_flags` can emit, with its meaning."""
+"""Every flag an analyze row can carry, with its meaning (from :data:`scrisk.engine.indicators.FLAGS`)."""
 
 
 def _note(progress: Callable[[str], None] | None, step: str) -> None:
@@ -176,52 +175,3 @@ def arrow_to_indicator_frame(tab, *, friendly: bool, wgi: bool, screen: bool) ->
         if str(out[c].dtype) != want:
             out[c] = out[c].astype(want)
     return out.reset_index(drop=True)
-
-
-def row_flags(frame: pd.DataFrame, *, criteria: ScreenCriteria = ScreenCriteria()) -> list[list[str]]:
-    """Return the :data:`FLAGS` raised by each row of an :func:`indicators` frame.
-
-    Examples
-    --------
-    >>> f = pd.DataFrame({"band": ["absolute"], "n_suppliers": [1], "hhi": [1.0], "world_export_hhi": [0.2],
-    ...                   "above_min_value": [True]})
-    >>> row_flags(f)
-    [['absolute_dependence', 'sole_supplier', 'concentrated_imports']]
-    """
-    n = len(frame)
-    cols = set(frame.columns)
-
-    def col(name: str, default=False) -> np.ndarray:
-        if name not in cols:
-            return np.full(n, default)
-        s = frame[name]
-        if s.dtype == "boolean":
-            return s.fillna(False).to_numpy(dtype=bool)
-        return s.to_numpy()
-
-    band = frame["band"].astype("string").fillna("").to_numpy(dtype=object) if "band" in cols else np.full(n, "")
-    conds: list[tuple[str, np.ndarray]] = [
-        ("absolute_dependence", band == "absolute"),
-        ("high_dependence", band == "high"),
-        ("monitor_dependence", band == "monitor"),
-        ("sole_supplier", col("n_suppliers", 0) == 1),
-        ("concentrated_imports", frame["hhi"].to_numpy(dtype="float64", na_value=np.nan) > criteria.import_hhi
-         if "hhi" in cols else np.zeros(n, bool)),
-        ("concentrated_world_exports",
-         frame["world_export_hhi"].to_numpy(dtype="float64", na_value=np.nan) > criteria.world_export_hhi
-         if "world_export_hhi" in cols else np.zeros(n, bool)),
-        ("net_importer", col("screen_ratio")),
-        ("geodep", col("screen")),
-        ("new_top_supplier", col("top_supplier_changed")),
-        ("new_import", col("new_import")),
-        ("below_min_value", ~col("above_min_value", True).astype(bool)),
-        ("wgi_incomplete",
-         frame["wgi_coverage"].to_numpy(dtype="float64", na_value=np.nan) < 1.0 - 1e-9
-         if "wgi_coverage" in cols else np.zeros(n, bool)),
-    ]
-    bits = np.zeros(n, dtype=np.int64)
-    for k, (_, m) in enumerate(conds):
-        bits |= np.asarray(m, dtype=bool).astype(np.int64) << k
-    combos, inv = np.unique(bits, return_inverse=True)  # few distinct flag sets: build each list once
-    named = [tuple(name for k, (name, _) in enumerate(conds) if c >> k & 1) for c in combos]
-    return [list(named[i]) for i in inv.ravel()]
