@@ -18,7 +18,7 @@ Examples
 ...     "KOR,gallium,refinery,2023,2\\n"))
 >>> r = production_concentration(d).to_pandas().iloc[0]
 >>> r.material, r.stage, int(r.year), r.top_producer, round(float(r.top_producer_share), 4), round(float(r.production_hhi), 4)
-('gallium', 'refinery', 2023, 'CHN', 0.9836, 0.9677)
+('gallium', 'refinery', 2023, 'CHN', 0.9836, 0.9676)
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from scrisk.errors import UnknownMaterialError, UsageError
@@ -67,27 +68,37 @@ def map_to_baskets(data: ProductionData, baskets: Mapping[str, Any] | None = Non
     f["edition"] = f["source"]
     f["stage"] = f["stage"].astype("string")
     ambiguous: list[dict[str, Any]] = []
-    low_type = f["type"].str.lower().fillna("")
-    is_usgs = f["dataset"] == "USGS MCS"
-    is_bgs = f["dataset"] == "BGS WMS"
+    low_type = f["type"].str.lower().fillna("").str.strip().to_numpy(dtype=object)
+    dataset = f["dataset"].to_numpy(dtype=object)
+    editions = f["edition"].to_numpy(dtype=object)
+    kinds = f["kind"].to_numpy(dtype=object)
+    by_commodity = {k: v for k, v in f.groupby("commodity", sort=False).indices.items()}
+    material = np.full(len(f), None, dtype=object)
+    stage = f["stage"].to_numpy(dtype=object).copy()
     for name, b in reg.items():
         for src in getattr(b, "production", ()):
+            hits: list[int] = []
             if src.usgs:
-                m = is_usgs & (f["commodity"] == src.usgs)
+                ix = [i for i in by_commodity.get(src.usgs, ()) if dataset[i] == "USGS MCS"]
                 if src.usgs_type:
-                    m &= low_type.str.strip().str.startswith(src.usgs_type)
+                    hits += [i for i in ix if low_type[i].startswith(src.usgs_type)]
                 else:  # a file (edition) with several production types needs usgs_type
-                    for ed in sorted(set(f.loc[m, "edition"])):
-                        me = m & (f["edition"] == ed)
-                        types = sorted(set(low_type[me & (f["kind"] != "world")]))
+                    for ed in sorted({editions[i] for i in ix}):
+                        ie = [i for i in ix if editions[i] == ed]
+                        types = sorted({low_type[i] for i in ie if kinds[i] != "world"})
                         if len(types) > 1:
                             ambiguous.append({"material": name, "stage": src.stage, "usgs": src.usgs, "edition": ed,
                                               "types": types})
-                            m &= ~me
-                f.loc[m & f["material"].isna(), ["material", "stage"]] = (name, src.stage)
+                        else:
+                            hits += ie
             if src.bgs:
-                m = is_bgs & (f["commodity"] == src.bgs) & (low_type == src.bgs_sub)
-                f.loc[m & f["material"].isna(), ["material", "stage"]] = (name, src.stage)
+                hits += [i for i in by_commodity.get(src.bgs, ()) if dataset[i] == "BGS WMS"
+                         and low_type[i] == src.bgs_sub]
+            for i in hits:
+                if material[i] is None:
+                    material[i], stage[i] = name, src.stage
+    f["material"] = pd.array(material, dtype="string")
+    f["stage"] = pd.array(stage, dtype="string")
     tidy = f["dataset"] == "tidy"
     unknown_tidy: list[str] = []
     for com in sorted(set(f.loc[tidy, "commodity"])):
@@ -112,7 +123,7 @@ def map_to_baskets(data: ProductionData, baskets: Mapping[str, Any] | None = Non
 
 
 def supplier_rows(mapped: pd.DataFrame) -> pd.DataFrame:
-    """One row per (material, stage, year, dataset, producer): ``producer, kind, q, unit``, edition(s) and names.
+    """One row per (material, stage, year, dataset, producer): ``producer, kind, q, unit, edition, rows``.
 
     Names that map to no ISO3 code become the producer ``name:<name>``;
     several rows of one producer (USGS qualifiers such as ``China`` and
@@ -120,7 +131,7 @@ def supplier_rows(mapped: pd.DataFrame) -> pd.DataFrame:
     largest one) only as a check.
     """
     if mapped.empty:
-        return pd.DataFrame(columns=[*PRODUCTION_KEYS, "producer", "kind", "q", "unit", "edition", "names"])
+        return pd.DataFrame(columns=[*PRODUCTION_KEYS, "producer", "kind", "q", "unit", "edition", "rows"])
     m = mapped.copy()
     m["producer"] = m["country"].astype(object)
     unm = m["kind"] == "unmapped"
@@ -129,7 +140,7 @@ def supplier_rows(mapped: pd.DataFrame) -> pd.DataFrame:
     keys = [*PRODUCTION_KEYS, "producer", "kind"]
     g = m.groupby(keys, sort=True)
     out = g.agg(q=("quantity", "sum"), qmax=("quantity", "max"), unit=("unit", "first"), edition=("edition", "max"),
-                names=("country_name", lambda s: ";".join(sorted(set(map(str, s)))))).reset_index()
+                rows=("quantity", "size")).reset_index()
     out.loc[out["kind"] == "world", "q"] = out.loc[out["kind"] == "world", "qmax"]
     return out.drop(columns="qmax")
 

@@ -133,6 +133,14 @@ class ProductionData:
                               files=[x for p in parts for x in p.files])
 
 
+def _typed(parts) -> ProductionData:
+    """One ProductionData from ``(rows, rejected, info)`` triples (the frame is built and typed once)."""
+    if isinstance(parts, tuple):
+        parts = [parts]
+    rows = [r for p in parts for r in p[0]]
+    return ProductionData(frame=_frame(rows), rejected=[r for p in parts for r in p[1]], files=[p[2] for p in parts])
+
+
 def _empty() -> pd.DataFrame:
     return _frame([])
 
@@ -214,6 +222,10 @@ def read_usgs_mcs(path: Any) -> ProductionData:
     FormatDetectionError
         The header is not ``Source, Country, Type, ...``.
     """
+    return _typed(_usgs_rows(path))
+
+
+def _usgs_rows(path: Any) -> tuple[list[tuple], list[dict[str, Any]], dict[str, Any]]:
     label = _label(path, "USGS MCS")
     text = _text(path, "USGS MCS")
     rows = list(csv.reader(io.StringIO(text)))
@@ -258,7 +270,7 @@ def read_usgs_mcs(path: Any) -> ProductionData:
             "skipped_blank": blank}
     if not prod:
         info["note"] = "no production columns (capacity or reserves only)"
-    return ProductionData(frame=_frame(out), rejected=rejected, files=[info])
+    return out, rejected, info
 
 
 def read_bgs_wms(path: Any) -> ProductionData:
@@ -266,6 +278,10 @@ def read_bgs_wms(path: Any) -> ProductionData:
 
     Values are tonnes (converted to kg); natural gas (code 107, million m3) keeps ``m3`` x 1e6.
     """
+    return _typed(_bgs_rows(path))
+
+
+def _bgs_rows(path: Any) -> tuple[list[tuple], list[dict[str, Any]], dict[str, Any]]:
     label = _label(path, "BGS WMS")
     text = _text(path, "BGS WMS")
     reader = csv.reader(io.StringIO(text), delimiter=";")
@@ -300,9 +316,8 @@ def read_bgs_wms(path: Any) -> ProductionData:
         iso3, kind = classify_name(name)
         qty, unit = (v * 1e6, "m3") if code == "107" else (v * 1e3, "kg")
         out.append(("BGS", label, k, desc.lower(), sub.lower(), "", name, iso3, kind, year, False, qty, unit))
-    return ProductionData(frame=_frame(out), rejected=rejected,
-                          files=[{"file": label, "layout": "bgs-wms", "rows": len(out), "rejected": len(rejected),
-                                  "skipped_blank": blank}])
+    return out, rejected, {"file": label, "layout": "bgs-wms", "rows": len(out), "rejected": len(rejected),
+                           "skipped_blank": blank}
 
 
 _TIDY_ALIASES = {"iso3": "country", "material": "commodity", "value": "quantity", "amount": "quantity"}
@@ -399,7 +414,12 @@ def sniff_production(path: Any) -> str:
         path=label, line=1)
 
 
-_READERS = {"usgs-mcs": read_usgs_mcs, "bgs-wms": read_bgs_wms, "tidy": read_production_tidy}
+def _tidy_rows(path: Any):
+    d = read_production_tidy(path)
+    return list(d.frame.itertuples(index=False, name=None)), d.rejected, d.files[0]
+
+
+_READERS = {"usgs-mcs": _usgs_rows, "bgs-wms": _bgs_rows, "tidy": _tidy_rows}
 
 
 def read_production(paths: Any) -> ProductionData:
@@ -432,4 +452,4 @@ def read_production(paths: Any) -> ProductionData:
             parts.append(_READERS[layout](buf))
         else:
             parts.append(_READERS[sniff_production(f)](f))
-    return ProductionData.concat(parts)
+    return _typed(parts)
