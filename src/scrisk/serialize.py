@@ -203,7 +203,7 @@ def format_for_path(path: str | os.PathLike[str]) -> str | None:
 
 
 def input_paths(meta: Mapping[str, Any] | None) -> list[str]:
-    """Return the input files a result's ``meta`` records (``inputs``, and those of ``old``/``new``/``baseline``).
+    """Return the input files a result's ``meta`` records (``inputs``, and those of ``old``/``new``/``baseline``/``production``).
 
     Examples
     --------
@@ -215,7 +215,7 @@ def input_paths(meta: Mapping[str, Any] | None) -> list[str]:
         return found
     for value in (meta.get("inputs"), *[
         (meta.get(k) or {}).get("inputs") if isinstance(meta.get(k), Mapping) else None
-        for k in ("old", "new", "baseline")
+        for k in ("old", "new", "baseline", "production")
     ]):
         if isinstance(value, (list, tuple)):
             found.extend(str(v) for v in value if isinstance(v, (str, os.PathLike)))
