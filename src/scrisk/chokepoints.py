@@ -91,13 +91,20 @@ def _production_pick(con, production: Any, reg, years: list[int]) -> tuple[dict[
         WHERE c.production_total > 0
         QUALIFY row_number() OVER (PARTITION BY y.tyear, m.hs ORDER BY c.year DESC, c.dataset_rank, c.material) = 1
     """)
-    multi = con.sql("SELECT hs, tyear, material, _candidates FROM _prod_pick WHERE len(_candidates) > 1 "
-                    "ORDER BY hs").fetchall()
-    notes = [f"{hs} ({ty}): production of {mat} joined; the code also carries {', '.join(sorted(set(c) - {mat}))}"
-             for hs, ty, mat, c in multi]
-    lagged = con.sql("SELECT hs, tyear, year FROM _prod_pick WHERE year < tyear ORDER BY hs").fetchall()
-    notes += [f"{hs}: no {ty} production data; used {y}" for hs, ty, y in lagged]
-    return {"inputs": res.meta.get("inputs", []), "report": res.meta.get("production", {})}, notes
+    return {"inputs": res.meta.get("inputs", []), "report": res.meta.get("production", {})}, []
+
+
+def _production_notes(tab) -> list[str]:
+    """Notes on the joined production: codes several materials share, production years before the trade year."""
+    notes: list[str] = []
+    lagged: dict[tuple[int, int], list[str]] = {}
+    d = tab.select(["hs", "year", "production_material", "production_year"]).to_pylist()
+    for r in d:
+        if r["production_year"] is not None and r["production_year"] < r["year"]:
+            lagged.setdefault((r["year"], r["production_year"]), []).append(r["hs"])
+    for (ty, py), codes in sorted(lagged.items()):
+        notes.append(f"no {ty} production data: {py} production used for {len(codes)} product(s)")
+    return notes
 
 
 def chokepoints(
@@ -186,6 +193,12 @@ def chokepoints(
         tab = con.sql(ranked).arrow()
         if hasattr(tab, "read_all"):
             tab = tab.read_all()
+        shared: list[str] = []
+        if production is not None:
+            present = set(tab.column("hs").to_pylist())
+            shared = [f"{hs}: production of {mat} joined; the code also carries {', '.join(sorted(set(c) - {mat}))}"
+                      for hs, mat, c in con.sql("SELECT hs, material, _candidates FROM _prod_pick "
+                                                "WHERE len(_candidates) > 1 ORDER BY hs").fetchall() if hs in present]
     finally:
         con.close()
     mats = label_materials(pd.Series(tab.column("hs").to_pylist(), dtype="string"), reg,
@@ -206,5 +219,6 @@ def chokepoints(
     }
     if prod_meta is not None:
         meta["production"] = prod_meta
+        notes = shared + _production_notes(tab)
     meta["notes"] = notes
     return ChokepointResult(tab, meta)

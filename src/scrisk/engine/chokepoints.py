@@ -76,18 +76,19 @@ def _sel(stage: str, p: dict[str, str], opts: set[str]) -> str:
 
 
 def chokepoint_sql(source: str, *, years: Sequence[int], hs: Sequence[str] = (), options: Iterable[str] = (),
-                   params: Params = Params()) -> str:
+                   params: Params | None = None) -> str:
     """Compile the lens into one query over ``source`` (canonical flow columns): columns ``year, hs`` and
     :func:`chokepoint_columns`.
 
     With ``production`` in ``options`` the query reads ``_prod_pick(tyear, hs, year, material, stage, dataset,
     production_hhi, top_producer, top_producer_share, n_producers)`` keyed by trade year and product (see
-    :func:`scrisk.chokepoints.chokepoints`).
+    :func:`scrisk.chokepoints.chokepoints`). ``params`` default: the bands of :class:`Params` and no minimum
+    import value (every importer counts).
     """
     from scrisk.engine.baci_scan import hs_filter_sql
 
     opts = set(options)
-    p = params.values()
+    p = (params if params is not None else Params(min_import_usd=0.0)).values()
     ys = sorted({int(y) for y in years})
     where = ["value_usd > 0", f"year IN ({', '.join(str(y) for y in ys)})" if ys else "FALSE"]
     if hs:

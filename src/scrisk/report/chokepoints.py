@@ -27,27 +27,47 @@ def _caption(meta: Mapping[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def _show(result: Mapping[str, Any], fmt: str, cols: list[Column], title: str):
-    """table: a compact rich table whose numbers never wrap; other formats: :func:`scrisk.report.render.render`."""
+class _Table:
+    """A compact rich table that leaves out optional columns (``Column`` keys in ``optional``, last first) until it
+    fits the console; numbers never wrap. csv and json carry every field."""
+
+    def __init__(self, rows, cols: list[Column], optional: tuple[str, ...], title: str, caption: str):
+        self.rows, self.cols, self.optional, self.title, self.caption = rows, cols, optional, title, caption
+
+    def _cells(self, c: Column) -> list[str]:
+        return [format_value(r.get(c.key), c.kind) for r in self.rows]
+
+    def __rich_console__(self, console, options):
+        from rich import box
+        from rich.markup import escape
+        from rich.table import Table
+
+        cols = list(self.cols)
+        width = {c.key: max([len(c.header), *map(len, self._cells(c))]) for c in cols}
+        drop = [k for k in reversed(self.optional)]
+        while drop and sum(width[c.key] + 2 for c in cols) > options.max_width:
+            k = drop.pop(0)
+            cols = [c for c in cols if c.key != k]
+        table = Table(title=self.title, caption=self.caption, box=box.SIMPLE_HEAD, header_style="bold",
+                      pad_edge=False)
+        for c in cols:
+            table.add_column(c.header, justify="left" if c.kind == "text" else "right", no_wrap=c.key != "note",
+                             min_width=width[c.key] if c.key != "note" else None)
+        for r in self.rows:
+            cells = []
+            for c in cols:
+                text = escape(format_value(r.get(c.key), c.kind))
+                style = c.style(r.get(c.key)) if c.style else None
+                cells.append(f"[{style}]{text}[/]" if style else text)
+            table.add_row(*cells)
+        yield table
+
+
+def _show(result: Mapping[str, Any], fmt: str, cols: list[Column], title: str, optional: tuple[str, ...] = ()):
+    """table: :class:`_Table`; other formats: :func:`scrisk.report.render.render`."""
     if getattr(fmt, "value", fmt) != "table":
         return render(result, fmt, columns=cols, title=title)
-    from rich import box
-    from rich.markup import escape
-    from rich.table import Table
-
-    table = Table(title=title, caption=_caption(result.get("meta", {})), box=box.SIMPLE_HEAD, header_style="bold",
-                  pad_edge=False)
-    for c in cols:
-        table.add_column(c.header, justify="left" if c.kind == "text" else "right", no_wrap=c.key != "note",
-                         overflow="fold", min_width=len(c.header))
-    for r in result.get("rows", []):
-        cells = []
-        for c in cols:
-            text = escape(format_value(r.get(c.key), c.kind))
-            style = c.style(r.get(c.key)) if c.style else None
-            cells.append(f"[{style}]{text}[/]" if style else text)
-        table.add_row(*cells)
-    return table
+    return _Table(result.get("rows", []), cols, optional, title, _caption(result.get("meta", {})))
 
 
 def render_chokepoints(result: Mapping[str, Any], fmt: str):
@@ -61,7 +81,8 @@ def render_chokepoints(result: Mapping[str, Any], fmt: str):
         cols += [Column("top_producer", "Prod."), Column("top_producer_share", "Share", "share", share_style),
                  Column("production_hhi", "Prod. HHI", "hhi", hhi_style())]
     year = result.get("meta", {}).get("analysis_year")
-    return _show(result, fmt, cols, f"Global chokepoints, {year}")
+    return _show(result, fmt, cols, f"Global chokepoints, {year}",
+                 optional=("material", "world_export_value_usd", "importers_top_ge_75", "production_hhi"))
 
 
 def render_production(result: Mapping[str, Any], fmt: str):
@@ -73,7 +94,7 @@ def render_production(result: Mapping[str, Any], fmt: str):
     rows = result.get("rows", [])
     if rows and "hhi_wgi_t" in rows[0]:
         cols.append(Column("hhi_wgi_t", "HHI-WGI,t", "float"))
-    return _show(result, fmt, cols, "Production concentration")
+    return _show(result, fmt, cols, "Production concentration", optional=("edition", "other_share"))
 
 
 def render_supply_risk(result: Mapping[str, Any], fmt: str):
@@ -84,4 +105,4 @@ def render_supply_risk(result: Mapping[str, Any], fmt: str):
             Column("eu_crm_supply_risk", "EU CRM SR", "float"), Column("bottleneck", "Bottl."),
             Column("note", "Note")]
     year = result.get("meta", {}).get("parameters", {}).get("year")
-    return _show(result, fmt, cols, f"EU CRM supply risk, trade year {year}")
+    return _show(result, fmt, cols, f"EU CRM supply risk, trade year {year}", optional=("eol_rir", "si_sr", "note"))
