@@ -26,6 +26,7 @@ import pandas as pd
 
 from scrisk.errors import UsageError
 from scrisk.metrics.screen import Bands
+from scrisk.results import RowsResult, pick_year
 
 __all__ = ["chokepoints", "ChokepointResult", "SORTS"]
 
@@ -39,30 +40,8 @@ SORTS: dict[str, str] = {
 """``--sort`` choices and the column each ranks by (descending; ties: world exports, then HS)."""
 
 
-class ChokepointResult:
+class ChokepointResult(RowsResult):
     """Chokepoint rows (Arrow) and ``meta``; ``to_dict()`` is the JSON contract ``{"meta", "rows"}``."""
-
-    def __init__(self, table, meta: dict[str, Any]):
-        self._table = table
-        self.meta = meta
-
-    def __len__(self) -> int:
-        return self._table.num_rows
-
-    def to_arrow(self):
-        """The rows as a :class:`pyarrow.Table`."""
-        return self._table
-
-    def to_pandas(self) -> pd.DataFrame:
-        """The rows as a DataFrame (strings as ``string`` dtype)."""
-        import pyarrow as pa
-
-        return self._table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
-
-    def to_dict(self) -> dict[str, Any]:
-        from scrisk.serialize import jsonable
-
-        return {"meta": jsonable(self.meta), "rows": jsonable(self._table.to_pylist())}
 
 
 def _production_pick(con, production: Any, reg, years: list[int]) -> tuple[dict[str, Any], list[str]]:
@@ -169,12 +148,7 @@ def chokepoints(
     reg = registry(baskets)
     revision = table.meta.hs_revision
     codes = resolve_hs(material, hs, baskets=reg, revision=normalize_revision(revision) if revision else None)
-    loaded = list(table.years)
-    if not loaded:
-        raise UsageError("the data hold no flows")
-    y = loaded[-1] if year is None else int(year)
-    if y not in loaded:
-        raise UsageError(f"year {y} is not in the data (loaded years: {', '.join(map(str, loaded))}); pick one with --year")
+    y = pick_year(table.years, year)
     params = Params(min_import_usd=float(min_import_usd), band_absolute=bands.absolute, band_high=bands.high,
                     band_monitor=bands.monitor)
     opts = ["production"] if production is not None else []

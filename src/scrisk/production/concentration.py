@@ -31,6 +31,7 @@ import pandas as pd
 
 from scrisk.errors import UnknownMaterialError, UsageError
 from scrisk.production.readers import ProductionData
+from scrisk.results import RowsResult
 
 __all__ = ["map_to_baskets", "supplier_rows", "production_concentration", "ProductionResult", "PRODUCTION_KEYS"]
 
@@ -145,7 +146,7 @@ def supplier_rows(mapped: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns="qmax")
 
 
-class ProductionResult:
+class ProductionResult(RowsResult):
     """Production concentration rows with ``meta``; ``to_dict()`` is the JSON contract.
 
     Rows: :data:`PRODUCTION_KEYS`, ``unit``, ``edition``, then the
@@ -153,26 +154,6 @@ class ProductionResult:
     world_total_reported, top_producer, top_producer_share, production_hhi,
     other_share, unmapped_share`` and with WGI ``hhi_wgi_t, wgi_coverage``).
     """
-
-    def __init__(self, table, meta: dict[str, Any]):
-        self._table = table
-        self.meta = meta
-
-    def __len__(self) -> int:
-        return self._table.num_rows
-
-    def to_arrow(self):
-        return self._table
-
-    def to_pandas(self) -> pd.DataFrame:
-        import pyarrow as pa
-
-        return self._table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
-
-    def to_dict(self) -> dict[str, Any]:
-        from scrisk.serialize import jsonable
-
-        return {"meta": jsonable(self.meta), "rows": jsonable(self._table.to_pylist())}
 
 
 def production_concentration(

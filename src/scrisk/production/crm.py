@@ -45,6 +45,7 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 
 from scrisk.errors import UsageError
+from scrisk.results import RowsResult, pick_year
 
 __all__ = ["sr", "supply_risk", "supply_risk_codes", "SupplyRiskResult", "eu_sourcing_rows", "quantity_coverage"]
 
@@ -77,28 +78,8 @@ def sr(*, hhi_gs: float, hhi_eus: float, ir: float, eol_rir: float, si_sr: float
     return (hhi_gs * ir / 2.0 + hhi_eus * (1.0 - ir / 2.0)) * (1.0 - eol_rir) * si_sr
 
 
-class SupplyRiskResult:
+class SupplyRiskResult(RowsResult):
     """Rows per (material, stage) with ``meta``; ``to_dict()`` is the JSON contract."""
-
-    def __init__(self, rows: pd.DataFrame, meta: dict[str, Any]):
-        self.rows = rows
-        self.meta = meta
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def to_pandas(self) -> pd.DataFrame:
-        return self.rows
-
-    def to_arrow(self):
-        import pyarrow as pa
-
-        return pa.Table.from_pandas(self.rows, preserve_index=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        from scrisk.serialize import jsonable
-
-        return {"meta": jsonable(self.meta), "rows": [jsonable(r) for r in self.rows.to_dict(orient="records")]}
 
 
 def _crm_baskets(reg: Mapping[str, Any], material: Any) -> list[Any]:
@@ -197,12 +178,7 @@ def supply_risk(
         table = FlowTable(frame=table)
     reg = registry(baskets)
     chosen = _crm_baskets(reg, material)
-    loaded = list(table.years)
-    if not loaded:
-        raise UsageError("the trade data hold no flows")
-    y = loaded[-1] if year is None else int(year)
-    if y not in loaded:
-        raise UsageError(f"year {y} is not in the data (loaded years: {', '.join(map(str, loaded))})")
+    y = pick_year(table.years, year)
     scores = as_wgi_scores(wgi, year=y)
     members = expand_countries(eu) or ()
     flows = table.frame
