@@ -114,3 +114,19 @@ def test_realdata_bgs_cobalt_refined_against_pandas(realdata):
     assert row.n_producers == len(q)
     assert row.production_hhi == pytest.approx(float(((q / q.sum()) ** 2).sum()))
     assert row.top_producer == "CHN" and row.top_producer_share == pytest.approx(q["China"] / q.sum())
+
+
+def test_shock_production_amounts_from_statistics(tmp_path):
+    """The shock engine's production reader takes USGS / BGS / tidy statistics through the baskets."""
+    from scrisk.scenario.production import read_amounts
+
+    p = tmp_path / "mcs2024-galli_world.csv"
+    p.write_text("Source,Country,Type,Prod_t_2022,Prod_t_est_2023\nMCS2024,China,Primary production,600,600\n"
+                 "MCS2024,Japane,Primary production,3,W\nMCS2024,World total (rounded),Primary production,603,600\n")
+    got = read_amounts(p)
+    assert got.values.tolist() == [["CHN", "811292", 2022, 6e5, "kg"], ["CHN", "811292", 2023, 6e5, "kg"],
+                                   ["JPN", "811292", 2022, 3e3, "kg"]]
+    # the hs layout is read as before
+    q = tmp_path / "amounts.csv"
+    q.write_text("country,hs,year,quantity,unit\nCHN,811292,2024,750,t\n")
+    assert read_amounts(q).values.tolist() == [["CHN", "811292", 2024, 750000.0, "kg"]]
