@@ -97,6 +97,10 @@ def output_meta(table: FlowTable | None, **parameters: Any) -> dict[str, Any]:
             source_format=m.source_format,
             release=m.release,
         )
+        if m.hs_conversion is not None:
+            meta["hs_conversion"] = m.hs_conversion
+        if m.period is not None:
+            meta["period"] = m.period
         meta["read"] = read_summary(table)
     meta["parameters"] = dict(parameters)
     return meta

@@ -88,6 +88,12 @@ class FlowMeta:
     notes : tuple of str
         Free-text notes a reader wants to surface (e.g. which Comtrade side
         was used).
+    hs_conversion : dict or None
+        How the flows were converted to one HS revision
+        (:func:`scrisk.engine.hs_revision.harmonize`); None when they were not.
+    period : dict or None
+        The analysis period the flows were selected for
+        (:func:`scrisk.engine.periods.select_period`); None: every period read.
     """
 
     source_format: str = "unknown"
@@ -96,6 +102,8 @@ class FlowMeta:
     years: tuple[int, ...] = ()
     release: str | None = None
     notes: tuple[str, ...] = ()
+    hs_conversion: dict[str, Any] | None = None
+    period: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
