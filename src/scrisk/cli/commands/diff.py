@@ -68,9 +68,8 @@ def diff(
     min_import_usd: MinImportOpt = 10_000_000.0,
     min_pair_usd: MinPairOpt = 0.0,
     change: ChangeOpt = None,
-    fail_on_new_single_source: CompareOpt = Annotated[Optional[str], typer.Option("--compare", help="With --period: compare it with the month before "
-                                                  "(mom) or the year before (yoy), both from the same FILE(s).")]
-FailOnNewOpt = False,
+    fail_on_new_single_source: FailOnNewOpt = False,
+    compare: CompareOpt = None,
     old_year: OldYearOpt = None,
     new_year: NewYearOpt = None,
     year: YearOpt = None,
