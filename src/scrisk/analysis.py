@@ -260,7 +260,7 @@ def _ranked_rows(
         stats: dict[str, Any] = {"total": int(total), "below": int(below or 0), "hs": hs_here, "importers": [],
                                  "coverage_limited": int(limited or 0)}
         if "hs_split" in opts:
-            stats["split_rows"] = int(con.execute("SELECT count(*) FROM _ind WHERE hs_split_share > 0").fetchone()[0])
+            stats["split_rows"] = int(con.execute("SELECT count(*) FROM _ind WHERE hs_split_share > 0").fetchall()[0][0])
         if imp_codes and len(imp_codes) <= 10:
             stats["importers"] = [r[0] for r in con.execute("SELECT DISTINCT importer FROM _ind").fetchall()]
         step("ranking")
