@@ -85,3 +85,28 @@ def test_missing_months_are_stated_and_absent_periods_refused():
     annual = f.drop(columns="month").groupby(["year", "exporter", "importer", "hs"], as_index=False)["value_usd"].sum()
     with pytest.raises(UsageError, match="annual flows only"):
         select_period(FlowTable(frame=annual.assign(qty_kg=np.nan)), parse_period("2024-06"))
+
+
+def test_rolling_12_months_on_real_monthly_data_equals_pandas(atlas):
+    from scrisk.app import analyze_files
+    from scrisk.io import read_flows
+    from scrisk.io.options import ReadOptions
+
+    path = atlas / "flows_best.parquet"
+    raw = read_flows([path], ReadOptions()).frame
+    f = raw[raw["month"].notna()].astype({"month": int})
+    p = parse_period("2025-06", rolling=12)
+    r = analyze_files([path], ReadOptions(period="2025-06", rolling=12), min_import_usd=0)
+    d = r.to_dict()
+    assert d["meta"]["period"]["label"] == "2024-07..2025-06" and d["meta"]["period"]["months_missing"] == []
+    got = r.to_pandas().set_index(["importer", "hs"]).sort_index()
+    want = pandas_window(f, p.months).set_index(["importer", "hs"]).sort_index()
+    assert list(got.index) == list(want.index) and len(got) > 50
+    for col in ("import_value_usd", "hhi", "top_share", "world_export_value_usd", "world_export_hhi"):
+        assert got[col].to_numpy() == pytest.approx(want[col].to_numpy(), rel=1e-9), col
+    # month on month: the window a month earlier, from the same file
+    from scrisk.app import diff_files
+
+    dd = diff_files([path], [path], ReadOptions(period="2025-06", rolling=12), compare="mom").to_dict()
+    assert dd["meta"]["old"]["period"]["label"] == "2024-06..2025-05"
+    assert dd["meta"]["new"]["period"]["label"] == "2024-07..2025-06"
