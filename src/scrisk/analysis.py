@@ -423,6 +423,8 @@ def analyze(
 
     loaded = list(table.years)
     notes: list[str] = []
+    if revision is None and material:
+        notes.extend(_other_revision_codes(table, material, codes, reg))
     if year is None:
         y = loaded[-1] if loaded else None
     else:
@@ -541,6 +543,28 @@ def analyze(
         meta["wgi"] = info
     meta["notes"] = notes
     return AnalysisResult(meta=meta, table=tab)
+
+
+def _other_revision_codes(table: FlowTable, material: Any, codes: Iterable[str], reg: Any) -> list[str]:
+    """A note when the data's HS revision is unknown and it holds basket codes of another revision (not counted)."""
+    from scrisk.engine.store import connect, flow_source, sql_list
+    from scrisk.materials import get_basket
+
+    other = sorted({c for m in _split(material) for c in get_basket(m, baskets=reg).all_hs_codes()} - set(codes))
+    if not other:
+        return []
+    con = connect()
+    try:
+        rows = con.execute(f"SELECT hs, fsum(value_usd) FROM {flow_source(con, table)} WHERE list_contains("
+                           f"{sql_list(other)}, hs) GROUP BY hs ORDER BY hs").fetchall()
+    finally:
+        con.close()
+    if not rows:
+        return []
+    found = ", ".join(f"{h} ({format_usd_short(v)})" for h, v in rows)
+    return [f"the data's HS revision is unknown, so the baskets are read as HS2017 ({', '.join(codes)}); it also holds "
+            f"codes the baskets use in another revision, not counted: {found}. Declare the files' revision "
+            "(the hs_revision key of a --profile, or a classification column) to convert them"]
 
 
 def read_filter(
