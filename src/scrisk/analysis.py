@@ -241,7 +241,10 @@ def _ranked_rows(
     step = progress or (lambda s: None)
     con = connect()
     try:
-        opts = prepare(con, friendly=friends, wgi=scores.scores if scores is not None else None)
+        from scrisk.engine.hs_revision import split_shares
+
+        opts = prepare(con, friendly=friends, wgi=scores.scores if scores is not None else None,
+                       hs_split=split_shares(table))
         if screen:
             opts.append("screen")
         src = flow_source(con, table)
@@ -250,9 +253,14 @@ def _ranked_rows(
                             output_years=[y] if y is not None else [])
         year_sql = str(int(y)) if y is not None else "NULL"
         con.execute(f"CREATE TEMP TABLE _ind AS SELECT * FROM ({ind}) WHERE year = {year_sql}")
-        total, below = con.execute("SELECT count(*), count(*) FILTER (WHERE NOT above_min_value) FROM _ind").fetchone()
+        total, below, limited = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE NOT above_min_value), count(*) FILTER (WHERE world_coverage_limited) "
+            "FROM _ind").fetchone()
         hs_here = [r[0] for r in con.execute("SELECT DISTINCT hs FROM _ind ORDER BY hs").fetchall()]
-        stats: dict[str, Any] = {"total": int(total), "below": int(below or 0), "hs": hs_here, "importers": []}
+        stats: dict[str, Any] = {"total": int(total), "below": int(below or 0), "hs": hs_here, "importers": [],
+                                 "coverage_limited": int(limited or 0)}
+        if "hs_split" in opts:
+            stats["split_rows"] = int(con.execute("SELECT count(*) FROM _ind WHERE hs_split_share > 0").fetchall()[0][0])
         if imp_codes and len(imp_codes) <= 10:
             stats["importers"] = [r[0] for r in con.execute("SELECT DISTINCT importer FROM _ind").fetchall()]
         step("ranking")
@@ -268,6 +276,10 @@ def _ranked_rows(
             cols += list(CHANGE_COLUMNS)
         if screen:
             cols += list(SCREEN_COLUMNS)
+        if limited:
+            cols.append("world_coverage_limited")
+        if "hs_split" in opts:
+            cols.append("hs_split_share")
         scale = float(hhi_scale)
         select = [f"{c} * {scale!r} AS {c}" if c in _HHI_COLUMNS and hhi_scale != 1 else c for c in cols]
         metric = SORT_KEYS[sort]
@@ -411,6 +423,8 @@ def analyze(
 
     loaded = list(table.years)
     notes: list[str] = []
+    if revision is None and material:
+        notes.extend(_other_revision_codes(table, material, codes, reg))
     if year is None:
         y = loaded[-1] if loaded else None
     else:
@@ -479,6 +493,16 @@ def analyze(
                      "the others")
     if top and total > top:
         notes.append(f"showing the top {top} of {total} rows")
+    if stats.get("coverage_limited"):
+        notes.append(f"world-side figures are coverage-limited ({stats['coverage_limited']} of {total} rows): the "
+                     f"{y} data is one-sided (at most 3 exporters shipping to 20+ importers, or the reverse: one "
+                     "reporter's file or a partial extract), so world shares, world HHIs and the score's world terms "
+                     "describe the data, not world trade; flag world_coverage_limited")
+    if stats.get("split_rows"):
+        conv = table.meta.hs_conversion or {}
+        notes.append(f"{stats['split_rows']} rows hold value converted from another HS revision by a 1:n split "
+                     f"(hs_split_share; {conv.get('split_share', 0.0):.1%} of all value): allocated by the rule in "
+                     "meta.hs_conversion")
 
     meta.update(
         analysis_year=y,
@@ -491,6 +515,10 @@ def analyze(
         bands={"absolute": bands.absolute, "high": bands.high, "monitor": bands.monitor,
                "min_import_usd": float(min_import_usd)},
         flags=dict(FLAGS),
+        coverage={"limited_rows": int(stats.get("coverage_limited", 0)),
+                  "rule": "world_coverage_limited when the year's data has at most 3 exporters shipping to 20 or more "
+                          "importers, or every exporter ships each product to at most 3 importers while 20 or more "
+                          "countries export"},
     )
     if screen:
         meta["screen"] = {
@@ -515,6 +543,28 @@ def analyze(
         meta["wgi"] = info
     meta["notes"] = notes
     return AnalysisResult(meta=meta, table=tab)
+
+
+def _other_revision_codes(table: FlowTable, material: Any, codes: Iterable[str], reg: Any) -> list[str]:
+    """A note when the data's HS revision is unknown and it holds basket codes of another revision (not counted)."""
+    from scrisk.engine.store import connect, flow_source, sql_list
+    from scrisk.materials import get_basket
+
+    other = sorted({c for m in _split(material) for c in get_basket(m, baskets=reg).all_hs_codes()} - set(codes))
+    if not other:
+        return []
+    con = connect()
+    try:
+        rows = con.execute(f"SELECT hs, fsum(value_usd) FROM {flow_source(con, table)} WHERE list_contains("
+                           f"{sql_list(other)}, hs) GROUP BY hs ORDER BY hs").fetchall()
+    finally:
+        con.close()
+    if not rows:
+        return []
+    found = ", ".join(f"{h} ({format_usd_short(v)})" for h, v in rows)
+    return [f"the data's HS revision is unknown, so the baskets are read as HS2017 ({', '.join(codes)}); it also holds "
+            f"codes the baskets use in another revision, not counted: {found}. Declare the files' revision "
+            "(the hs_revision key of a --profile, or a classification column) to convert them"]
 
 
 def read_filter(

@@ -174,8 +174,13 @@ def build_trade_graph(
     countries = sorted({e for e, _ in exports} | {i for _, i in imports})
     for c in countries:
         G.add_node(c, kind="country", iso3=c, label=c)
+    # the revision each good's rows were reported in (one per code once the flows are in one revision)
+    row_rev = {}
+    if "hs_revision" in frame.columns:
+        r = frame[[HS, "hs_revision"]].dropna().drop_duplicates(HS)
+        row_rev = dict(zip(r[HS].astype(str), r["hs_revision"].astype(str)))
     for h in goods:
-        G.add_node(h, **_good_attrs(h, reg, revision, in_data=True))
+        G.add_node(h, **_good_attrs(h, reg, revision, in_data=True), hs_revision=row_rev.get(h, ""))
 
     def totals(partners: dict[int, dict[str, dict[str, float]]]) -> tuple[dict[int, float], dict[int, float]]:
         val = {y: float(sum(p["value_usd"] for p in d.values())) for y, d in sorted(partners.items())}
@@ -241,6 +246,10 @@ def to_flow_frame(G: nx.DiGraph) -> pd.DataFrame:
     if frame.empty:
         frame = pd.DataFrame({c: pd.Series(dtype=FLOW_DTYPES[c]) for c in BASE_COLUMNS})
     frame = complete_flows(frame)
+    revs = {str(n): d.get("hs_revision") or None for n, d in G.nodes(data=True) if d.get("kind") == "good"}
+    if len(frame) and any(revs.values()):  # each good node keeps the revision its rows were reported in
+        frame["hs_revision"] = pd.Series(frame["hs"].astype(str).map(revs).to_numpy(), index=frame.index,
+                                         dtype=FLOW_DTYPES["hs_revision"])
     return frame.sort_values(list(KEY_COLUMNS), kind="mergesort").reset_index(drop=True)
 
 

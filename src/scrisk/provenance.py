@@ -102,6 +102,10 @@ def output_meta(table: FlowTable | None, **parameters: Any) -> dict[str, Any]:
         for extra in ("mirror", "world_totals"):  # present only when the inputs had them
             if extra in full:
                 meta[extra] = full[extra]
+        if m.hs_conversion is not None:
+            meta["hs_conversion"] = m.hs_conversion
+        if m.period is not None:
+            meta["period"] = m.period
         meta["read"] = read_summary(table)
     meta["parameters"] = dict(parameters)
     return meta

@@ -128,6 +128,12 @@ class FlowMeta:
     notes : tuple of str
         Free-text notes a reader wants to surface (e.g. which Comtrade side
         was used).
+    hs_conversion : dict or None
+        How the flows were converted to one HS revision
+        (:func:`scrisk.engine.hs_revision.harmonize`); None when they were not.
+    period : dict or None
+        The analysis period the flows were selected for
+        (:func:`scrisk.engine.periods.select_period`); None: every period read.
     """
 
     source_format: str = "unknown"
@@ -139,6 +145,8 @@ class FlowMeta:
     periods: tuple[str, ...] = ()
     world_totals: Any = field(default=None, compare=False, repr=False)
     mirror: Any = field(default=None, compare=False, repr=False)
+    hs_conversion: dict[str, Any] | None = field(default=None, compare=False)
+    period: dict[str, Any] | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict (``world_totals``/``mirror`` summarised, see :mod:`scrisk.io.mirror`)."""
@@ -153,6 +161,10 @@ class FlowMeta:
                                  "reporters": sorted(set(wt["reporter"].astype(str)))}
         if self.mirror is not None:
             d["mirror"] = self.mirror.summary() if hasattr(self.mirror, "summary") else self.mirror
+        if self.hs_conversion is not None:
+            d["hs_conversion"] = self.hs_conversion
+        if self.period is not None:
+            d["period"] = self.period
         return d
 
 

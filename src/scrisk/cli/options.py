@@ -25,6 +25,10 @@ __all__ = [
     "EncodingOpt",
     "ProfileOpt",
     "ReporterSideOpt",
+    "HsRevisionOpt",
+    "PeriodOpt",
+    "RollingOpt",
+    "ANALYSIS_FLAGS",
     "reader_options",
     "READER_FLAGS",
     "with_reader_flags",
@@ -148,6 +152,21 @@ ReporterSideOpt = Annotated[
     typer.Option("--comtrade-side", help="Which Comtrade reports to use: exports, imports, or both (prefer importer reports; default).")
 ]
 
+HsRevisionOpt = Annotated[
+    Optional[str],
+    typer.Option("--hs-revision", help="Convert every flow to this HS revision (HS1992 .. HS2022) with the UNSD "
+                 "correlation tables. Default: the revision holding most of the value (stated in meta)."),
+]
+PeriodOpt = Annotated[
+    Optional[str],
+    typer.Option("--period", help="Run on one period: a year (2024) or a month (2024-06) of monthly data."),
+]
+RollingOpt = Annotated[
+    Optional[int],
+    typer.Option("--rolling", help="With --period YYYY-MM: the window of this many months ending with it, "
+                 "e.g. --period 2024-06 --rolling 12."),
+]
+
 
 def _parse_columns(spec: str | None) -> dict[str, str] | None:
     if not spec:
@@ -182,12 +201,17 @@ def reader_options(
     period_column: str | None = None,
     exporter: str | None = None,
     importer: str | None = None,
+    hs_revision: str | None = None,
+    period: str | None = None,
+    rolling: int | None = None,
 ):
     """Build a :class:`scrisk.io.options.ReadOptions` from the shared CLI reader flags.
 
     ``years`` may be the ``--year`` values as parsed (plain years plus
     ``FILE=YEAR`` pairs, :class:`scrisk.io.periods.Years`).
     """
+    from scrisk.engine.hs_revision import check_revision
+    from scrisk.engine.periods import parse_period
     from scrisk.io.options import ReadOptions
 
     per_file = dict(getattr(years, "per_file", {}) or {})
@@ -211,6 +235,9 @@ def reader_options(
         profile=profile,
         profiles=profiles,
         comtrade_side=comtrade_side or "both",
+        target_revision=check_revision(hs_revision),
+        period=parse_period(period, rolling=rolling) and period,
+        rolling=rolling,
     )
 
 
@@ -236,6 +263,9 @@ that already has its own ``--exporter`` or ``--importer`` (a filter, a shock's
 restricting country) keeps it, and a single ISO3 code given there also serves
 as that constant for one-sided files (a file of KOR's imports, filtered to
 importer KOR, is the same table)."""
+
+ANALYSIS_FLAGS: dict[str, Any] = {"hs_revision": HsRevisionOpt, "period": PeriodOpt, "rolling": RollingOpt}
+"""What the commands that analyse flows (not ``validate``) do to them after reading: one HS revision, one period."""
 
 NoCacheOpt = Annotated[
     Optional[bool],
@@ -276,18 +306,22 @@ def _single_code(value: Any) -> str | None:
     return None
 
 
-def with_reader_flags(command: Callable[..., Any]) -> Callable[..., Any]:
+def with_reader_flags(command: Callable[..., Any] | None = None, *, analysis: bool = True) -> Any:
     """Give a command the shared reader options, declared once here.
 
     The command declares a keyword parameter ``reader: dict`` instead of the
-    eight flags of :data:`READER_FLAGS`; it receives them as that dict, ready
-    for ``reader_options(**reader, years=..., hs=...)``. Typer sees the flags
-    through the wrapper's signature.
+    flags of :data:`READER_FLAGS` (and :data:`ANALYSIS_FLAGS` unless
+    ``analysis=False``, as for ``validate``, which reports the rows as read); it
+    receives them as that dict, ready for ``reader_options(**reader, years=...,
+    hs=...)``. Typer sees the flags through the wrapper's signature.
     """
+    if command is None:
+        return functools.partial(with_reader_flags, analysis=analysis)
+    flags = {**READER_FLAGS, **(ANALYSIS_FLAGS if analysis else {})}
     sig = inspect.signature(command, eval_str=True)
     own = [p for p in sig.parameters.values() if p.name != "reader"]
     taken = {p.name for p in own}
-    flags = {name: ann for name, ann in READER_FLAGS.items() if name not in taken}
+    flags = {name: ann for name, ann in flags.items() if name not in taken}
     extra = [
         inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
                           default=False if name == "strict" else None, annotation=ann)

@@ -14,8 +14,12 @@ values in USD):
     ``exporter``, ``xv``;
 ``row``
     expressions over the joined row (earlier names can be used by later
-    ones), plus ``_top_xv`` (the top supplier's world exports) and
-    ``_own_xv`` (the importer's own exports);
+    ones), plus ``_top_xv`` (the top supplier's world exports),
+    ``_own_xv`` (the importer's own exports), ``_cov_ne`` and ``_cov_ni``
+    (the year's exporters, and the most importers one exporter ships one
+    product to: what the data covers) and, with the ``hs_split`` option,
+    ``_split`` (the share of the product's value allocated by an HS split,
+    :mod:`scrisk.engine.hs_revision`);
 ``change``
     expressions over the row ``c``, the same pair in the previous loaded
     year ``p`` and the year table ``yl`` (``prev_year``);
@@ -142,6 +146,8 @@ class Params:
     w_top_share: float = 0.25
     w_world_export_hhi: float = 0.25
     w_alternatives: float = 0.15
+    coverage_few: int = 3
+    coverage_many: int = 20
 
     @classmethod
     def of(cls, *, min_import_usd: float, bands, criteria, weights) -> "Params":
@@ -219,6 +225,11 @@ INDICATORS: tuple[Indicator, ...] = (
        "least(_wss / (world_export_value_usd * world_export_value_usd), 1.0)", "row", policy=True, diff=True),
     _I("top_supplier_world_share", "DOUBLE", "share", "Top supplier's share of world exports (0-1)",
        "_top_xv / world_export_value_usd", "row", policy=True),
+    _I("world_coverage_limited", "BOOLEAN", "flag", "World-side figures come from a one-sided extract: the year's "
+       "data has at most {coverage_few} exporters shipping to {coverage_many}+ importers, or the reverse (one "
+       "reporter's file), so world shares are shares of the data, not of the world",
+       "coalesce((_cov_ne <= {coverage_few} AND _cov_ni >= {coverage_many}) OR "
+       "(_cov_ni <= {coverage_few} AND _cov_ne >= {coverage_many}), false)", "row", pandas="bool"),
     _I("export_value_usd", "DOUBLE", "usd", "The importer's own exports of the product (USD)",
        "coalesce(_own_xv, 0.0)", "row"),
     _I("import_export_ratio", "DOUBLE", "ratio", "Imports / own exports ({zero_export_ratio} when it exports none)",
@@ -263,6 +274,8 @@ INDICATORS: tuple[Indicator, ...] = (
        needs="wgi", policy=True, sort="hhi_wgi"),
     _I("wgi_coverage", "DOUBLE", "share", "Share of the imports from suppliers with a WGI score (0-1)",
        "least(_wgi_cov_v / import_value_usd, 1.0)", "row", needs="wgi"),
+    _I("hs_split_share", "DOUBLE", "share", "Share of the product's value (that year, every flow) allocated by a "
+       "1:n HS revision split, not converted exactly (0-1)", "coalesce(_split, 0.0)", "row", needs="hs_split"),
     # -- the GeoDep screen: criteria per row, persistence over the window
     _I("screen_import_hhi", "BOOLEAN", "flag", "C1: import HHI > {import_hhi}", "coalesce(hhi > {import_hhi}, false)",
        "row", needs="screen", pandas="bool"),
@@ -297,6 +310,11 @@ FLAGS: tuple[Flag, ...] = (
     Flag("new_top_supplier", "top supplier differs from the previous loaded year", "top_supplier_changed"),
     Flag("new_import", "no imports of the product in the previous loaded year", "new_import"),
     Flag("below_min_value", "imports below --min-import-usd: no band, ranked after the others", "NOT above_min_value"),
+    Flag("world_coverage_limited", "the data covers only some of the product's exporters or importers (a "
+         "one-reporter file, a partial extract): world shares and the score's world terms are of the data only",
+         "world_coverage_limited"),
+    Flag("hs_split", "part of the product's value was converted from another HS revision by a 1:n split "
+         "(hs_split_share)", "hs_split_share > 0", needs="hs_split"),
     Flag("wgi_incomplete", "some suppliers have no WGI score (hhi_wgi is a lower bound)",
          "wgi_coverage < 1.0 - 1e-9", needs="wgi"),
 )
@@ -374,7 +392,7 @@ def indicator_sql(
         HS codes or prefixes to keep.
     options : iterable of str
         ``friendly`` (needs a ``_friends(code)`` table), ``wgi`` (a ``_wgi(code, score)`` table),
-        ``screen``.
+        ``hs_split`` (a ``_hs_split(year, hs, share)`` table), ``screen``.
     params : Params
     output_years : sequence of int, optional
         Only these years' rows are returned (default: every loaded year); the
@@ -408,6 +426,8 @@ def indicator_sql(
     hist_cols = ", ".join(_select("history", opts, p))
     chg_cols = ",\n       ".join(_select("change", opts, p))
     out_names = [i.name for i in output_indicators(options=opts)]
+    split_col = ", sp.share AS _split" if "hs_split" in opts else ""
+    split_join = " LEFT JOIN _hs_split sp ON sp.year = imp.year AND sp.hs = imp.hs" if "hs_split" in opts else ""
     return f"""
 WITH f AS NOT MATERIALIZED (
   SELECT year, exporter, importer, hs, value_usd AS v FROM {source} WHERE {' AND '.join(where)}
@@ -417,16 +437,18 @@ imp AS (
   SELECT year, importer, hs, {', '.join(_select('imports', opts, p))}
   FROM fi GROUP BY year, importer, hs
 ),
-xt AS (SELECT year, hs, exporter, fsum(v) AS xv FROM f GROUP BY year, hs, exporter),
+xt AS (SELECT year, hs, exporter, fsum(v) AS xv, count(*) AS xn FROM f GROUP BY year, hs, exporter),
 world AS (SELECT year, hs, {', '.join(_select('world', opts, p))} FROM xt GROUP BY year, hs),
+cov AS (SELECT year, count(DISTINCT exporter) AS ne, max(xn) AS ni FROM xt GROUP BY year),
 base AS (
-  SELECT imp.*, world.*, tx.xv AS _top_xv, ox.xv AS _own_xv
+  SELECT imp.*, world.*, tx.xv AS _top_xv, ox.xv AS _own_xv, cov.ne AS _cov_ne, cov.ni AS _cov_ni{split_col}
   FROM imp JOIN world USING (year, hs)
   LEFT JOIN xt tx ON tx.year = imp.year AND tx.hs = imp.hs AND tx.exporter = imp._top.e
   LEFT JOIN xt ox ON ox.year = imp.year AND ox.hs = imp.hs AND ox.exporter = imp.importer
+  LEFT JOIN cov ON cov.year = imp.year{split_join}
 ),
 rowv AS (
-  SELECT year, importer, hs, import_value_usd, n_suppliers, world_export_value_usd, n_exporters,
+  SELECT year, importer, hs, import_value_usd, n_suppliers, world_export_value_usd, n_exporters, _cov_ne, _cov_ni,
        {row_cols}
   FROM base
 ),
@@ -463,6 +485,8 @@ def why_sql(*, change: bool, screen: bool, min_import_usd: float, min_text: str)
     """A SQL expression: the row's plain-language reason (as :func:`scrisk.metrics.composite.explain`)."""
     parts = [
         "scrisk_pct(top_share) || ' from ' || top_supplier || CASE WHEN top_supplier_world_share IS NULL THEN '' "
+        "WHEN world_coverage_limited THEN ', which ships ' || scrisk_pct(top_supplier_world_share) || ' of the exports "
+        "in the data (coverage-limited: not world exports)' "
         "ELSE ', which ships ' || scrisk_pct(top_supplier_world_share) || ' of world exports' END",
         "CASE WHEN n_suppliers = 1 THEN 'sole supplier' ELSE CAST(n_suppliers AS VARCHAR) || ' suppliers' END",
     ]
@@ -484,10 +508,13 @@ def why_sql(*, change: bool, screen: bool, min_import_usd: float, min_text: str)
     return "concat_ws('; ', " + ", ".join(parts) + ")"
 
 
-def prepare(con, *, friendly: Iterable[str] | None = None, wgi: Mapping[str, float] | None = None) -> list[str]:
+def prepare(con, *, friendly: Iterable[str] | None = None, wgi: Mapping[str, float] | None = None,
+            hs_split: Mapping[tuple[int, str], float] | None = None) -> list[str]:
     """Create the macros and the option tables the compiled query reads; return the options in use.
 
-    ``friendly`` fills ``_friends(code)``; ``wgi`` (ISO3 -> score 0-10) fills ``_wgi(code, score)``.
+    ``friendly`` fills ``_friends(code)``; ``wgi`` (ISO3 -> score 0-10) fills ``_wgi(code, score)``;
+    ``hs_split`` (``{(year, hs): share}``, :func:`scrisk.engine.hs_revision.split_shares`) fills
+    ``_hs_split(year, hs, share)`` when it holds any split.
     """
     for m in SQL_MACROS:
         con.execute(m)
@@ -504,4 +531,8 @@ def prepare(con, *, friendly: Iterable[str] | None = None, wgi: Mapping[str, flo
         if rows:
             con.executemany("INSERT INTO _wgi VALUES (?, ?)", rows)
         opts.append("wgi")
+    if hs_split:
+        con.execute("CREATE OR REPLACE TEMP TABLE _hs_split (year BIGINT, hs VARCHAR, share DOUBLE)")
+        con.executemany("INSERT INTO _hs_split VALUES (?, ?, ?)", [(int(y), str(h), float(v)) for (y, h), v in hs_split.items()])
+        opts.append("hs_split")
     return opts

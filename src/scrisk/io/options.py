@@ -61,6 +61,17 @@ class ReadOptions:
     max_rejected : float or None
         Largest share (0-1) of the input value that may be rejected as
         *defects*; more is an error (exit 1). ``--strict`` is 0. None: no limit.
+    target_revision : str or None
+        Convert every flow to this HS revision after reading
+        (:func:`scrisk.engine.hs_revision.harmonize`; the CLI's
+        ``--hs-revision``). None: the revision holding most of the value when
+        the data holds several.
+    period : str or None
+        Run on this period only (``2024``, ``2024-06``;
+        :func:`scrisk.engine.periods.select_period`; the CLI's ``--period``).
+    rolling : int or None
+        With a month ``period``: the window of this many months ending with it
+        (the CLI's ``--rolling``).
     """
 
     source: str | None = None
@@ -75,6 +86,9 @@ class ReadOptions:
     profiles: Path | None = None
     comtrade_side: str = "both"
     hs_revision: str | None = None
+    target_revision: str | None = None
+    period: str | None = None
+    rolling: int | None = None
     extra: dict = field(default_factory=dict)
     exporter: str | None = None
     importer: str | None = None

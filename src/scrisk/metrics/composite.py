@@ -198,7 +198,8 @@ def explain(frame: pd.DataFrame, *, min_import_usd: float | None = None) -> pd.S
     """Write a one-line, plain-language reason for each row's score.
 
     Built only from the row's own figures: the top supplier and its share,
-    that supplier's share of world exports, the number of suppliers, then
+    that supplier's share of world exports (of the exports in the data when
+    ``world_coverage_limited``), the number of suppliers, then
     when present the change of top share since the previous loaded year, a
     new top supplier, the screen result, and a note when imports are below
     ``min_import_usd``.
@@ -233,13 +234,16 @@ def explain(frame: pd.DataFrame, *, min_import_usd: float | None = None) -> pd.S
     new_import = _col(frame, "new_import", "bool")
     changed = _col(frame, "top_supplier_changed", "bool")
     screen = _col(frame, "screen", "bool")
+    limited = _col(frame, "world_coverage_limited", "bool")
     value = _col(frame, "import_value_usd", "float")
     below = value < min_import_usd if min_import_usd is not None else np.zeros(len(frame), dtype=bool)
     minimum = format_usd_short(min_import_usd) if min_import_usd is not None else ""
     out: list[str] = []
     for i in range(len(frame)):
-        parts = [f"{top_pct[i]} from {top[i]}" + ("" if math.isnan(world[i]) else
-                                                  f", which ships {world_pct[i]} of world exports")]
+        parts = [f"{top_pct[i]} from {top[i]}" + (
+            "" if math.isnan(world[i]) else
+            f", which ships {world_pct[i]} of the exports in the data (coverage-limited: not world exports)"
+            if limited[i] else f", which ships {world_pct[i]} of world exports")]
         if not math.isnan(n[i]):
             parts.append("sole supplier" if n[i] == 1 else f"{int(n[i])} suppliers")
         if not math.isnan(prev_year[i]):

@@ -135,7 +135,10 @@ def indicators(
     params = Params.of(min_import_usd=min_import_usd, bands=bands, criteria=criteria, weights=weights)
     con = connect()
     try:
-        opts = prepare(con, friendly=friendly, wgi=as_wgi_scores(wgi).scores if wgi is not None else None)
+        from scrisk.engine.hs_revision import split_shares
+
+        opts = prepare(con, friendly=friendly, wgi=as_wgi_scores(wgi).scores if wgi is not None else None,
+                       hs_split=split_shares(table))
         if screen:
             opts.append("screen")
         _note(progress, "indicators")

@@ -431,6 +431,7 @@ def evaluate(
     meta["baseline"] = None if baseline is None else {
         "inputs": list(baseline.meta.inputs), "years": list(baseline.years), "year": by,
         "hs_revision": baseline.meta.hs_revision, "source_format": baseline.meta.source_format,
+        **({"hs_conversion": baseline.meta.hs_conversion} if baseline.meta.hs_conversion is not None else {}),
     }
     meta["read"] = {
         "rows_read": int(table.report.rows_read), "rows_accepted": int(table.report.rows_accepted),
@@ -485,6 +486,9 @@ def check_files(
     if baseline:
         if baseline_options is None:
             baseline_options = dataclasses.replace(options, years=(int(baseline_year),) if baseline_year else ())
+        if baseline_options.target_revision is None and table.meta.hs_revision:
+            # judge like with like: the baseline in the checked data's revision
+            baseline_options = dataclasses.replace(baseline_options, target_revision=table.meta.hs_revision)
         try:
             base = load_flows(baseline, baseline_options)
         except UsageError as exc:

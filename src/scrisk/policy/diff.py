@@ -486,8 +486,30 @@ def diff_vintages(
         meta[label] = {"inputs": list(t.meta.inputs), "years": list(t.years), "year": y,
                        "hs_revision": t.meta.hs_revision, "source_format": t.meta.source_format,
                        "release": t.meta.release, "read": read_summary(t)}
+        if t.meta.period is not None:
+            meta[label]["period"] = t.meta.period
+        if t.meta.hs_conversion is not None:
+            meta[label]["hs_conversion"] = t.meta.hs_conversion
     meta["notes"] = notes
     return DiffResult(meta=meta, table=out, pairs=pairs, counts=counts)
+
+
+def _compare_periods(compare: str, options: ReadOptions, old_paths, new_paths):
+    """Reader options and files of the two sides of a month-on-month or year-on-year comparison."""
+    from scrisk.engine.periods import COMPARE, parse_period
+
+    if compare not in COMPARE:
+        raise UsageError(f"--compare {compare!r}: use mom (month on month) or yoy (year on year)")
+    period = parse_period(options.period, rolling=options.rolling)
+    if period is None:
+        raise UsageError(f"--compare {compare} needs --period (the later period, e.g. --period 2024-06)")
+    earlier = period.shift(COMPARE[compare])
+    last = f"{earlier.year:04d}" if earlier.month is None else f"{earlier.year:04d}-{earlier.month:02d}"
+    old_paths, new_paths = list(old_paths), list(new_paths)
+    paths = old_paths or new_paths
+    if old_paths and new_paths and old_paths != new_paths:
+        raise UsageError(f"--compare {compare} compares two periods of the same files: give the files once")
+    return dataclasses.replace(options, period=last), options, paths, paths
 
 
 def diff_files(
@@ -497,13 +519,17 @@ def diff_files(
     options: ReadOptions | None = None,
     old_year: int | None = None,
     new_year: int | None = None,
+    compare: str | None = None,
     **kwargs: Any,
 ) -> DiffResult:
     """Read both vintages and :func:`diff_vintages` them (what ``scrisk diff`` calls).
 
     ``options`` are the reader options of both sides; ``old_year`` and
     ``new_year``, when given, are pushed into each side's read (and are the
-    year of tidy files without a year column). Other keywords go to
+    year of tidy files without a year column). ``compare`` (``"mom"`` or
+    ``"yoy"``, with ``options.period``) compares the period with the one a month
+    or a year earlier (:data:`scrisk.engine.periods.COMPARE`), both read from
+    ``old_paths`` when ``new_paths`` is empty. Other keywords go to
     :func:`diff_vintages`.
     """
     from scrisk.api import load_flows
@@ -524,6 +550,15 @@ def diff_files(
         options = dataclasses.replace(options, hs=tuple(sorted(codes)))
     old_opts = dataclasses.replace(options, years=(int(old_year),)) if old_year is not None else options
     new_opts = dataclasses.replace(options, years=(int(new_year),)) if new_year is not None else options
+    if compare is not None:
+        old_opts, new_opts, old_paths, new_paths = _compare_periods(compare, options, old_paths, new_paths)
+        old_year = new_year = None
     old = load_flows(list(old_paths), old_opts)
     new = load_flows(list(new_paths), new_opts)
+    from scrisk.engine.hs_revision import REVISIONS
+
+    if options.target_revision is None and new.meta.hs_revision in REVISIONS and old.meta.hs_revision in REVISIONS \
+            and old.meta.hs_revision != new.meta.hs_revision:
+        # compare like with like: OLD converted to NEW's revision
+        old = load_flows(list(old_paths), dataclasses.replace(old_opts, target_revision=new.meta.hs_revision))
     return diff_vintages(old, new, old_year=old_year, new_year=new_year, **kwargs)

@@ -47,6 +47,11 @@ BaselineYearOpt = Annotated[
     typer.Option("--baseline-year", help="Year of the baseline to compare with (default: its latest); also the "
                  "year of tidy baseline files without a year column."),
 ]
+BaselinePeriodOpt = Annotated[
+    Optional[str],
+    typer.Option("--baseline-period", help="Period of the baseline (2024-05; with --rolling, the window ending "
+                 "then). Default: --period. The baseline may be the checked file itself."),
+]
 CheckFormatOpt = Annotated[
     CheckFormat,
     typer.Option("--format", "-f", help="text (humans, logs), json (stable contract), junit (CI test reports), "
@@ -87,6 +92,7 @@ def check(
     policy: PolicyOpt = None,
     baseline: BaselineOpt = None,
     baseline_year: BaselineYearOpt = None,
+    baseline_period: BaselinePeriodOpt = None,
     fmt: CheckFormatOpt = CheckFormat.text,
     output: OutputOpt = None,
     junit: JunitOpt = None,
@@ -106,7 +112,8 @@ def check(
 
     Examples: scrisk check customs_2025.csv --policy examples/ci/korea_watchlist.toml;
     scrisk check new.csv --policy p.toml --baseline old.csv --format junit --output report.xml;
-    scrisk check new.csv --format github --junit report.xml --summary "$GITHUB_STEP_SUMMARY".
+    scrisk check new.csv --format github --junit report.xml --summary "$GITHUB_STEP_SUMMARY";
+    scrisk check monthly.csv --period 2025-06 --rolling 12 --baseline monthly.csv --baseline-period 2025-05.
 
     Exit codes: 0 every error-severity rule holds and the run is complete;
     1 a breach, or an incomplete run (defect rows beyond --max-rejected, or a
@@ -123,7 +130,8 @@ def check(
         raise UsageError("check judges one year; give a single --year (or none for the latest year in the data)")
     allowed = parse_max_rejected(max_rejected) if max_rejected is not None else None
     options = reader_options(**reader, years=year)
-    baseline_options = reader_options(**reader, years=[baseline_year] if baseline_year else None)
+    base_reader = {**reader, "period": baseline_period} if baseline_period else reader
+    baseline_options = reader_options(**base_reader, years=[baseline_year] if baseline_year else None)
     result = check_files(
         files or None, policy=default_policy_path(policy), options=options, baseline=baseline,
         baseline_options=baseline_options, year=year[0] if year else None, baseline_year=baseline_year,

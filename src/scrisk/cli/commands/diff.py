@@ -48,6 +48,8 @@ ChangeOpt = Annotated[
                  "single_source_switch, hhi_increase, hhi_decrease, supplier_gained, supplier_lost, appeared, "
                  "vanished. Repeatable or comma-separated."),
 ]
+CompareOpt = Annotated[Optional[str], typer.Option("--compare", help="With --period: compare it with the month before "
+                                                  "(mom) or the year before (yoy), both from the same FILE(s).")]
 FailOnNewOpt = Annotated[bool, typer.Option("--fail-on-new-single-source", help="Exit 1 when NEW has a "
                                             "single-source dependency OLD did not have.")]
 
@@ -67,6 +69,7 @@ def diff(
     min_pair_usd: MinPairOpt = 0.0,
     change: ChangeOpt = None,
     fail_on_new_single_source: FailOnNewOpt = False,
+    compare: CompareOpt = None,
     old_year: OldYearOpt = None,
     new_year: NewYearOpt = None,
     year: YearOpt = None,
@@ -87,7 +90,8 @@ def diff(
 
     Examples: scrisk diff baci_2022.csv baci_2024.csv --importer KOR;
     scrisk diff --old "2025-01/*.csv" --new "2025-02/*.csv" --material sobejang --format md;
-    scrisk diff old.csv new.csv --change new_single_source --fail-on-new-single-source.
+    scrisk diff old.csv new.csv --change new_single_source --fail-on-new-single-source;
+    scrisk diff customs.csv --period 2024-06 --compare mom (or yoy; with --rolling 12, windows).
 
     Exit codes: 0 (diff reports, it does not judge; 1 with
     --fail-on-new-single-source when there is one); 2 bad options; 3
@@ -108,6 +112,8 @@ def diff(
         new_paths = positional
     elif not old_paths:
         old_paths = positional
+    if compare is not None and old_paths and not new_paths:
+        new_paths = old_paths
     if not old_paths or not new_paths or len(positional) > 2:
         raise UsageError("give both vintages: scrisk diff OLD NEW, or --old FILE... --new FILE...")
     if year and len(year) > 2:
@@ -119,7 +125,7 @@ def diff(
     result = diff_files(
         old_paths, new_paths, options=options, old_year=old_year, new_year=new_year, importers=importer,
         material=material, hs=hs, baskets=baskets or None, hhi_threshold=hhi_threshold, single_source=single_source,
-        min_import_usd=min_import_usd, min_pair_usd=min_pair_usd, changes=change,
+        min_import_usd=min_import_usd, min_pair_usd=min_pair_usd, changes=change, compare=compare,
     )
     emit(result, fmt, output, render=render_diff, kind="diff", show=show)
     for msg in result.meta.get("notes", []):

@@ -26,7 +26,7 @@ QuarantineOpt = Annotated[
 ]
 
 
-@with_reader_flags
+@with_reader_flags(analysis=False)
 def validate(
     files: FilesArg = None,
     quarantine: QuarantineOpt = None,
