@@ -1061,7 +1061,12 @@ def downstream_of(hs_codes: str | Iterable[str], baskets: Mapping[str, Basket] |
     out: list[Link] = []
     while frontier:
         reached.update(frontier)
-        level = [l for l in links if (l.upstream, l.downstream) not in used and any(_related(f, l.upstream) for f in frontier)]
+        # a link applies when its upstream code and a frontier code are equal or one is a prefix of the other:
+        # set lookups of prefixes, never a comparison per (link, code) pair
+        front = set(frontier)
+        heads = {f[:n] for f in frontier for n in range(1, len(f) + 1)}
+        level = [l for l in links if (l.upstream, l.downstream) not in used
+                 and (l.upstream in heads or any(l.upstream[:n] in front for n in range(1, len(l.upstream) + 1)))]
         nxt: set[str] = set()
         for l in level:
             used.add((l.upstream, l.downstream))

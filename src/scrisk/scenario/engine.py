@@ -346,45 +346,51 @@ def propagate_codes(
     if len(value) and not np.isfinite(value[~np.isnan(value)]).all():
         raise ValueError("flow values hold infinite numbers; the shock engine needs finite values")
     countries, products = pd.Index(codes.countries), pd.Index(codes.products)
-    ei = np.asarray(codes.exporter, dtype=np.int64)
-    mi = np.asarray(codes.importer, dtype=np.int64)
-    pi = np.asarray(codes.product, dtype=np.int64)
+    ei, mi, pi = (np.asarray(a) for a in (codes.exporter, codes.importer, codes.product))
     keep = (value > 0) & (ei != mi)  # a country does not trade with itself; readers drop these already
     if not keep.all():
         value, cut_arr, ei, mi, pi = value[keep], cut_arr[keep], ei[keep], mi[keep], pi[keep]
+    del keep
     C = max(len(countries), 1)
 
     # canonical order (row-order independence); repeated keys (not in a valid table) are added up
-    key = (pi * C + ei) * C + mi
-    order = np.argsort(key, kind="stable")
-    ukey = key[order]
-    F = value[order]
-    Bv = F * cut_arr[order]
+    key = (pi.astype(np.int64) * C + ei) * C + mi
+    del ei, mi, pi
+    if len(key) < 2 or bool((key[1:] >= key[:-1]).all()):  # already in order (flows from the flow store)
+        ukey, F, Bv = key, value, value * cut_arr
+    else:
+        order = np.argsort(key, kind="stable")
+        ukey = key[order]
+        F = value[order]
+        Bv = F * cut_arr[order]
+        del order
+    del key
     first = np.ones(len(ukey), dtype=bool)
     first[1:] = ukey[1:] != ukey[:-1]
     if not first.all():
         starts = np.flatnonzero(first)
         ukey, F, Bv = ukey[starts], np.add.reduceat(F, starts), np.add.reduceat(Bv, starts)
-    c_edge = _safe_div(Bv, F)
+    del first
+    uncut = Bv == 0  # the cut on the flow is 0 (F > 0 here)
     Bv = np.minimum(Bv, F)
     G = F - Bv
-    e_p = ukey // (C * C)
-    e_i = (ukey // C) % C
-    e_j = ukey % C
 
     # node = (product, country): dense ids p * C + c when that space is small, else the pairs present
-    src_key = e_p * C + e_i
-    dst_key = e_p * C + e_j
     P = len(products)
-    if P * C <= max(4 * len(ukey), 1 << 20):
+    src_key = ukey // C  # p * C + exporter
+    dst_key = ukey // (C * C) * C + ukey % C  # p * C + importer
+    del ukey
+    if P * C <= max(4 * len(src_key), 1 << 20):
         n = P * C
-        src, dst = src_key, dst_key
+        idt = np.int32 if n < 2**31 else np.int64  # node ids of the edges: half the memory where they fit
+        src, dst = src_key.astype(idt), dst_key.astype(idt)
         node_p, node_c = np.arange(n) // C, np.arange(n) % C
     else:
         nkey, ninv = np.unique(np.concatenate([src_key, dst_key]), return_inverse=True)
         n = len(nkey)
-        src, dst = ninv[: len(ukey)], ninv[len(ukey):]
+        src, dst = ninv[: len(src_key)], ninv[len(src_key):]
         node_p, node_c = nkey // C, nkey % C
+    del src_key, dst_key
 
     M = _bc(dst, F, n)
     X = _bc(src, F, n)
@@ -423,9 +429,11 @@ def propagate_codes(
             ally = np.asarray(countries.isin(list(allies)), dtype=bool) if len(countries) else ally
         no_offer = np.zeros(n, dtype=bool)
         tiny = 1e-12 * max(float(blocked_p.sum()) if P else 0.0, _FLOOR_USD)
-        net = _Network(n=n, P=P, node_p=node_p, src=src, dst=dst, e_p=e_p, e_i=e_i, F=F, G=G, c_edge=c_edge,
+        p_start = np.searchsorted(node_p[src], np.arange(P + 1))  # edges are in product order: one range each
+        net = _Network(n=n, P=P, node_p=node_p, node_c=node_c, src=src, dst=dst, F=F, G=G, uncut=uncut, p_start=p_start,
                        cap0=headroom * np.maximum(X - M, 0.0), supply=supply, restricter=restricter,
                        stock0=(stock_months / 12.0) * M + kept, direct=direct, blocked_p=blocked_p)
+        del uncut, G
         short = np.zeros(n)
         pend = np.zeros(n)
         run_p = blocked_p > 0
@@ -438,9 +446,14 @@ def propagate_codes(
                 trace.clear()
                 run_p = blocked_p > 0
             got = _cascade(net, run_p, ally, no_offer, max_iter=max_iter, tolerance=tolerance, trace=trace)
-            nodes = run_p[node_p]
-            for acc, new in zip((short, stock, subst, passed, indirect, extra, pend), got[:7]):
-                acc[nodes] = new[nodes]
+            nodes = got[8]
+            if nodes is None:
+                nodes = run_p[node_p]
+                for acc, new in zip((short, stock, subst, passed, indirect, extra, pend), got[:7]):
+                    acc[nodes] = new[nodes]
+            else:
+                for acc, new in zip((short, stock, subst, passed, indirect, extra, pend), got[:7]):
+                    acc[nodes] = new
             rounds[run_p] = got[7][run_p]
             both = (extra > tiny) & (passed + short > tiny)
             if not both.any():
@@ -474,13 +487,13 @@ class _Network:
     n: int
     P: int
     node_p: np.ndarray
+    node_c: np.ndarray
     src: np.ndarray
     dst: np.ndarray
-    e_p: np.ndarray
-    e_i: np.ndarray
     F: np.ndarray
     G: np.ndarray
-    c_edge: np.ndarray
+    uncut: np.ndarray
+    p_start: np.ndarray
     cap0: np.ndarray
     supply: np.ndarray
     restricter: np.ndarray
@@ -514,29 +527,50 @@ def _cascade(net: _Network, run_p: np.ndarray, ally: np.ndarray, no_offer: np.nd
     """Run the rounds of the cascade for the products ``run_p`` (module docstring, steps 1-4).
 
     Returns the node arrays ``short, stock, subst, passed, indirect, extra,
-    pending at the cap`` and the rounds per product; entries of the products
-    not run are zero.
+    pending at the cap``, the rounds per product and the node ids the arrays
+    are for (None: every node; entries of the products not run are zero).
+    When the products run hold few of the edges (a run again for the few
+    products where a country both supplied and fell short), only their edges
+    and nodes are taken, so such a run costs in proportion to its products.
     """
-    n, P, node_p, src, dst = net.n, net.P, net.node_p, net.src, net.dst
-    run_e = run_p[net.e_p]
+    n, P, node_p, node_c = net.n, net.P, net.node_p, net.node_c
+    src, dst, F, G, uncut = net.src, net.dst, net.F, net.G, net.uncut
+    cap0, supply, restricter, stock0, direct = net.cap0, net.supply, net.restricter, net.stock0, net.direct
+    run_n = run_p[node_p]  # per node: its product is run (an edge's nodes are of one product)
+    starts, ends = net.p_start[:-1][run_p], net.p_start[1:][run_p]
+    size = int((ends - starts).sum())
+    nodes = None
+    if size < 0.7 * len(src) and trace is None:  # the edges of the products run (one range each) and their nodes
+        lens = ends - starts
+        at = np.repeat(starts - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens) + np.arange(size)
+        nodes = np.flatnonzero(run_n)
+        local = np.full(n, -1, dtype=src.dtype)
+        local[nodes] = np.arange(len(nodes), dtype=src.dtype)
+        src, dst, F, G, uncut = local[src[at]], local[dst[at]], F[at], G[at], uncut[at]
+        del at, local
+        node_p, node_c, no_offer = node_p[nodes], node_c[nodes], no_offer[nodes]
+        cap0, supply, restricter, stock0, direct = (a[nodes] for a in (cap0, supply, restricter, stock0, direct))
+        n, run_n = len(nodes), np.ones(len(nodes), dtype=bool)
     short = np.zeros(n)
     stock, subst, passed, indirect, extra = (np.zeros(n) for _ in range(5))
     rounds = np.zeros(P, dtype=np.int64)
-    cap = net.cap0.copy()
-    allowed = run_e & (net.c_edge == 0) & ally[net.e_i] & (cap[src] > 0) & ~no_offer[src]
+    cap = cap0.copy()
+    offers = run_n & ally[node_c] & (cap > 0) & ~no_offer
+    allowed = uncut & offers[src]
     a_src, a_dst = src[allowed], dst[allowed]
-    a_w = _safe_div(net.F[allowed], _bc(a_dst, net.F[allowed], n)[a_dst])
-    a_p = net.e_p[allowed]
-    has_g = run_e & (net.G > 0) & ~net.restricter[dst]  # no pass-back to a country restricting the product
+    fa = F[allowed]
+    a_w = _safe_div(fa, _bc(a_dst, fa, n)[a_dst])
+    del fa
+    has_g = (G > 0) & (run_n & ~restricter)[dst]  # no pass-back to a country restricting the product
     g_src, g_dst = src[has_g], dst[has_g]
-    Xg = _bc(g_src, net.G[has_g], n)
-    g_coef = _safe_div(net.G[has_g], Xg[g_src])
-    g_p = net.e_p[has_g]
-    del allowed, has_g
-    p_share = np.minimum(1.0, _safe_div(Xg, net.supply))
-    stock_left = net.stock0.copy()
+    gg = G[has_g]
+    Xg = _bc(g_src, gg, n)
+    g_coef = _safe_div(gg, Xg[g_src])
+    del allowed, has_g, gg
+    p_share = np.minimum(1.0, _safe_div(Xg, supply))
+    stock_left = stock0.copy()
 
-    d = np.where(run_p[node_p], net.direct, 0.0)
+    d = np.where(run_n, direct, 0.0)
     active = (net.blocked_p > 0) & run_p
     limit = tolerance * net.blocked_p
     n_active_at_compaction = int(active.sum())
@@ -581,15 +615,16 @@ def _cascade(net: _Network, run_p: np.ndarray, ally: np.ndarray, no_offer: np.nd
             active &= ~done
             n_act = int(active.sum())
             if n_act <= n_active_at_compaction // 2:  # drop finished products' edges
-                ka, kg = active[a_p], active[g_p]
-                a_src, a_dst, a_w, a_p = a_src[ka], a_dst[ka], a_w[ka], a_p[ka]
-                g_src, g_dst, g_coef, g_p = g_src[kg], g_dst[kg], g_coef[kg], g_p[kg]
+                live_n = active[node_p]
+                ka, kg = live_n[a_dst], live_n[g_dst]
+                a_src, a_dst, a_w = a_src[ka], a_dst[ka], a_w[ka]
+                g_src, g_dst, g_coef = g_src[kg], g_dst[kg], g_coef[kg]
                 n_active_at_compaction = n_act
     pend = np.zeros(n)
     if active.any():  # iteration cap: what is still pending stays with its holder
         pend = d
         short += d
-    return short, stock, subst, passed, indirect, extra, pend, rounds
+    return short, stock, subst, passed, indirect, extra, pend, rounds, nodes
 
 
 def _assemble(countries, products, node_p, node_c, M, X, cap0, direct, indirect, subst, stock, passed, short,
