@@ -637,6 +637,7 @@ def main(argv: list[str] | None = None) -> int:
             s.modes = [m for m in s.modes if any(w in m.key for w in words)]
             if not any(m.key.endswith("-cached") for m in s.modes):
                 s.prime, s.primes = None, []
+            s.primes = [p for p in s.primes if any(m.argv == p.argv for m in s.modes)]  # those a kept mode needs
         suites = [s for s in suites if s.modes]
     if args.dry_run:
         for s in suites:

@@ -428,7 +428,9 @@ def propagate_codes(
         if allies is not None:
             ally = np.asarray(countries.isin(list(allies)), dtype=bool) if len(countries) else ally
         no_offer = np.zeros(n, dtype=bool)
-        tiny = 1e-12 * max(float(blocked_p.sum()) if P else 0.0, _FLOOR_USD)
+        # "does both" is judged against each product's own blocked value, so a product's result never depends on
+        # the other products run with it (an exporter-wide run equals its products run one at a time)
+        tiny = (1e-12 * np.maximum(blocked_p, _FLOOR_USD))[node_p] if P else np.zeros(n)
         p_start = np.searchsorted(node_p[src], np.arange(P + 1))  # edges are in product order: one range each
         net = _Network(n=n, P=P, node_p=node_p, node_c=node_c, src=src, dst=dst, F=F, G=G, uncut=uncut, p_start=p_start,
                        cap0=headroom * np.maximum(X - M, 0.0), supply=supply, restricter=restricter,
