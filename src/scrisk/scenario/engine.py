@@ -4,7 +4,12 @@ Goods do not substitute across HS codes, so the engine works on each
 product (one HS code of one year) separately, on its bilateral value network
 :math:`F_{ij}` (USD, exporter *i* to importer *j*). All products of a run are
 processed together as one vectorised computation over edge and node arrays
-(numpy ``bincount``), never by Python loops over flows.
+(numpy ``bincount``), never by Python loops over flows or products, and a
+product's result does not depend on the products run with it: an
+exporter-wide run (every product at once) equals its products run one at a
+time, bit for bit. :func:`propagate_codes` takes flows already coded as
+integers (from the flow store, :mod:`scrisk.scenario.select`);
+:func:`propagate` codes a frame first.
 
 Notation, per product
 ---------------------

@@ -86,18 +86,12 @@ class ShockResult:
             "downstream": _records(self.downstream),
         }
 
-    def to_arrow(self):
-        """The ranked rows as a :class:`pyarrow.Table` (no Python object per row)."""
-        import pyarrow as pa
-
-        return pa.Table.from_pandas(self.rows, preserve_index=False)
-
     def to_pandas(self) -> pd.DataFrame:
         """The ranked rows as a pandas DataFrame."""
         return self.rows
 
     def streamed(self) -> "ShockRows":
-        """This result as rows to stream (csv, parquet, jsonl): see :class:`ShockRows`."""
+        """This result as rows to stream from Arrow (csv, parquet, jsonl): see :class:`ShockRows`."""
         return ShockRows(self)
 
 
@@ -118,7 +112,10 @@ class ShockRows:
         return int(len(self.result.rows))
 
     def to_arrow(self):
-        return self.result.to_arrow()
+        """The ranked rows as a :class:`pyarrow.Table` (no Python object per row)."""
+        import pyarrow as pa
+
+        return pa.Table.from_pandas(self.result.rows, preserve_index=False)
 
     def to_dict(self, *, top: int | None = None) -> dict[str, Any]:
         return self.result.to_dict(top=top)
