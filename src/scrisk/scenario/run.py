@@ -245,14 +245,21 @@ def decline_shares(flows: pd.DataFrame, declines, production: pd.DataFrame | Non
     given = {}
     if production is not None and not production.empty:
         given = production.set_index(["country", "hs"])["production"].to_dict()
-    for d in declines:
+    given_s = pd.Series(given, dtype=float) if given else pd.Series(dtype=float)
+    ex = flows[EXPORTER].astype(str).to_numpy()
+    for d in declines:  # per decline, the matched flows' (country, hs) looked up at once
         mask = flows[EXPORTER].isin(list(d.countries)).to_numpy(dtype=bool) & hs_mask(hs, d.hs).to_numpy(dtype=bool)
-        for k in np.flatnonzero(mask):
-            key = (str(flows[EXPORTER].iat[k]), hs.iat[k])
-            x, i = float(X.get(key, 0.0)), float(I.get(key, 0.0))
-            p = max(float(given.get(key, 0.0)), x - i, 0.0)
-            share = d.decline * p / (p + i) if p + i > 0 else 0.0
-            out[k] = max(out[k], min(1.0, share))
+        k = np.flatnonzero(mask)
+        if not len(k):
+            continue
+        key = pd.MultiIndex.from_arrays([ex[k], hs.to_numpy()[k]])
+        x = X.reindex(key).fillna(0.0).to_numpy(dtype=float)
+        i = I.reindex(key).fillna(0.0).to_numpy(dtype=float)
+        g = given_s.reindex(key).fillna(0.0).to_numpy(dtype=float) if len(given_s) else np.zeros(len(k))
+        p = np.maximum(np.maximum(g, x - i), 0.0)
+        share = np.zeros(len(k))
+        np.divide(d.decline * p, p + i, out=share, where=(p + i) > 0)
+        out[k] = np.maximum(out[k], np.minimum(1.0, share))
     return out
 
 
