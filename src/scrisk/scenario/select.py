@@ -102,10 +102,11 @@ def _small_ints(a: np.ndarray, n: int) -> np.ndarray:
 def select_flows(table: "FlowTable", year: int, hs: Sequence[str] | None = None, *, qty: bool = False) -> Selection:
     """The flows of ``year`` whose HS code starts with one of ``hs`` (every product when empty or None).
 
-    The distinct countries and products are read first (a pass over two or
-    three columns); DuckDB then codes every flow as positions in those
-    sorted lists (an ``ENUM`` cast inside the scan), so only integers and
-    values reach Python.
+    The year's distinct products are read first and matched against ``hs``
+    (one set lookup per prefix length and distinct code); DuckDB then keeps
+    and codes every flow as positions in the sorted products and countries
+    (``ENUM`` casts inside the scan), so only integers and values reach
+    Python, and a list of 5,000 codes costs what every product does.
 
     Parameters
     ----------
@@ -125,24 +126,35 @@ def select_flows(table: "FlowTable", year: int, hs: Sequence[str] | None = None,
     """
     from scrisk.engine.store import arrow_table, connect, flow_source
 
+    from scrisk.materials import hs_prefix_match
+
     con = connect()
     try:
         src = flow_source(con, table)
-        where = _where(year, hs)
-        con.execute(f"CREATE TEMP VIEW _sel AS SELECT * FROM {src} WHERE {where}")
-        countries = np.asarray([r[0] for r in con.execute(
-            f"SELECT DISTINCT {EXPORTER} FROM _sel UNION SELECT DISTINCT {IMPORTER} FROM _sel ORDER BY 1"
-        ).fetchall()], dtype=object).astype(str)
-        products = np.asarray([r[0] for r in con.execute(f"SELECT DISTINCT {HS} FROM _sel ORDER BY 1").fetchall()],
-                              dtype=object).astype(str)
-        if len(countries) and len(products):
-            con.execute("CREATE TYPE _country AS ENUM (SELECT unnest($1::VARCHAR[]))", [countries.tolist()])
+        # the products of the year, matched against the prefixes here (a set lookup per distinct code); the flows
+        # are then kept by an ENUM cast of their code to those products (NULL for any other), never by testing
+        # every row against the list
+        products = np.asarray([r[0] for r in con.execute(
+            f"SELECT DISTINCT {HS} FROM {src} WHERE {_where(year, None)} ORDER BY 1").fetchall()],
+            dtype=object).astype(str)
+        if hs:
+            products = products[hs_prefix_match(products, hs)]
+        tab = None
+        if len(products):
             con.execute("CREATE TYPE _product AS ENUM (SELECT unnest($1::VARCHAR[]))", [products.tolist()])
+            rest = ", ".join([EXPORTER, IMPORTER, VALUE] + ([QTY] if qty else []))
+            con.execute(f"CREATE TEMP VIEW _sel AS SELECT * FROM (SELECT {rest}, "
+                        f"enum_code(TRY_CAST({HS} AS _product)) AS p FROM {src} WHERE {_where(year, None)}) "
+                        "WHERE p IS NOT NULL")
+            countries = np.asarray([r[0] for r in con.execute(
+                f"SELECT DISTINCT {EXPORTER} FROM _sel UNION SELECT DISTINCT {IMPORTER} FROM _sel ORDER BY 1"
+            ).fetchall()], dtype=object).astype(str)
+            con.execute("CREATE TYPE _country AS ENUM (SELECT unnest($1::VARCHAR[]))", [countries.tolist()])
             cols = [f"enum_code(CAST({EXPORTER} AS _country)) AS e", f"enum_code(CAST({IMPORTER} AS _country)) AS m",
-                    f"enum_code(CAST({HS} AS _product)) AS p", VALUE] + ([QTY] if qty else [])
+                    "p", VALUE] + ([QTY] if qty else [])
             tab = arrow_table(con.sql(f"SELECT {', '.join(cols)} FROM _sel"))
         else:
-            tab = None
+            countries = np.zeros(0, dtype=str)
     finally:
         con.close()
     C, P = len(countries), len(products)
