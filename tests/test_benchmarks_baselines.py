@@ -140,6 +140,25 @@ def test_baselines_agree_on_generated_data(duckdb_screen, pandas_screen, generat
     assert_same(a, b)  # same rows in the same rank order
 
 
+def test_pandas_shock_baseline_is_scrisk_first_order(generate, generated, tmp_path):
+    """baselines/pandas_shock.py computes what `scrisk shock --mode none` does, for every product and for a list."""
+    from scrisk.api import load_flows
+    from scrisk.io.options import ReadOptions
+    from scrisk.scenario import run_scenario, scenario_from_options
+
+    base = _load("pandas_shock", BENCH / "baselines")
+    flows = _load("pandas_screen", BENCH / "baselines").read_flows([generated])
+    table = load_flows([generated], ReadOptions())
+    codes = sorted(flows["hs"].unique())[::3]
+    for hs in (None, codes):
+        want = base.first_order(flows, "CHN", hs).set_index(["importer", "hs"]).sort_index()
+        got = run_scenario(table, scenario_from_options(exporters="CHN", hs=hs), mode="none").rows
+        got = got.set_index(["importer", "hs"]).sort_index()
+        assert len(got) == len(want) > 100 and (want["shortfall_usd"] > 0).sum() > 20
+        for c in ("baseline_usd", "shortfall_usd", "shortfall_share"):
+            np.testing.assert_allclose(got[c].to_numpy(float), want[c].to_numpy(float), rtol=1e-12, err_msg=c)
+
+
 def test_duckdb_baseline_reads_partitioned_parquet(duckdb_screen, pandas_screen, generated, tmp_path):
     flows = pandas_screen.read_flows([generated])
     root = tmp_path / "parts"

@@ -586,18 +586,14 @@ def read_filter(
     >>> read_filter(None, None)
     ()
     """
-    from scrisk.materials import get_basket, resolve_hs
+    from scrisk.materials import minimal_prefixes, get_basket, resolve_hs
 
     reg = registry(baskets)
     codes: list[str] = []
     for m in _split(material):
         codes.extend(get_basket(m, baskets=reg).all_hs_codes())
     codes.extend(resolve_hs(None, hs, baskets=reg))
-    out: list[str] = []
-    for c in sorted(set(codes), key=lambda x: (len(x), x)):
-        if not any(c.startswith(p) for p in out):
-            out.append(c)
-    return tuple(sorted(out))
+    return minimal_prefixes(codes)
 
 
 def _split_paths(baskets: Any) -> list[Any]:

@@ -108,8 +108,10 @@ def shock_files(files: Paths, scenario, read: ReadOptions | None = None, *, bask
     """Read trade files and run an export-control scenario through them (``scrisk shock``).
 
     ``scenario`` is a :class:`~scrisk.scenario.spec.Scenario`; only the
-    products it touches and their downstream codes are read. ``options`` go
-    to :func:`scrisk.scenario.run.run_scenario`.
+    products it touches and their downstream codes are read (every product
+    when a measure names none: an exporter-wide ban). ``options`` go to
+    :func:`scrisk.scenario.run.run_scenario`, which selects the year's flows
+    in the flow store (:mod:`scrisk.scenario.select`).
     """
     from scrisk.analysis import registry
     from scrisk.api import load_flows

@@ -81,6 +81,8 @@ __all__ = [
     "PRODUCTION_STAGES",
     "Basket",
     "normalize_name",
+    "minimal_prefixes",
+    "hs_prefix_match",
     "normalize_revision",
     "load_baskets",
     "get_basket",
@@ -891,12 +893,45 @@ def _split(values: Iterable[str] | str | None) -> list[str]:
     return out
 
 
-def _minimal_prefixes(codes: Iterable[str]) -> tuple[str, ...]:
-    out: list[str] = []
+def minimal_prefixes(codes: Iterable[str]) -> tuple[str, ...]:
+    """Drop the codes a shorter code in ``codes`` already covers (one set lookup per prefix length).
+
+    Examples
+    --------
+    >>> minimal_prefixes(["854231", "8542", "811292", "85"])
+    ('811292', '85')
+    """
+    kept: set[str] = set()
+    lengths: set[int] = set()
     for c in sorted(set(codes), key=lambda x: (len(x), x)):
-        if not any(c.startswith(p) for p in out):
-            out.append(c)
-    return tuple(sorted(out))
+        if not any(c[:n] in kept for n in lengths):
+            kept.add(c)
+            lengths.add(len(c))
+    return tuple(sorted(kept))
+
+
+def hs_prefix_match(values: Iterable[str], codes: Iterable[str]) -> "np.ndarray":
+    """True per value that starts with one of ``codes``: one set lookup per prefix length, never per code.
+
+    Meant for the distinct HS codes of a table (a few thousand), whatever
+    the number of ``codes`` (2-, 4-, 6- or more-digit prefixes); empty
+    ``codes`` match everything.
+
+    Examples
+    --------
+    >>> hs_prefix_match(["854231", "811292", "850760", "010121"], ["8542", "811292", "01"]).tolist()
+    [True, True, False, True]
+    """
+    import numpy as np
+
+    vals = [str(v) for v in values]
+    by_len: dict[int, set[str]] = {}
+    for c in codes:
+        by_len.setdefault(len(str(c)), set()).add(str(c))
+    if not by_len:
+        return np.ones(len(vals), dtype=bool)
+    items = sorted(by_len.items())
+    return np.fromiter((any(v[:n] in s for n, s in items) for v in vals), dtype=bool, count=len(vals))
 
 
 def resolve_hs(
@@ -959,7 +994,7 @@ def resolve_hs(
         if not h.isdigit() or not (2 <= len(h) <= 12) or len(h) % 2:
             raise UsageError(f"--hs {h!r} is not an HS code; give 2, 4, 6 or more digits, e.g. --hs 811292 or --hs 8542")
         codes.append(h)
-    return _minimal_prefixes(codes)
+    return minimal_prefixes(codes)
 
 
 def hs_mask(hs_series: "pd.Series", codes: Iterable[str]) -> "pd.Series":
@@ -975,11 +1010,18 @@ def hs_mask(hs_series: "pd.Series", codes: Iterable[str]) -> "pd.Series":
     """
     import pandas as pd
 
-    s = pd.Series(hs_series, copy=False).astype("string")
+    import numpy as np
+
+    s = pd.Series(hs_series, copy=False)
     codes = tuple(codes)
     if not codes:
         return pd.Series(True, index=s.index, dtype=bool)
-    return s.str.startswith(codes).fillna(False).astype(bool)
+    idx, uniq = pd.factorize(s, use_na_sentinel=True)  # the distinct codes are matched, then mapped back
+    hit = hs_prefix_match(np.asarray(uniq, dtype=object).astype(str), codes)
+    out = np.zeros(len(s), dtype=bool)
+    ok = idx >= 0
+    out[ok] = hit[idx[ok]]
+    return pd.Series(out, index=s.index, dtype=bool)
 
 
 def _merged_links(reg: Mapping[str, Basket]) -> list[Link]:
@@ -1019,7 +1061,12 @@ def downstream_of(hs_codes: str | Iterable[str], baskets: Mapping[str, Basket] |
     out: list[Link] = []
     while frontier:
         reached.update(frontier)
-        level = [l for l in links if (l.upstream, l.downstream) not in used and any(_related(f, l.upstream) for f in frontier)]
+        # a link applies when its upstream code and a frontier code are equal or one is a prefix of the other:
+        # set lookups of prefixes, never a comparison per (link, code) pair
+        front = set(frontier)
+        heads = {f[:n] for f in frontier for n in range(1, len(f) + 1)}
+        level = [l for l in links if (l.upstream, l.downstream) not in used
+                 and (l.upstream in heads or any(l.upstream[:n] in front for n in range(1, len(l.upstream) + 1)))]
         nxt: set[str] = set()
         for l in level:
             used.add((l.upstream, l.downstream))

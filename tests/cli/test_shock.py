@@ -22,7 +22,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
     "args, words",
     [
         (["shock"], ["--exporter"]),
-        (["shock", "--exporter", "CHN"], ["--material", "--hs"]),
+        (["shock", "--production-decline", "CHN=0.3"], ["--material", "--hs"]),
         (["shock", "--exporter", "CHN", "--material", "galium"], ["'galium'", "gallium"]),
         (["shock", "--exporter", "CHX", "--hs", "811292"], ["'CHX'"]),
         (["shock", "--exporter", "CHN", "--hs", "81129"], ["not an HS code"]),
@@ -236,3 +236,24 @@ def test_quota_and_export_tax_options(monkeypatch, capsys):
     assert d["meta"]["scenario"]["measures"][0]["elasticity_source"] == "test value"
     code, _, err = run(monkeypatch, capsys, "shock", "-e", "CHN", "--hs", "811292", "--export-tax", "0.2")
     assert code == 2 and "--elasticity" in err
+
+
+def test_exporter_alone_restricts_every_product(monkeypatch, capsys, tmp_path):
+    # no --material/--hs: every product of the data, said in meta and on stderr; csv streams every row
+    code, out, err = run(monkeypatch, capsys, "shock", "--exporter", "CHN", "--mode", "none", "-f", "json")
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["meta"]["products"]["scope"] == "every product" and d["measures"][0]["hs"] == ["*"]
+    assert "every product" in d["meta"]["scenario"]["title"] and "every product" in err
+    flows = load_flows().frame
+    latest = flows[flows["year"] == flows["year"].max()]
+    assert d["meta"]["products"]["codes"] == latest["hs"].nunique()
+    assert d["totals"]["blocked_usd"] == pytest.approx(latest.loc[latest["exporter"] == "CHN", "value_usd"].sum())
+    target = tmp_path / "wide.csv"
+    code, _, err = run(monkeypatch, capsys, "shock", "--exporter", "CHN", "-o", str(target))
+    assert code == 0, err
+    rows = pd.read_csv(target, dtype={"hs": str})
+    assert len(rows) == len(latest.groupby(["importer", "hs"])) and list(rows.columns)[:3] == ["importer", "hs",
+                                                                                                 "material"]
+    assert rows["shortfall_usd"].sum() + rows["substituted_usd"].sum() + rows["stock_drawn_usd"].sum() == \
+        pytest.approx(d["totals"]["blocked_usd"], rel=1e-9)

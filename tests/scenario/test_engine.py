@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -194,3 +195,23 @@ def test_a_supplier_later_short_keeps_its_spare_output():
     assert by_importer(out, "substituted_usd") == pytest.approx({"A": 0.0, "H": 0.0, "S": 50.0})
     assert by_importer(out, "passed_on_usd") == pytest.approx({"A": 0.0, "H": 50.0, "S": 0.0})
     assert by_importer(out, "shortfall_usd") == pytest.approx({"A": 100.0, "H": 50.0, "S": 0.0})
+
+
+def test_a_nan_breaks_the_identity_check(monkeypatch):
+    import scrisk.scenario.engine as engine
+
+    f = pd.DataFrame({"exporter": ["CHN", "JPN", "KOR"], "importer": ["KOR", "KOR", "VNM"], "hs": "811292",
+                      "value_usd": [80.0, 20.0, 50.0]})
+    real = engine._cascade
+
+    def broken(*args, **kwargs):  # a NaN in one country's shortfall: max() must not drop it
+        got = list(real(*args, **kwargs))
+        got[0] = got[0].copy()
+        got[0][np.flatnonzero(got[0])[:1]] = np.nan
+        return tuple(got)
+
+    monkeypatch.setattr(engine, "_cascade", broken)
+    with pytest.raises(RuntimeError, match="conservation"):
+        engine.propagate(f, [1.0, 0.0, 0.0], headroom=0.5)
+    monkeypatch.undo()
+    assert engine.propagate(f, [1.0, 0.0, 0.0], headroom=0.5).conservation_error <= engine.CONSERVATION_LIMIT

@@ -135,8 +135,11 @@ def test_options_scenario_and_its_usage_errors():
     assert "40%" in s.title and "USA" in s.title
     with pytest.raises(UsageError, match="--exporter"):
         scenario_from_options(exporters=None, materials="gallium")
+    every = scenario_from_options(exporters="CHN")  # no product: every product (an exporter-wide ban)
+    assert every.measures[0].hs == () and every.name == "CHN-all-products" and "every product" in every.title
+    assert every.resolve()[0].hs == () and every.read_codes(downstream=True) == ()
     with pytest.raises(UsageError, match="--material"):
-        scenario_from_options(exporters="CHN")
+        scenario_from_options(exporters=None, declines="CHN=0.3")
     with pytest.raises(UsageError, match="outside 0..1"):
         scenario_from_options(exporters="CHN", hs="811292", cut=1.2)
 

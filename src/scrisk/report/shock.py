@@ -103,6 +103,19 @@ _CSV_MATERIAL = ("importer", "material", "hs", "baseline_usd", "direct_loss_usd"
                  "substituted_usd", "stock_drawn_usd", "passed_on_usd", "shortfall_usd", "shortfall_share")
 
 
+def csv_columns(meta: Mapping[str, Any]) -> list[str]:
+    """The csv columns of a shock result's rows, from its meta (mode and grouping).
+
+    Examples
+    --------
+    >>> csv_columns({"mode": "cascade", "by": "hs"})[:3]
+    ['importer', 'hs', 'material']
+    """
+    if meta.get("mode") == "fsc":
+        return list(_CSV_FSC)
+    return list(_CSV_MATERIAL if meta.get("by", "hs") == "material" else _CSV_HS)
+
+
 def _title(meta: Mapping[str, Any]) -> str:
     sc = meta.get("scenario") or {}
     name = sc.get("title") or sc.get("name") or "shock"
@@ -217,7 +230,7 @@ def render_shock(result: Mapping[str, Any], fmt: Any):
     rows = result.get("rows", [])
     fsc = meta.get("mode") == "fsc"
     if fmt == "csv":
-        return to_csv(rows, list(_CSV_FSC if fsc else _CSV_MATERIAL if by == "material" else _CSV_HS))
+        return to_csv(rows, csv_columns(meta))
     cascade = meta.get("mode") == "cascade"
     stock = bool((result.get("totals") or {}).get("stock_drawn_usd"))
     if fsc:

@@ -18,7 +18,7 @@ add them up across inputs.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import pandas as pd
 
@@ -60,23 +60,50 @@ def downstream_codes(hs_codes, baskets: Mapping[str, Any] | None = None) -> tupl
     return tuple(sorted({link.downstream for link in downstream_of(codes, baskets)}))
 
 
+def _linked_inputs(inputs: list[str], links) -> list[str]:
+    """The inputs some link starts from (equal codes, or one a prefix of the other): set lookups, no loop per pair."""
+    import numpy as np
+
+    from scrisk.materials import hs_prefix_match
+
+    ups = sorted({link.upstream for link in links})
+    if not inputs or not ups:
+        return []
+    below = {u[:n] for u in ups for n in range(2, len(u) + 1)}  # an input that is a prefix of an upstream code
+    hit = hs_prefix_match(inputs, ups) | np.fromiter((h in below for h in inputs), dtype=bool, count=len(inputs))
+    return [h for h, ok in zip(inputs, hit) if ok]
+
+
 def downstream_exposure(
-    flows: pd.DataFrame,
+    flows: pd.DataFrame | None,
     rows: pd.DataFrame,
     *,
     baskets: Mapping[str, Any] | None = None,
+    exports: Callable[[tuple[str, ...]], pd.DataFrame] | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Downstream products at stake for every (importer, input) with a shortfall.
 
+    Computed once for all inputs: the (input, downstream code, link, tier)
+    pairs are built for the inputs the basket links start from (a number
+    bounded by the baskets, not by the products shocked), then joined with
+    the shortfall rows and the downstream exports in two merges.
+
     Parameters
     ----------
-    flows : DataFrame
+    flows : DataFrame or None
         Canonical flows of the shocked year (all products read, including
-        downstream ones when the file has them). Not modified.
+        downstream ones when the file has them). Not modified. Not used when
+        ``exports`` is given.
     rows : DataFrame
         Shock rows per (importer, hs) with ``shortfall_share``.
     baskets : dict, optional
         Baskets whose links are followed (default: bundled).
+    exports : callable, optional
+        ``exports(codes)`` returns the exports per country of the HS codes
+        starting with ``codes`` (columns ``importer, downstream_hs,
+        exports_usd``), e.g. summed in the flow store by
+        :func:`scrisk.scenario.select.downstream_exports`; default: summed
+        from ``flows``.
 
     Returns
     -------
@@ -94,54 +121,64 @@ def downstream_exposure(
     >>> got[["downstream_hs", "tier", "exports_usd", "at_stake_usd"]].values.tolist()
     [['850760', 1, 100.0, 25.0], ['870380', 2, 40.0, 10.0]]
     """
-    from scrisk.materials import downstream_of
+    from scrisk.materials import _default, _merged_links, downstream_of
 
     empty = pd.DataFrame({c: pd.Series(dtype="object") for c in DOWNSTREAM_COLUMNS})
     short = rows[rows["shortfall_share"] > 0]
     if short.empty:
         return empty, []
-    inputs = sorted(short["hs"].astype(str).unique())
-    links_by_input = {h: _tiers(h, downstream_of(h, baskets)) for h in inputs}
+    inputs = sorted(pd.unique(short["hs"].astype(str)))
+    linked = _linked_inputs(inputs, _merged_links(_default(baskets)))
+    links_by_input = {h: _tiers(h, downstream_of(h, baskets)) for h in linked}
     if not any(links_by_input.values()):
-        return empty, [f"no downstream links in the material baskets for HS {', '.join(inputs)}; "
-                       "downstream exposure is empty"]
-    from scrisk.materials import hs_mask
+        shown = ", ".join(inputs[:20]) + (f" and {len(inputs) - 20:,} more" if len(inputs) > 20 else "")
+        return empty, [f"no downstream links in the material baskets for HS {shown}; downstream exposure is empty"]
 
-    wanted = sorted({link.downstream for links in links_by_input.values() for link, _ in links})
-    linked = flows[hs_mask(flows[HS], wanted).to_numpy(dtype=bool)]
-    exports = (linked.assign(_hs=linked[HS].astype(str)).groupby([EXPORTER, "_hs"], observed=True)[VALUE].sum())
-    exp_frame = exports.reset_index().rename(columns={EXPORTER: "importer", "_hs": "downstream_hs",
-                                                      VALUE: "exports_usd"})
-    exp_frame["importer"] = exp_frame["importer"].astype(str)
-    present = exp_frame["downstream_hs"].unique()
-    out: list[pd.DataFrame] = []
+    wanted = tuple(sorted({link.downstream for links in links_by_input.values() for link, _ in links}))
+    if exports is None:
+        exp_frame = _exports_from(flows, wanted)
+    else:
+        exp_frame = exports(wanted)
+    exp_frame = exp_frame.astype({"importer": str, "downstream_hs": str})
+    present = list(pd.unique(exp_frame["downstream_hs"]))
+    codes_of = {d: [c for c in present if c.startswith(d)] for d in wanted}  # per downstream link code, once
+    pairs = []
     missing: set[str] = set()
-    for h in inputs:
-        sub = short[short["hs"].astype(str) == h][["importer", "shortfall_share"]].copy()
-        sub["importer"] = sub["importer"].astype(str)
-        for link, tier in links_by_input[h]:
-            codes = [c for c in present if c.startswith(link.downstream)]
-            if not codes:
+    for h, links in links_by_input.items():
+        for k, (link, tier) in enumerate(links):
+            if not codes_of[link.downstream]:
                 missing.add(link.downstream)
-                continue
-            got = exp_frame[exp_frame["downstream_hs"].isin(codes)].merge(sub, on="importer", how="inner")
-            if got.empty:
-                continue
-            got = got.rename(columns={"shortfall_share": "input_shortfall_share"})
-            got["input_hs"] = h
-            got["link"] = f"{link.upstream}->{link.downstream}"
-            got["tier"] = tier
-            got["note"] = link.note
-            got["at_stake_usd"] = got["exports_usd"] * got["input_shortfall_share"]
-            out.append(got)
+            for c in codes_of[link.downstream]:
+                pairs.append((h, c, k, f"{link.upstream}->{link.downstream}", tier, link.note))
     notes = []
     if missing:
         notes.append("the data holds no flows of downstream code(s) " + ", ".join(sorted(missing))
                      + "; downstream exposure for them needs a file that includes those codes")
-    if not out:
+    if not pairs:
         return empty, notes
-    res = pd.concat(out, ignore_index=True)
-    res = res.drop_duplicates(["importer", "input_hs", "downstream_hs"], keep="first")
+    # one row per (input, downstream code): the first link reaching it (breadth first), as the walk lists them
+    pair = (pd.DataFrame(pairs, columns=["input_hs", "downstream_hs", "_k", "link", "tier", "note"])
+            .sort_values(["input_hs", "_k"], kind="mergesort")
+            .drop_duplicates(["input_hs", "downstream_hs"], keep="first").drop(columns="_k"))
+    sub = short.loc[short["hs"].astype(str).isin(list(links_by_input)), ["importer", "hs", "shortfall_share"]]
+    sub = pd.DataFrame({"importer": sub["importer"].astype(str).to_numpy(), "input_hs": sub["hs"].astype(str).to_numpy(),
+                        "input_shortfall_share": sub["shortfall_share"].to_numpy(dtype=float)})
+    res = sub.merge(pair, on="input_hs", how="inner").merge(exp_frame, on=["importer", "downstream_hs"], how="inner")
+    if res.empty:
+        return empty, notes
+    res["tier"] = res["tier"].astype(int)
+    res["at_stake_usd"] = res["exports_usd"] * res["input_shortfall_share"]
     res = res.sort_values(["at_stake_usd", "importer", "input_hs", "downstream_hs"],
                           ascending=[False, True, True, True], kind="mergesort").reset_index(drop=True)
     return res[list(DOWNSTREAM_COLUMNS)], notes
+
+
+def _exports_from(flows: pd.DataFrame, wanted: tuple[str, ...]) -> pd.DataFrame:
+    """Exports per (country, code) of the codes starting with ``wanted``, from a frame of flows."""
+    from scrisk.materials import hs_mask
+
+    linked = flows[hs_mask(flows[HS], wanted).to_numpy(dtype=bool)]
+    exports = linked.assign(_hs=linked[HS].astype(str)).groupby([EXPORTER, "_hs"], observed=True)[VALUE].sum()
+    out = exports.reset_index().rename(columns={EXPORTER: "importer", "_hs": "downstream_hs", VALUE: "exports_usd"})
+    out["importer"] = out["importer"].astype(str)
+    return out

@@ -4,7 +4,12 @@ Goods do not substitute across HS codes, so the engine works on each
 product (one HS code of one year) separately, on its bilateral value network
 :math:`F_{ij}` (USD, exporter *i* to importer *j*). All products of a run are
 processed together as one vectorised computation over edge and node arrays
-(numpy ``bincount``), never by Python loops over flows.
+(numpy ``bincount``), never by Python loops over flows or products, and a
+product's result does not depend on the products run with it: an
+exporter-wide run (every product at once) equals its products run one at a
+time, bit for bit. :func:`propagate_codes` takes flows already coded as
+integers (from the flow store, :mod:`scrisk.scenario.select`);
+:func:`propagate` codes a frame first.
 
 Notation, per product
 ---------------------
@@ -111,7 +116,8 @@ import pandas as pd
 
 from scrisk.schema import EXPORTER, HS, IMPORTER, VALUE
 
-__all__ = ["CONSERVATION_LIMIT", "DEFAULT_TOLERANCE", "ROW_COLUMNS", "SUPPLIER_COLUMNS", "CascadeOutput", "propagate"]
+__all__ = ["CONSERVATION_LIMIT", "DEFAULT_TOLERANCE", "ROW_COLUMNS", "SUPPLIER_COLUMNS", "CascadeOutput", "FlowCodes",
+           "propagate", "propagate_codes"]
 
 CONSERVATION_LIMIT = 1e-9
 """Largest relative conservation error tolerated before the engine reports a bug."""
@@ -156,6 +162,55 @@ class CascadeOutput:
     blocked_usd: dict[str, float] = field(default_factory=dict)
     unresolved_usd: float = 0.0
     conservation_error: float = 0.0
+
+
+@dataclass
+class FlowCodes:
+    """Flows of one year as integer codes: what the engine works on.
+
+    Attributes
+    ----------
+    countries, products : ndarray of str
+        Sorted, distinct ISO3 codes and HS codes.
+    exporter, importer, product : ndarray of int
+        Per flow, the position of its exporter and importer in ``countries``
+        and of its HS code in ``products``.
+    value : ndarray of float
+        Per flow, the value (USD).
+    """
+
+    countries: np.ndarray
+    products: np.ndarray
+    exporter: np.ndarray
+    importer: np.ndarray
+    product: np.ndarray
+    value: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+    @classmethod
+    def from_frame(cls, flows: pd.DataFrame) -> "FlowCodes":
+        """Code a frame with the canonical ``exporter, importer, hs, value_usd`` columns.
+
+        Integer codes come from hashing (``pd.factorize``), then ranks in
+        sorted order: no sorting of strings per row.
+        """
+        e_codes, e_uni = pd.factorize(flows[EXPORTER])
+        m_codes, m_uni = pd.factorize(flows[IMPORTER])
+        h_codes, h_uni = pd.factorize(flows[HS])
+        e_uni, m_uni, h_uni = (np.asarray(u, dtype=object).astype(str) for u in (e_uni, m_uni, h_uni))
+        countries = np.union1d(e_uni, m_uni)
+        products = np.unique(h_uni)
+        ci, pix = pd.Index(countries), pd.Index(products)
+        return cls(
+            countries=countries,
+            products=products,
+            exporter=ci.get_indexer(e_uni).astype(np.int64)[e_codes],
+            importer=ci.get_indexer(m_uni).astype(np.int64)[m_codes],
+            product=pix.get_indexer(h_uni).astype(np.int64)[h_codes],
+            value=flows[VALUE].to_numpy(dtype=float),
+        )
 
 
 def _bc(idx: np.ndarray, w: np.ndarray, n: int) -> np.ndarray:
@@ -252,52 +307,95 @@ def propagate(
     value = flows[VALUE].to_numpy(dtype=float)
     if len(value) and not np.isfinite(value[~np.isnan(value)]).all():
         raise ValueError("flow values hold infinite numbers; the shock engine needs finite values")
-    # integer codes via hashing (pd.factorize), then ranks in sorted order: no sorting of strings per row
-    e_codes, e_uni = pd.factorize(flows[EXPORTER])
-    m_codes, m_uni = pd.factorize(flows[IMPORTER])
-    h_codes, h_uni = pd.factorize(flows[HS])
-    e_uni, m_uni, h_uni = (np.asarray(u, dtype=object).astype(str) for u in (e_uni, m_uni, h_uni))
-    countries = pd.Index(np.union1d(e_uni, m_uni))
-    products = pd.Index(np.unique(h_uni))
-    ei = countries.get_indexer(e_uni).astype(np.int64)[e_codes]
-    mi = countries.get_indexer(m_uni).astype(np.int64)[m_codes]
-    pi = products.get_indexer(h_uni).astype(np.int64)[h_codes]
+    codes = FlowCodes.from_frame(flows)
+    return propagate_codes(codes, cut_arr, mode=mode, headroom=headroom, stock_months=stock_months, allies=allies,
+                           max_iter=max_iter, tolerance=tolerance, production=production, trace=trace)
+
+
+def propagate_codes(
+    codes: "FlowCodes",
+    cut: np.ndarray,
+    *,
+    mode: str = "cascade",
+    headroom: float = 0.10,
+    stock_months: float = 0.0,
+    allies: Iterable[str] | None = None,
+    max_iter: int = 100,
+    tolerance: float = DEFAULT_TOLERANCE,
+    production: pd.DataFrame | None = None,
+    trace: list | None = None,
+) -> CascadeOutput:
+    """:func:`propagate` on flows already coded as integers (:class:`FlowCodes`): no strings per flow.
+
+    This is the entry point for exporter-wide runs, whose flows come from the
+    flow store as integer codes (:func:`scrisk.scenario.select.select_flows`).
+    Parameters and result as :func:`propagate`; ``cut`` has one value per flow.
+
+    Examples
+    --------
+    >>> c = FlowCodes(np.array(["CHN", "JPN", "KOR", "VNM"]), np.array(["811292"]), np.array([0, 1, 2]),
+    ...               np.array([2, 2, 3]), np.array([0, 0, 0]), np.array([80.0, 20.0, 50.0]))
+    >>> propagate_codes(c, np.array([1.0, 0.0, 0.0]), headroom=0.5).iterations
+    {'811292': 2}
+    """
+    if mode not in ("none", "cascade"):
+        raise ValueError(f"mode must be 'none' or 'cascade', not {mode!r}")
+    if not (headroom >= 0) or not (stock_months >= 0) or int(max_iter) < 1 or not (tolerance >= 0):
+        raise ValueError("headroom and stock_months must be >= 0, max_iter >= 1, tolerance >= 0")
+    cut_arr = np.asarray(cut, dtype=float).reshape(-1)
+    if len(cut_arr) != len(codes):
+        raise ValueError(f"cut has {len(cut_arr)} values for {len(codes)} flows")
+    if len(cut_arr) and (np.isnan(cut_arr).any() or cut_arr.min() < 0 or cut_arr.max() > 1):
+        raise ValueError("cut fractions must be within [0, 1]")
+    value = np.asarray(codes.value, dtype=float)
+    if len(value) and not np.isfinite(value[~np.isnan(value)]).all():
+        raise ValueError("flow values hold infinite numbers; the shock engine needs finite values")
+    countries, products = pd.Index(codes.countries), pd.Index(codes.products)
+    ei, mi, pi = (np.asarray(a) for a in (codes.exporter, codes.importer, codes.product))
     keep = (value > 0) & (ei != mi)  # a country does not trade with itself; readers drop these already
     if not keep.all():
         value, cut_arr, ei, mi, pi = value[keep], cut_arr[keep], ei[keep], mi[keep], pi[keep]
+    del keep
     C = max(len(countries), 1)
 
     # canonical order (row-order independence); repeated keys (not in a valid table) are added up
-    key = (pi * C + ei) * C + mi
-    order = np.argsort(key, kind="stable")
-    ukey = key[order]
-    F = value[order]
-    Bv = F * cut_arr[order]
+    key = (pi.astype(np.int64) * C + ei) * C + mi
+    del ei, mi, pi
+    if len(key) < 2 or bool((key[1:] >= key[:-1]).all()):  # already in order (flows from the flow store)
+        ukey, F, Bv = key, value, value * cut_arr
+    else:
+        order = np.argsort(key, kind="stable")
+        ukey = key[order]
+        F = value[order]
+        Bv = F * cut_arr[order]
+        del order
+    del key
     first = np.ones(len(ukey), dtype=bool)
     first[1:] = ukey[1:] != ukey[:-1]
     if not first.all():
         starts = np.flatnonzero(first)
         ukey, F, Bv = ukey[starts], np.add.reduceat(F, starts), np.add.reduceat(Bv, starts)
-    c_edge = _safe_div(Bv, F)
+    del first
+    uncut = Bv == 0  # the cut on the flow is 0 (F > 0 here)
     Bv = np.minimum(Bv, F)
     G = F - Bv
-    e_p = ukey // (C * C)
-    e_i = (ukey // C) % C
-    e_j = ukey % C
 
     # node = (product, country): dense ids p * C + c when that space is small, else the pairs present
-    src_key = e_p * C + e_i
-    dst_key = e_p * C + e_j
     P = len(products)
-    if P * C <= max(4 * len(ukey), 1 << 20):
+    src_key = ukey // C  # p * C + exporter
+    dst_key = ukey // (C * C) * C + ukey % C  # p * C + importer
+    del ukey
+    if P * C <= max(4 * len(src_key), 1 << 20):
         n = P * C
-        src, dst = src_key, dst_key
+        idt = np.int32 if n < 2**31 else np.int64  # node ids of the edges: half the memory where they fit
+        src, dst = src_key.astype(idt), dst_key.astype(idt)
         node_p, node_c = np.arange(n) // C, np.arange(n) % C
     else:
         nkey, ninv = np.unique(np.concatenate([src_key, dst_key]), return_inverse=True)
         n = len(nkey)
-        src, dst = ninv[: len(ukey)], ninv[len(ukey):]
+        src, dst = ninv[: len(src_key)], ninv[len(src_key):]
         node_p, node_c = nkey // C, nkey % C
+    del src_key, dst_key
 
     M = _bc(dst, F, n)
     X = _bc(src, F, n)
@@ -335,83 +433,41 @@ def propagate(
         if allies is not None:
             ally = np.asarray(countries.isin(list(allies)), dtype=bool) if len(countries) else ally
         no_offer = np.zeros(n, dtype=bool)
-        tiny = 1e-12 * max(float(blocked_p.sum()) if P else 0.0, _FLOOR_USD)
+        # "does both" is judged against each product's own blocked value, so a product's result never depends on
+        # the other products run with it (an exporter-wide run equals its products run one at a time)
+        tiny = (1e-12 * np.maximum(blocked_p, _FLOOR_USD))[node_p] if P else np.zeros(n)
+        p_start = np.searchsorted(node_p[src], np.arange(P + 1))  # edges are in product order: one range each
+        net = _Network(n=n, P=P, node_p=node_p, node_c=node_c, src=src, dst=dst, F=F, G=G, uncut=uncut, p_start=p_start,
+                       cap0=headroom * np.maximum(X - M, 0.0), supply=supply, restricter=restricter,
+                       stock0=(stock_months / 12.0) * M + kept, direct=direct, blocked_p=blocked_p)
+        del uncut, G
+        short = np.zeros(n)
+        pend = np.zeros(n)
+        run_p = blocked_p > 0
         for _attempt in range(n + 1):
             # a country that would both supply extra and end up short (passing on or keeping a deficit) keeps
-            # its spare output for itself: run again without its offers, until no country does both
-            short = np.zeros(n)
-            stock, subst, passed, indirect, extra = (np.zeros(n) for _ in range(5))
-            rounds = np.zeros(P, dtype=np.int64)
-            unresolved = 0.0
+            # its spare output for itself: run again without its offers, until no country does both. Products
+            # are independent, so only the products where a country did both are run again (all of them when
+            # a trace is asked for, so the trace shows the last run of every product).
             if trace is not None:
                 trace.clear()
-            cap = headroom * np.maximum(X - M, 0.0)
-            allowed = (c_edge == 0) & ally[e_i] & (cap[src] > 0) & ~no_offer[src]
-            a_src, a_dst = src[allowed], dst[allowed]
-            a_w = _safe_div(F[allowed], _bc(a_dst, F[allowed], n)[a_dst])
-            a_p = e_p[allowed]
-            has_g = (G > 0) & ~restricter[dst]  # no pass-back to a country restricting the product
-            g_src, g_dst = src[has_g], dst[has_g]
-            Xg = _bc(g_src, G[has_g], n)
-            g_coef = _safe_div(G[has_g], Xg[g_src])
-            g_p = e_p[has_g]
-            p_share = np.minimum(1.0, _safe_div(Xg, supply))
-            stock_left = (stock_months / 12.0) * M + kept
-
-            d = direct.copy()
-            active = blocked_p > 0
-            limit = tolerance * blocked_p
-            n_active_at_compaction = int(active.sum())
-            t = 0
-            while active.any() and t < max_iter:
-                t += 1
-                rounds[active] += 1
-                s = np.minimum(d, stock_left)
-                stock_left -= s
-                v = d - s
-                own = np.minimum(v, cap)  # own spare output first: a country still short offers nothing
-                cap -= own
-                v = v - own
-                r = v[a_dst] * a_w
-                Q = _bc(a_src, r, n)
-                over = Q > cap
-                theta = np.ones(n)
-                theta[over] = cap[over] / Q[over]
-                g = r * theta[a_src]
-                cap = np.where(over, 0.0, cap - Q)
-                got = np.minimum(_bc(a_dst, g, n), v)
-                u = v - got
-                pas = p_share * u
-                stock += s
-                subst += got + own
-                ex_round = _bc(a_src, g, n)
-                extra += ex_round
-                if trace is not None:
-                    trace.append({"round": t, "extra": ex_round, "unmet": u.copy(), "own": own.copy()})
-                passed += pas
-                short += u - pas
-                d = _bc(g_dst, pas[g_src] * g_coef, n)
-                indirect += d
-                pending = _bc(node_p, d, P)
-                done = active & (pending <= limit)
-                if done.any():
-                    fin = done[node_p]
-                    short[fin] += d[fin]
-                    d[fin] = 0.0
-                    active &= ~done
-                    n_act = int(active.sum())
-                    if n_act <= n_active_at_compaction // 2:  # drop finished products' edges
-                        ka, kg = active[a_p], active[g_p]
-                        a_src, a_dst, a_w, a_p = a_src[ka], a_dst[ka], a_w[ka], a_p[ka]
-                        g_src, g_dst, g_coef, g_p = g_src[kg], g_dst[kg], g_coef[kg], g_p[kg]
-                        n_active_at_compaction = n_act
-            if active.any():  # iteration cap: what is still pending stays with its holder
-                unresolved = float(d.sum())
-                short += d
+                run_p = blocked_p > 0
+            got = _cascade(net, run_p, ally, no_offer, max_iter=max_iter, tolerance=tolerance, trace=trace)
+            nodes = got[8]
+            if nodes is None:
+                nodes = run_p[node_p]
+                for acc, new in zip((short, stock, subst, passed, indirect, extra, pend), got[:7]):
+                    acc[nodes] = new[nodes]
+            else:
+                for acc, new in zip((short, stock, subst, passed, indirect, extra, pend), got[:7]):
+                    acc[nodes] = new
+            rounds[run_p] = got[7][run_p]
             both = (extra > tiny) & (passed + short > tiny)
             if not both.any():
                 break
             no_offer |= both
+            run_p = _bc(node_p, both.astype(float), P) > 0
+        unresolved = float(pend.sum())
 
     cap0 = (headroom if mode == "cascade" else 0.0) * np.maximum(X - M, 0.0)
     out = _assemble(countries, products, node_p, node_c, M, X, cap0, direct, indirect, subst, stock, passed, short,
@@ -429,6 +485,153 @@ def propagate(
         unresolved_usd=unresolved,
         conservation_error=err,
     )
+
+
+@dataclass
+class _Network:
+    """The fixed arrays of one cascade run (edges in canonical order, dense or compact node ids)."""
+
+    n: int
+    P: int
+    node_p: np.ndarray
+    node_c: np.ndarray
+    src: np.ndarray
+    dst: np.ndarray
+    F: np.ndarray
+    G: np.ndarray
+    uncut: np.ndarray
+    p_start: np.ndarray
+    cap0: np.ndarray
+    supply: np.ndarray
+    restricter: np.ndarray
+    stock0: np.ndarray
+    direct: np.ndarray
+    blocked_p: np.ndarray
+
+
+_SPARSE = 0.5
+"""A round works on the edges that carry a request or a loss when they are fewer than this share of all."""
+
+
+def _live(idx: np.ndarray, weight_of: np.ndarray, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The entries whose node (``idx``) has a non-zero ``weight_of``, when they are few; else everything.
+
+    Dropping entries that contribute exact zeros to a sum leaves every
+    ``bincount`` bit for bit the same, and a round with few deficits (an
+    exporter-wide ban hits some importers of each product) touches a
+    fraction of the edges.
+    """
+    live = weight_of[idx] > 0
+    k = int(np.count_nonzero(live))
+    if k > _SPARSE * len(idx):
+        return (idx, *arrays)
+    at = np.flatnonzero(live)
+    return (idx[at], *(a[at] for a in arrays))
+
+
+def _cascade(net: _Network, run_p: np.ndarray, ally: np.ndarray, no_offer: np.ndarray, *, max_iter: int,
+             tolerance: float, trace: list | None):
+    """Run the rounds of the cascade for the products ``run_p`` (module docstring, steps 1-4).
+
+    Returns the node arrays ``short, stock, subst, passed, indirect, extra,
+    pending at the cap``, the rounds per product and the node ids the arrays
+    are for (None: every node; entries of the products not run are zero).
+    When the products run hold few of the edges (a run again for the few
+    products where a country both supplied and fell short), only their edges
+    and nodes are taken, so such a run costs in proportion to its products.
+    """
+    n, P, node_p, node_c = net.n, net.P, net.node_p, net.node_c
+    src, dst, F, G, uncut = net.src, net.dst, net.F, net.G, net.uncut
+    cap0, supply, restricter, stock0, direct = net.cap0, net.supply, net.restricter, net.stock0, net.direct
+    run_n = run_p[node_p]  # per node: its product is run (an edge's nodes are of one product)
+    starts, ends = net.p_start[:-1][run_p], net.p_start[1:][run_p]
+    size = int((ends - starts).sum())
+    nodes = None
+    if size < 0.7 * len(src) and trace is None:  # the edges of the products run (one range each) and their nodes
+        lens = ends - starts
+        at = np.repeat(starts - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens) + np.arange(size)
+        nodes = np.flatnonzero(run_n)
+        local = np.full(n, -1, dtype=src.dtype)
+        local[nodes] = np.arange(len(nodes), dtype=src.dtype)
+        src, dst, F, G, uncut = local[src[at]], local[dst[at]], F[at], G[at], uncut[at]
+        del at, local
+        node_p, node_c, no_offer = node_p[nodes], node_c[nodes], no_offer[nodes]
+        cap0, supply, restricter, stock0, direct = (a[nodes] for a in (cap0, supply, restricter, stock0, direct))
+        n, run_n = len(nodes), np.ones(len(nodes), dtype=bool)
+    short = np.zeros(n)
+    stock, subst, passed, indirect, extra = (np.zeros(n) for _ in range(5))
+    rounds = np.zeros(P, dtype=np.int64)
+    cap = cap0.copy()
+    offers = run_n & ally[node_c] & (cap > 0) & ~no_offer
+    allowed = uncut & offers[src]
+    a_src, a_dst = src[allowed], dst[allowed]
+    fa = F[allowed]
+    a_w = _safe_div(fa, _bc(a_dst, fa, n)[a_dst])
+    del fa
+    has_g = (G > 0) & (run_n & ~restricter)[dst]  # no pass-back to a country restricting the product
+    g_src, g_dst = src[has_g], dst[has_g]
+    gg = G[has_g]
+    Xg = _bc(g_src, gg, n)
+    g_coef = _safe_div(gg, Xg[g_src])
+    del allowed, has_g, gg
+    p_share = np.minimum(1.0, _safe_div(Xg, supply))
+    stock_left = stock0.copy()
+
+    d = np.where(run_n, direct, 0.0)
+    active = (net.blocked_p > 0) & run_p
+    limit = tolerance * net.blocked_p
+    n_active_at_compaction = int(active.sum())
+    t = 0
+    while active.any() and t < max_iter:
+        t += 1
+        rounds[active] += 1
+        s = np.minimum(d, stock_left)
+        stock_left -= s
+        v = d - s
+        own = np.minimum(v, cap)  # own spare output first: a country still short offers nothing
+        cap -= own
+        v = v - own
+        r_dst, r_src, r_w = _live(a_dst, v, a_src, a_w)  # requests come from countries still short only
+        r = v[r_dst] * r_w
+        Q = _bc(r_src, r, n)
+        over = Q > cap
+        theta = np.ones(n)
+        theta[over] = cap[over] / Q[over]
+        g = r * theta[r_src]
+        cap = np.where(over, 0.0, cap - Q)
+        got = np.minimum(_bc(r_dst, g, n), v)
+        u = v - got
+        pas = p_share * u
+        stock += s
+        subst += got + own
+        ex_round = _bc(r_src, g, n)
+        extra += ex_round
+        if trace is not None:
+            trace.append({"round": t, "extra": ex_round, "unmet": u.copy(), "own": own.copy()})
+        passed += pas
+        short += u - pas
+        p_src, p_dst, p_coef = _live(g_src, pas, g_dst, g_coef)  # losses pass on from hubs passing some on
+        d = _bc(p_dst, pas[p_src] * p_coef, n)
+        indirect += d
+        pending = _bc(node_p, d, P)
+        done = active & (pending <= limit)
+        if done.any():
+            fin = done[node_p]
+            short[fin] += d[fin]
+            d[fin] = 0.0
+            active &= ~done
+            n_act = int(active.sum())
+            if n_act <= n_active_at_compaction // 2:  # drop finished products' edges
+                live_n = active[node_p]
+                ka, kg = live_n[a_dst], live_n[g_dst]
+                a_src, a_dst, a_w = a_src[ka], a_dst[ka], a_w[ka]
+                g_src, g_dst, g_coef = g_src[kg], g_dst[kg], g_coef[kg]
+                n_active_at_compaction = n_act
+    pend = np.zeros(n)
+    if active.any():  # iteration cap: what is still pending stays with its holder
+        pend = d
+        short += d
+    return short, stock, subst, passed, indirect, extra, pend, rounds, nodes
 
 
 def _assemble(countries, products, node_p, node_c, M, X, cap0, direct, indirect, subst, stock, passed, short,
@@ -467,7 +670,18 @@ _FLOOR_USD = 1e-6  # relative errors are taken against at least a millionth of a
 
 
 def _conservation_error(node_p, P, blocked_p, direct, indirect, subst, stock, passed, short) -> float:
-    """Largest relative error of the per-country and per-product identities."""
+    """Largest relative error of the per-country and per-product identities (NaN when any figure is not finite).
+
+    Examples
+    --------
+    >>> z, one = np.zeros(1), np.ones(1)
+    >>> _conservation_error(np.zeros(1, dtype=int), 1, one, one, z, z, z, z, one)
+    0.0
+    >>> _conservation_error(np.zeros(1, dtype=int), 1, one, one, z, z, z, z, np.array([np.nan]))
+    nan
+    """
+    if not all(np.isfinite(a).all() for a in (blocked_p, direct, indirect, subst, stock, passed, short)):
+        return float("nan")  # a NaN or an infinity breaks every identity: never let max() drop it
     loss = direct + indirect
     err = 0.0
     hit = loss > 0

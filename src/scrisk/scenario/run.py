@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 
 from scrisk.errors import UsageError
-from scrisk.scenario.engine import DEFAULT_TOLERANCE, ROW_COLUMNS, propagate
+from scrisk.scenario.engine import DEFAULT_TOLERANCE, ROW_COLUMNS, FlowCodes, propagate_codes
 from scrisk.scenario.spec import MODES, EngineParams, ResolvedMeasure, Scenario, expand_country_specs
 from scrisk.schema import EXPORTER, HS, IMPORTER, QTY, VALUE, YEAR, FlowTable
 
-__all__ = ["ShockResult", "run_scenario", "measure_cut", "decline_shares", "BY_CHOICES", "RANK_CHOICES",
+__all__ = ["ShockResult", "ShockRows", "run_scenario", "measure_cut", "measure_cut_codes", "decline_shares", "BY_CHOICES", "RANK_CHOICES",
            "USD_COLUMNS"]
 
 BY_CHOICES = ("hs", "material")
@@ -86,6 +86,44 @@ class ShockResult:
             "downstream": _records(self.downstream),
         }
 
+    def to_pandas(self) -> pd.DataFrame:
+        """The ranked rows as a pandas DataFrame."""
+        return self.rows
+
+    def streamed(self) -> "ShockRows":
+        """This result as rows to stream from Arrow (csv, parquet, jsonl): see :class:`ShockRows`."""
+        return ShockRows(self)
+
+
+class ShockRows:
+    """A :class:`ShockResult` whose rows are written from Arrow, never as one Python object per row.
+
+    What ``scrisk shock`` hands to :func:`scrisk.cli.output.emit` for csv,
+    parquet and jsonl (an exporter-wide shock has a row per importer and
+    product: a million rows); json, md and the table keep
+    :meth:`ShockResult.to_dict`.
+    """
+
+    def __init__(self, result: ShockResult):
+        self.result = result
+        self.meta = dict(result.meta, rows_total=int(len(result.rows)))
+
+    def __len__(self) -> int:
+        return int(len(self.result.rows))
+
+    def to_arrow(self):
+        """The ranked rows as a :class:`pyarrow.Table` (no Python object per row)."""
+        import pyarrow as pa
+
+        return pa.Table.from_pandas(self.result.rows, preserve_index=False)
+
+    def to_dict(self, *, top: int | None = None) -> dict[str, Any]:
+        return self.result.to_dict(top=top)
+
+    def contract_extras(self) -> dict[str, Any]:
+        d = self.result.to_dict(top=0)
+        return {k: d[k] for k in ("totals", "measures", "suppliers", "downstream")}
+
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     from scrisk.serialize import jsonable
@@ -97,6 +135,7 @@ def measure_cut(flows: pd.DataFrame, measures: tuple[ResolvedMeasure, ...]) -> t
     """Cut fraction per flow row: the largest cut of the measures hitting it (0 when none does).
 
     Returns the cut array and, per measure, the number and value of the flows it matched.
+    (:func:`measure_cut_codes` on the frame's integer codes.)
 
     Examples
     --------
@@ -108,48 +147,69 @@ def measure_cut(flows: pd.DataFrame, measures: tuple[ResolvedMeasure, ...]) -> t
     >>> cut.tolist(), [i["matched_flows"] for i in info]
     ([1.0, 0.5, 0.0], [2, 1])
     """
-    from scrisk.materials import hs_mask
+    from scrisk.scenario.engine import FlowCodes
 
-    cut = np.zeros(len(flows))
+    qty = flows[QTY].to_numpy(dtype=float) if QTY in flows.columns else None
+    return measure_cut_codes(FlowCodes.from_frame(flows), measures, qty=qty)
+
+
+def measure_cut_codes(codes: FlowCodes, measures: tuple[ResolvedMeasure, ...], *, qty: np.ndarray | None = None
+                      ) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """:func:`measure_cut` on integer-coded flows: per measure, one lookup per country and per product code.
+
+    A measure's exporters, targets and exempt countries become boolean
+    tables over the countries, its HS prefixes a boolean table over the
+    distinct products (:func:`scrisk.materials.hs_prefix_match`; no product
+    = every product), so matching the flows is indexing, whatever the
+    number of codes. ``qty`` (kg per flow) is needed by a quota in kg only.
+    """
+    from scrisk.materials import hs_prefix_match
+
+    countries = np.asarray(codes.countries, dtype=object).astype(str)
+    ei, mi, pi = codes.exporter, codes.importer, codes.product
+    value = np.asarray(codes.value, dtype=float)
+    cut = np.zeros(len(codes))
     info = []
-    hs = flows[HS]
     for m in measures:
-        mask = flows[EXPORTER].isin(list(m.exporters)).to_numpy(dtype=bool, copy=True)
-        mask &= hs_mask(hs, m.hs).to_numpy(dtype=bool)
+        ok_c = np.isin(countries, list(m.exporters))
+        mask = ok_c[ei]
+        mask &= hs_prefix_match(codes.products, m.hs)[pi]
         if m.targets is not None:
-            mask &= flows[IMPORTER].isin(list(m.targets)).to_numpy(dtype=bool)
+            mask &= np.isin(countries, list(m.targets))[mi]
         if m.exempt:
-            mask &= ~flows[IMPORTER].isin(list(m.exempt)).to_numpy(dtype=bool)
-        level = np.full(len(flows), float(m.cut))
+            mask &= ~np.isin(countries, list(m.exempt))[mi]
+        level = np.full(len(codes), float(m.cut))
         by_exporter: dict[str, float] = {}
         if m.type == "quota":
-            col = VALUE if m.quota_unit == "usd" else QTY
-            if col not in flows.columns:
+            if m.quota_unit == "usd":
+                amt = value
+            elif qty is None:
                 raise UsageError("a quota in kg needs flows with quantities (qty_kg)")
-            amt = flows[col].to_numpy(dtype=float)
+            else:
+                amt = np.asarray(qty, dtype=float)
             if m.quota_unit == "kg" and np.isnan(amt[mask]).any():
                 raise UsageError(f"a quota in kg on {', '.join(m.exporters)} needs a quantity on every matched flow; "
                                  "some flows report none: give quota_usd instead")
-            ex = flows[EXPORTER].astype(str).to_numpy()
-            for e in sorted(set(ex[mask])):
-                sel = mask & (ex == e)
-                base = float(amt[sel].sum())
-                c = min(1.0, max(0.0, 1.0 - m.quota / base)) if base > 0 else 0.0
-                by_exporter[e] = c
+            hit = np.flatnonzero(mask)
+            for k in np.unique(ei[hit]):  # one per restricting exporter
+                sel = hit[ei[hit] == k]
+                b = float(amt[sel].sum())
+                c = min(1.0, max(0.0, 1.0 - m.quota / b)) if b > 0 else 0.0
+                by_exporter[str(countries[k])] = c
                 level[sel] = c
         cut = np.where(mask, np.maximum(cut, level), cut)
         info.append({
             "type": m.type,
             "exporters": list(m.exporters),
-            "hs": list(m.hs),
+            "hs": list(m.hs) if m.hs else ["*"],
             "materials": list(m.materials),
             "targets": list(m.targets) if m.targets is not None else ["*"],
             "exempt": list(m.exempt),
             "cut": m.cut,
             "label": m.label,
             "matched_flows": int(mask.sum()),
-            "matched_value_usd": float(flows[VALUE].to_numpy()[mask].sum()),
-            "blocked_usd": float((flows[VALUE].to_numpy()[mask] * level[mask]).sum()),
+            "matched_value_usd": float(value[mask].sum()),
+            "blocked_usd": float((value[mask] * level[mask]).sum()),
             **({"quota": m.quota, "quota_unit": m.quota_unit, "cut_by_exporter": by_exporter}
                if m.type == "quota" else {}),
         })
@@ -185,15 +245,48 @@ def decline_shares(flows: pd.DataFrame, declines, production: pd.DataFrame | Non
     given = {}
     if production is not None and not production.empty:
         given = production.set_index(["country", "hs"])["production"].to_dict()
-    for d in declines:
+    given_s = pd.Series(given, dtype=float) if given else pd.Series(dtype=float)
+    ex = flows[EXPORTER].astype(str).to_numpy()
+    for d in declines:  # per decline, the matched flows' (country, hs) looked up at once
         mask = flows[EXPORTER].isin(list(d.countries)).to_numpy(dtype=bool) & hs_mask(hs, d.hs).to_numpy(dtype=bool)
-        for k in np.flatnonzero(mask):
-            key = (str(flows[EXPORTER].iat[k]), hs.iat[k])
-            x, i = float(X.get(key, 0.0)), float(I.get(key, 0.0))
-            p = max(float(given.get(key, 0.0)), x - i, 0.0)
-            share = d.decline * p / (p + i) if p + i > 0 else 0.0
-            out[k] = max(out[k], min(1.0, share))
+        k = np.flatnonzero(mask)
+        if not len(k):
+            continue
+        key = pd.MultiIndex.from_arrays([ex[k], hs.to_numpy()[k]])
+        x = X.reindex(key).fillna(0.0).to_numpy(dtype=float)
+        i = I.reindex(key).fillna(0.0).to_numpy(dtype=float)
+        g = given_s.reindex(key).fillna(0.0).to_numpy(dtype=float) if len(given_s) else np.zeros(len(k))
+        p = np.maximum(np.maximum(g, x - i), 0.0)
+        share = np.zeros(len(k))
+        np.divide(d.decline * p, p + i, out=share, where=(p + i) > 0)
+        out[k] = np.maximum(out[k], np.minimum(1.0, share))
     return out
+
+
+def minimal_scope(measures, declines) -> tuple[str, ...]:
+    """The HS prefixes the measures and declines name, without those a shorter one covers.
+
+    Examples
+    --------
+    >>> minimal_scope((ResolvedMeasure(("CHN",), ("8542", "854231", "811292"), None, (), 1.0),), ())
+    ('811292', '8542')
+    """
+    from scrisk.materials import minimal_prefixes
+
+    return minimal_prefixes(c for m in (*measures, *declines) for c in m.hs)
+
+
+def hs_prefix_match_any(codes: list[str], products) -> list[bool]:
+    """Per code (prefix), whether some product starts with it: one set of prefixes per length.
+
+    Examples
+    --------
+    >>> hs_prefix_match_any(["81", "8542", "999999"], ["811292", "854231"])
+    [True, True, False]
+    """
+    lengths = {len(c) for c in codes}
+    heads = {n: {str(p)[:n] for p in products} for n in lengths}
+    return [c in heads[len(c)] for c in codes]
 
 
 def _check_params(p: EngineParams) -> None:
@@ -225,13 +318,19 @@ def _material_labels(hs_codes: pd.Series, measures: tuple[ResolvedMeasure, ...],
                 named.setdefault(code, [])
                 if b.name not in named[code]:
                     named[code].append(b.name)
-    codes = pd.Series(pd.unique(hs_codes.astype(str)), dtype="string")
+    idx, uniq = pd.factorize(hs_codes.astype(str))
+    codes = pd.Series(np.asarray(uniq, dtype=object).astype(str), dtype="string")
     fallback = label_materials(codes, baskets, revision=revision)
-    label = {}
-    for code, fb in zip(codes, fallback):
-        hit = next((v for k, v in named.items() if code.startswith(k)), None)
-        label[code] = "+".join(hit) if hit else (fb or "unlabelled")
-    return hs_codes.astype(str).map(label).astype("string").rename("material")
+    rank = {k: n for n, k in enumerate(named)}  # the first named prefix (in the scenario's order) wins
+    lengths = sorted({len(k) for k in named})
+    labels = []
+    for code, fb in zip(codes, fallback):  # one per distinct code, one set lookup per prefix length
+        keys = [code[:n] for n in lengths if code[:n] in rank]
+        hit = named[min(keys, key=rank.__getitem__)] if keys else None
+        labels.append("+".join(hit) if hit else (fb or "unlabelled"))
+    out = pd.Series(np.asarray(labels, dtype=object)[idx] if len(labels) else np.array([], dtype=object),
+                    index=hs_codes.index, dtype="string", name="material")
+    return out
 
 
 def _rank(rows: pd.DataFrame, key: str, rank: str = "value", *, value: str = "shortfall_usd",
@@ -357,7 +456,6 @@ def run_scenario(
     ally_codes = expand_country_specs(params.allies) if params.allies else None
     importer_codes = expand_country_specs(importers) if importers else None
 
-    frame = table.frame
     years = table.years
     if not years:
         when = f" for year {year}" if year is not None else ""
@@ -371,27 +469,34 @@ def run_scenario(
     measures = scenario.resolve(baskets=baskets, revision=revision)
     declines = scenario.resolve_declines(baskets=baskets, revision=revision)
 
-    fy = frame[frame[YEAR] == year]
-    from scrisk.materials import hs_mask
+    # the flows of the products in scope, selected in the flow store (every product when a measure names none)
+    from scrisk.materials import hs_prefix_match
+    from scrisk.scenario.select import downstream_exports, select_flows
 
-    in_scope = np.zeros(len(fy), dtype=bool)
-    for m in (*measures, *declines):
-        in_scope |= hs_mask(fy[HS], m.hs).to_numpy(dtype=bool)
-    sub = fy[in_scope]
-    cut, info = measure_cut(sub, measures)
+    every = any(not m.hs for m in (*measures, *declines))
+    scope = None if every else minimal_scope(measures, declines)
+    quota_kg = any(m.type == "quota" and m.quota_unit == "kg" for m in measures)
+    sel = select_flows(table, year, scope, qty=params.mode == "fsc" or quota_kg or production is not None)
+    products = np.asarray(sel.codes.products, dtype=object).astype(str)
+    cut, info = measure_cut_codes(sel.codes, measures, qty=sel.qty)
     notes: list[str] = []
-    inputs = _inputs(production, reserves, sub, year, baskets, revision, notes)
+    if every:
+        hit_p = np.zeros(len(products), dtype=bool)
+        hit_p[sel.codes.product[cut > 0]] = True
+        notes.append(f"no product named: every product in the data is in scope ({len(products):,} HS codes in {year}; "
+                     f"{int(hit_p.sum()):,} with restricted flows)")
+    inputs = _inputs(production, reserves, set(products), year, baskets, revision, notes)
 
-    present = pd.unique(sub[HS].astype(str))
-    all_codes = {c for m in (*measures, *declines) for c in m.hs}
-    absent = sorted({c for c in all_codes if not any(h.startswith(c) for h in present)})
+    all_codes = sorted({c for m in (*measures, *declines) for c in m.hs})
+    found = hs_prefix_match_any(all_codes, products)
+    absent = [c for c, ok in zip(all_codes, found) if not ok]
     if absent and len(absent) < len(all_codes):
-        notes.append(f"HS {', '.join(absent)} named by the scenario: no flows in {year} in the data; the other codes "
+        shown = ", ".join(absent[:20]) + (f" and {len(absent) - 20:,} more" if len(absent) > 20 else "")
+        notes.append(f"HS {shown} named by the scenario: no flows in {year} in the data; the other codes "
                      "were shocked")
     for k, i in enumerate(info, 1):
         if i["matched_flows"] == 0:
-            present_codes = sorted(set(sub[HS].astype(str)))
-            why = ("the data holds no flows of " + ", ".join(i["hs"])) if not present_codes else \
+            why = ("the data holds no flows of " + ", ".join(i["hs"])) if not len(products) else \
                 f"no flows from {', '.join(i['exporters'])} of {', '.join(i['hs'])} to the targets"
             notes.append(f"measure {k} matched no flows in {year}: {why}; check the file covers these codes "
                          "(--hs/--material) and countries")
@@ -416,24 +521,33 @@ def run_scenario(
         production=inputs["production_source"],
         reserves=inputs["reserves_source"],
     )
-    if params.mode == "fsc":
-        return _run_fsc_mode(sub, fy, cut, info, measures, declines, inputs, params, ally_codes, importer_codes,
-                             min_import_usd, rank, meta, notes, scenario, baskets, revision, year)
+    meta["products"] = {"scope": "every product" if every else "named", "codes": int(len(products)),
+                        "codes_restricted": int(len(np.unique(sel.codes.product[cut > 0])))}
 
-    prod_usd = _production_usd(inputs, sub)
-    dcut = decline_shares(sub, declines, prod_usd)
+    def exports(codes):
+        return downstream_exports(table, year, codes)
+
+    if params.mode == "fsc":
+        return _run_fsc_mode(sel.frame(), exports, cut, info, measures, declines, inputs, params, ally_codes,
+                             importer_codes, min_import_usd, rank, meta, notes, scenario, baskets, revision, year)
+
+    sub = sel.frame() if (declines or inputs["production"] is not None) else None
+    prod_usd = _production_usd(inputs, sub) if sub is not None else None
     if declines:
-        cut = np.maximum(cut, dcut)
+        cut = np.maximum(cut, decline_shares(sub, declines, prod_usd))
         notes.append("production declines enter this mode as export cuts: a country losing the share d of its output "
                      "P cuts every export link by d*P/(P + imports); --mode fsc models the producer itself")
-    out = propagate(sub, cut, mode=params.mode, headroom=params.headroom, stock_months=params.stock_months,
-                    allies=ally_codes, max_iter=params.max_iter, production=prod_usd)
+    del sub
+    out = propagate_codes(sel.codes, cut, mode=params.mode, headroom=params.headroom,
+                          stock_months=params.stock_months, allies=ally_codes, max_iter=params.max_iter,
+                          production=prod_usd)
+    del sel, cut
 
-    rows = out.rows.copy()
+    rows = out.rows
     rows["material"] = _material_labels(rows["hs"], measures, baskets, revision)
     from scrisk.scenario.downstream import downstream_exposure
 
-    down, dnotes = downstream_exposure(fy, rows, baskets=baskets)
+    down, dnotes = downstream_exposure(None, rows, baskets=baskets, exports=exports)
     notes.extend(dnotes)
     if out.unresolved_usd > 0:
         notes.append(f"the iteration cap ({params.max_iter}) stopped the cascade with {out.unresolved_usd:,.0f} USD "
@@ -476,13 +590,12 @@ def run_scenario(
                        measures=info)
 
 
-def _inputs(production, reserves, sub, year, baskets, revision, notes) -> dict[str, Any]:
-    """Read production/reserves (paths or frames), pick the year, keep the products in scope."""
+def _inputs(production, reserves, codes: set[str], year, baskets, revision, notes) -> dict[str, Any]:
+    """Read production/reserves (paths or frames), pick the year, keep the products in scope (``codes``)."""
     from scrisk.scenario.production import read_amounts, select_year
 
     out: dict[str, Any] = {"production": None, "reserves": None, "production_source": None,
                            "reserves_source": None}
-    codes = set(pd.unique(sub[HS].astype(str)))
     for what, src, option in (("production", production, "--production"), ("reserves", reserves, "--reserves")):
         if src is None:
             continue
@@ -523,7 +636,7 @@ def _production_usd(inputs: dict[str, Any], sub: pd.DataFrame) -> pd.DataFrame |
     return p.rename(columns={"amount": "production"})[["country", "hs", "production"]]
 
 
-def _run_fsc_mode(sub, fy, cut, info, measures, declines, inputs, params, ally_codes, importer_codes,
+def _run_fsc_mode(sub, exports, cut, info, measures, declines, inputs, params, ally_codes, importer_codes,
                   min_import_usd, rank, meta, notes, scenario, baskets, revision, year) -> ShockResult:
     from scrisk.materials import hs_mask
     from scrisk.scenario.fsc import run_fsc
@@ -613,7 +726,8 @@ def _run_fsc_mode(sub, fy, cut, info, measures, declines, inputs, params, ally_c
 
     down_in = first.rename(columns={"country": "importer"}).assign(
         shortfall_share=np.clip(np.nan_to_num(first["consumption_loss_share"].to_numpy()), 0.0, 1.0))
-    down, dnotes = downstream_exposure(fy, down_in[["importer", "hs", "shortfall_share"]], baskets=baskets)
+    down, dnotes = downstream_exposure(None, down_in[["importer", "hs", "shortfall_share"]], baskets=baskets,
+                                       exports=exports)
     notes.extend(dnotes)
     not_conv = sorted(h for h, c in converged.items() if not c)
     if not_conv:

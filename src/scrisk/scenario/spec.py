@@ -436,7 +436,8 @@ class Scenario:
         Meant for the ``hs`` filter of :class:`scrisk.io.options.ReadOptions`,
         before the data (and so its HS revision) is known. With
         ``downstream``, the codes linked downstream of them in the baskets
-        are added (for the downstream exposure).
+        are added (for the downstream exposure). Empty (read everything) when
+        a measure names no product (every product).
 
         Examples
         --------
@@ -449,7 +450,10 @@ class Scenario:
 
         codes: set[str] = set()
         for m in (*self.measures, *self.declines):
-            codes.update(read_filter(m.materials, m.hs, baskets=baskets))
+            got = read_filter(m.materials, m.hs, baskets=baskets)
+            if not got:  # a measure on every product: read everything
+                return ()
+            codes.update(got)
         if downstream and codes:
             from scrisk.scenario.downstream import downstream_codes
 
@@ -494,10 +498,14 @@ def scenario_from_options(
     (``--quota-usd``) makes the measure a quota; ``export_tax`` with
     ``elasticity`` and ``elasticity_source`` an export tax (see :class:`Measure`).
 
+    No ``materials`` nor ``hs`` means every product: the measure restricts
+    all the exporters' exports (an exporter-wide ban, ``--exporter CHN``
+    alone); the title says so, and the result's meta (``products``).
+
     Raises
     ------
     UsageError
-        No exporter (nor decline), no product, or a cut or decline outside [0, 1] (exit 2).
+        No exporter (nor decline), a decline without products, or a cut or decline outside [0, 1] (exit 2).
 
     Examples
     --------
@@ -506,6 +514,8 @@ def scenario_from_options(
     ('CHN-gallium', ('CHN',), ('gallium',), 0.5)
     >>> s.title
     'CHN cuts 50% of gallium exports to all destinations'
+    >>> scenario_from_options(exporters="CHN").title
+    'CHN cuts 100% of every product exports to all destinations'
 
     """
     ex = tuple(x.upper() if len(x) == 3 else x for x in _split(exporters))
@@ -520,17 +530,17 @@ def scenario_from_options(
     if not ex and not decl:
         raise UsageError("no restricting exporter; give --exporter CHN (or several, or a group), "
                          "a --production-decline ISO3=SHARE, or a scenario file with --scenario FILE")
-    if not mats and not codes:
-        raise UsageError("no product; give --material NAME (see `scrisk materials`) or --hs CODES, "
-                         "or a scenario file with --scenario FILE")
+    if not mats and not codes and decl:
+        raise UsageError("a --production-decline needs its products; give --material NAME (see `scrisk materials`) "
+                         "or --hs CODES, or a scenario file with --scenario FILE")
     c = _check_cut(cut, "--cut")
     who = ",".join(ex) if ex else ",".join(d.countries[0] for d in decl)
-    label = name or "-".join([who, *(mats or codes)])
+    label = name or "-".join([who, *(mats or codes or ["all-products"])])
     tg, exm = _split(targets), _split(exempt)
     parts = []
     measures: tuple[Measure, ...] = ()
     if ex:
-        parts.append(f"{', '.join(ex)} cuts {c:.0%} of {', '.join(mats + codes)} exports to "
+        parts.append(f"{', '.join(ex)} cuts {c:.0%} of {', '.join(mats + codes) or 'every product'} exports to "
                      f"{', '.join(tg) if tg else 'all destinations'}" + (f" except {', '.join(exm)}" if exm else ""))
         kind: dict[str, Any] = {}
         if quota_usd is not None and export_tax is not None:

@@ -214,7 +214,7 @@ def shock(
     from scrisk.cli.output import emit, note, note_rejections, resolve_format
     from scrisk.errors import UsageError
     from scrisk.materials import load_baskets
-    from scrisk.report.shock import DEFAULT_TABLE_ROWS, render_shock
+    from scrisk.report.shock import DEFAULT_TABLE_ROWS, csv_columns, render_shock
     from scrisk.scenario import load_scenario, scenario_from_options
 
     reg = load_baskets(baskets) if baskets else None
@@ -237,9 +237,11 @@ def shock(
                               reserve_access=reserve_access, horizon=horizon, production=production,
                               reserves=reserves, year=max(year) if year else None, by=by.value, baskets=reg,
                               importers=importer, min_import_usd=min_import_usd, rank=rank.value)
-    limit = None if top == 0 else top if top is not None else \
-        (DEFAULT_TABLE_ROWS if resolve_format(fmt, output) in ("table", "md") else None)
-    emit(result, fmt, output, render=render_shock, kind="shock", limit=limit, show=0)
+    value = resolve_format(fmt, output)
+    limit = None if top == 0 else top if top is not None else (DEFAULT_TABLE_ROWS if value in ("table", "md") else None)
+    # csv, parquet and jsonl stream the rows from Arrow (an exporter-wide shock has a million of them)
+    emit(result.streamed() if value in ("csv", "parquet", "jsonl") else result, fmt, output, render=render_shock,
+         kind="shock", limit=limit, show=0, columns=csv_columns if value == "csv" else None)
     note_rejections(result.meta)
     for msg in result.meta.get("notes", []):
         note(f"note: {msg}")
