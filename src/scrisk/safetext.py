@@ -23,9 +23,12 @@ import html
 import re
 from typing import Any
 
-__all__ = ["one_line", "text_line", "text_block", "csv_cell", "md_cell", "xml_text", "xml_chars", "FORMULA_START"]
+__all__ = ["one_line", "text_line", "text_block", "csv_cell", "md_cell", "xml_text", "xml_chars", "FORMULA_START", "PLAIN_NUMBER_RE"]
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER_RE = r"[+-]?[0-9]*\.?[0-9]+([eE][+-]?[0-9]+)?"
+"""A number as text (``-5``, ``+1.5e3``): a spreadsheet reads it as a number, never a formula, so it is kept."""
+_PLAIN_NUMBER = re.compile(PLAIN_NUMBER_RE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
 _XML_BAD = re.compile(r"[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -80,8 +83,10 @@ def csv_cell(v: Any) -> Any:
     --------
     >>> csv_cell("=HYPERLINK(\\"http://x\\")"), csv_cell("@SUM(A1)"), csv_cell("KOR"), csv_cell(-3.5)
     ('\\'=HYPERLINK("http://x")', "'@SUM(A1)", 'KOR', -3.5)
+    >>> csv_cell("-5"), csv_cell("-1+2")
+    ('-5', "'-1+2")
     """
-    if isinstance(v, str) and v and v[0] in FORMULA_START:
+    if isinstance(v, str) and v and v[0] in FORMULA_START and not _PLAIN_NUMBER.fullmatch(v):
         return "'" + v
     return v
 

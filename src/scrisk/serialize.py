@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 from scrisk.errors import UnreadableFileError, UsageError
-from scrisk.safetext import FORMULA_START, csv_cell
+from scrisk.safetext import PLAIN_NUMBER_RE, csv_cell
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
@@ -443,7 +443,8 @@ _FORMULA_RE = r"^[=+\-@\t\r]"  # FORMULA_START as an RE2 class
 
 def _neutralise_sql(text: str) -> str:
     '''DuckDB expression: :func:`scrisk.safetext.csv_cell` over a text expression (a formula start gets a quote).'''
-    return f"(CASE WHEN regexp_matches({text}, '{_FORMULA_RE}') THEN chr(39) || {text} ELSE {text} END)"
+    return (f"(CASE WHEN regexp_matches({text}, '{_FORMULA_RE}') AND NOT regexp_full_match({text}, "
+            f"'{PLAIN_NUMBER_RE}') THEN chr(39) || {text} ELSE {text} END)")
 
 
 def _is_text_column(typ: "pa.DataType") -> bool:

@@ -16,6 +16,8 @@ total.
 
 from __future__ import annotations
 
+import math
+
 import glob
 import os
 import re
@@ -298,7 +300,8 @@ def combine(results: list[FileResult], *, inputs: list[str]) -> FlowTable:
         acc = acc[keep]
     for r in results:
         r.raw = None  # release the raw text
-    per_file_acc = acc.groupby("_fid").agg(n=(VALUE, "size"), v=(VALUE, "sum")) if len(acc) else None
+    # exactly rounded sums (math.fsum): the same rows in any order give the same totals to the last bit
+    per_file_acc = acc.groupby("_fid").agg(n=(VALUE, "size"), v=(VALUE, math.fsum)) if len(acc) else None
 
     files, rejected_all = [], []
     reasons: Counter = Counter()
@@ -312,7 +315,7 @@ def combine(results: list[FileResult], *, inputs: list[str]) -> FlowTable:
         file_reasons = Counter(rej["reason"].tolist()) if len(rej) else Counter()
         if len(rej):
             vals = pd.to_numeric(rej["_value"], errors="coerce").fillna(0.0)
-            for reason, v in vals.groupby(rej["reason"]).sum().items():
+            for reason, v in vals.groupby(rej["reason"]).agg(math.fsum).items():
                 value_rej[reason] = value_rej.get(reason, 0.0) + float(v)
             unk = rej[rej["reason"] == R.UNKNOWN_COUNTRY]
             for codes, v in zip(unk["_unknown"], vals[unk.index]):
@@ -346,7 +349,7 @@ def combine(results: list[FileResult], *, inputs: list[str]) -> FlowTable:
         rows_accepted=len(frame),
         rows_rejected=sum(f["rows_rejected"] for f in files),
         reasons=reasons,
-        value_usd_accepted=float(frame[VALUE].sum()) if len(frame) else 0.0,
+        value_usd_accepted=math.fsum(frame[VALUE].to_numpy()) if len(frame) else 0.0,
         value_usd_rejected=dict(sorted(value_rej.items())),
         unknown_codes=dict(sorted(unknown.items(), key=lambda kv: (-kv[1], kv[0]))),
         rejected=pd.concat(rejected_all, ignore_index=True) if rejected_all else _empty_rejected(),

@@ -467,8 +467,19 @@ _FLOOR_USD = 1e-6  # relative errors are taken against at least a millionth of a
 
 
 def _conservation_error(node_p, P, blocked_p, direct, indirect, subst, stock, passed, short) -> float:
-    """Largest relative error of the per-country and per-product identities."""
+    """Largest relative error of the per-country and per-product identities (NaN when any is NaN).
+
+    ``max(err, nan)`` is ``err`` in Python: the errors are gathered and taken
+    with ``np.max``, which keeps a NaN, so a NaN always fails the check.
+    """
+    errs = [_conservation_terms(node_p, P, blocked_p, direct, indirect, subst, stock, passed, short)]
+    return float(np.max(errs))
+
+
+def _conservation_terms(node_p, P, blocked_p, direct, indirect, subst, stock, passed, short) -> float:
     loss = direct + indirect
+    if not all(np.isfinite(a).all() for a in (loss, subst, stock, passed, short, blocked_p)):
+        return float("nan")
     err = 0.0
     hit = loss > 0
     if hit.any():

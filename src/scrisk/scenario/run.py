@@ -359,10 +359,13 @@ def run_scenario(
 
     frame = table.frame
     years = table.years
+    if not years and year is not None:  # the year filter runs in the scan: no row of that year was read
+        raise UsageError(f"no rows of year {year} in the data; pick a year the data holds "
+                         "(`scrisk validate FILE` lists them)")
     if not years:
-        when = f" for year {year}" if year is not None else ""
-        raise UsageError(f"no flows{when} in the data; nothing to shock (check the file and the --year/--hs filters)")
-    if year is None:
+        # an input with no flows (a header-only file) is not an error, as in analyze: an empty result, exit 0
+        year = 0
+    elif year is None:
         year = max(years)
     elif int(year) not in years:
         raise UsageError(f"no flows for year {year}; the data holds {', '.join(str(y) for y in years)}")
@@ -371,7 +374,9 @@ def run_scenario(
     measures = scenario.resolve(baskets=baskets, revision=revision)
     declines = scenario.resolve_declines(baskets=baskets, revision=revision)
 
-    fy = frame[frame[YEAR] == year]
+    # the flows in one canonical order (the key is unique): sums, ties and row order do not depend on the
+    # order the rows came in, so the same rows in any order give the same output to the last bit
+    fy = frame[frame[YEAR] == year].sort_values([EXPORTER, IMPORTER, HS], kind="stable").reset_index(drop=True)
     from scrisk.materials import hs_mask
 
     in_scope = np.zeros(len(fy), dtype=bool)
@@ -586,7 +591,7 @@ def _run_fsc_mode(sub, fy, cut, info, measures, declines, inputs, params, ally_c
         steps.append(r)
         iterations.update({f"{h}" if params.horizon == 1 else f"{h}@{step}": k for h, k in out.iterations.items()})
         converged.update({f"{h}" if params.horizon == 1 else f"{h}@{step}": c for h, c in out.converged.items()})
-        err = max(err, out.conservation_error)
+        err = float(np.max([err, out.conservation_error]))  # a NaN stays NaN (max() would drop it)
         if step == 1 and out.lifted:
             n = sum(len(v) for v in out.lifted.values())
             notes.append(f"production raised to net exports for {n} country-product pair(s) whose exports exceed "
