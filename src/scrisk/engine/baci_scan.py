@@ -108,6 +108,7 @@ def scan_baci(
     out: Path,
     years: Sequence[int] = (),
     hs: Sequence[str] = (),
+    hs_revision: str | None = None,
 ) -> ScanOutcome:
     """Parse one BACI CSV into canonical Parquet at ``out``, or report that the exact reader is needed.
 
@@ -130,6 +131,9 @@ def scan_baci(
     years, hs : sequences
         The ``--year``/``--hs`` filters: rows outside them are not read (rows
         whose year cannot be parsed are kept, to be reported).
+    hs_revision : str, optional
+        The file's HS revision (from its name or ``--hs-revision``), written
+        on every row; null when unknown. ``month`` is null (BACI is annual).
     """
     import duckdb
 
@@ -176,6 +180,8 @@ def scan_baci(
             lpad({k}, 6, '0') AS hs,
             {v} * 1000.0 AS value_usd,
             {qty_sql} AS qty_kg,
+            CAST(NULL AS TINYINT) AS month,
+            CAST({sql_str(hs_revision) if hs_revision else "NULL"} AS VARCHAR) AS hs_revision,
             (length({t}) = 4 AND {t} BETWEEN '1900' AND '2100' AND TRY_CAST({t} AS INTEGER) BETWEEN 1900 AND 2100
              AND length({k}) BETWEEN 5 AND 6 AND regexp_full_match({k}, '[0-9]+')
              AND {v} >= 0 AND isfinite({v} * 1000.0)

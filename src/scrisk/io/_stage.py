@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from scrisk.io import reasons as R
 from scrisk.io._scan import Scan
-from scrisk.schema import EXPORTER, HS, IMPORTER, QTY, VALUE, YEAR
+from scrisk.schema import EXPORTER, HS, IMPORTER, MONTH, QTY, REVISION, VALUE, YEAR
 
 __all__ = [
     "Verdict",
@@ -32,6 +32,9 @@ __all__ = [
     "blank",
     "parse_number",
     "parse_year",
+    "parse_period",
+    "parse_month",
+    "parse_revision",
     "normalise_hs",
     "CountryMapper",
     "judge",
@@ -157,6 +160,99 @@ def parse_year(arr) -> tuple[np.ndarray, np.ndarray]:
     bad = ~ok | (years < YEAR_MIN) | (years > YEAR_MAX)
     years[bad] = 0
     return years, bad
+
+
+_PERIOD_FORMS = (
+    # (regex on the trimmed text, year slice, month slice or None)
+    (r"^\d{4}(\.0*)?$", (0, 4), None),  # 2024, 2024.0
+    (r"^\d{6}(\.0*)?$", (0, 4), (4, 6)),  # 202406 (Comtrade monthly period, YYYYMM)
+    (r"^\d{4}[-/]\d{2}$", (0, 4), (5, 7)),  # 2024-06, 2024/06
+    (r"^\d{4}M\d{2}$", (0, 4), (5, 7)),  # 2024M06 (Eurostat)
+    (r"^\d{4}-\d{2}-\d{2}([T ].*)?$", (0, 4), (5, 7)),  # ISO date: the month it falls in
+)
+
+
+def parse_period(arr) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Parse a text column of periods: years, year-months (YYYYMM), ISO months and dates.
+
+    Returns ``(years int64, months int8, bad mask)``: ``months`` is 0 for an
+    annual period; bad rows have year 0. A year outside 1900-2100 or a month
+    outside 1-12 is bad. Dates count for the month they fall in.
+
+    Examples
+    --------
+    >>> y, m, bad = parse_period(pa.array(["2024", "202406", "2024-07", "2024-08-15", "2024M09", "202413", "x"]))
+    >>> y.tolist(), m.tolist(), bad.tolist()
+    ([2024, 2024, 2024, 2024, 2024, 0, 0], [0, 6, 7, 8, 9, 0, 0], [False, False, False, False, False, True, True])
+    """
+    t = trim(arr)
+    if isinstance(t, pa.ChunkedArray):
+        t = t.combine_chunks() if t.num_chunks else pa.array([], pa.string())
+    n = len(t)
+    years = np.zeros(n, dtype=np.int64)
+    months = np.zeros(n, dtype=np.int64)
+    matched = np.zeros(n, dtype=bool)
+    for regex, (y0, y1), mon in _PERIOD_FORMS:
+        hit = _np(pc.match_substring_regex(t, regex)).astype(bool) & ~matched
+        if not hit.any():
+            continue
+        sub = t.filter(pa.array(hit))
+        years[hit] = _np(pc.cast(pc.utf8_slice_codeunits(sub, y0, y1), pa.int64())).astype(np.int64)
+        if mon is not None:
+            months[hit] = _np(pc.cast(pc.utf8_slice_codeunits(sub, *mon), pa.int64())).astype(np.int64)
+        matched |= hit
+    bad = ~matched | (years < YEAR_MIN) | (years > YEAR_MAX) | (months < 0) | (months > 12)
+    bad |= matched & (months == 0) & ~_np(pc.match_substring_regex(t, _PERIOD_FORMS[0][0])).astype(bool)
+    years[bad] = 0
+    months[bad] = 0
+    return years, months.astype(np.int8), bad
+
+
+def parse_month(arr) -> tuple[np.ndarray, np.ndarray]:
+    """Parse a month column (1-12; empty = annual). Returns ``(months int8, 0 = annual, bad mask)``.
+
+    Examples
+    --------
+    >>> m, bad = parse_month(pa.array(["6", " 12", "", "13", "06.0"]))
+    >>> m.tolist(), bad.tolist()
+    ([6, 12, 0, 0, 6], [False, False, False, True, False])
+    """
+    t = pc.replace_substring_regex(trim(arr), r"\.0+$", "")
+    ok = _np(pc.match_substring_regex(t, r"^\d{1,2}$")).astype(bool)
+    empty = blank(arr)
+    m = _np(pc.cast(pc.if_else(pa.array(ok), t, pa.scalar("0")), pa.int64())).astype(np.int64)
+    bad = (~ok & ~empty) | (ok & ((m < 1) | (m > 12)))
+    m[bad | empty] = 0
+    return m.astype(np.int8), bad
+
+
+_REVISION_OF = {
+    **{r: r for r in ("HS1992", "HS1996", "HS2002", "HS2007", "HS2012", "HS2017", "HS2022")},
+    **{f"H{i}": r for i, r in enumerate(("HS1992", "HS1996", "HS2002", "HS2007", "HS2012", "HS2017", "HS2022"))},
+    **{f"HS{r[-2:]}": r for r in ("HS1992", "HS1996", "HS2002", "HS2007", "HS2012", "HS2017", "HS2022")},
+}
+"""Spellings of an HS revision a file may use: ``HS2017``, ``HS17``, Comtrade's ``H5``."""
+
+
+def parse_revision(arr, default: str | None = None) -> tuple[pa.Array, np.ndarray]:
+    """Parse a per-row HS revision column. Returns ``(revisions, bad mask)``; empty cells take ``default``.
+
+    Examples
+    --------
+    >>> revs, bad = parse_revision(pa.array(["H5", "HS2022", "hs17", "", "SITC"]), "HS2012")
+    >>> revs.to_pylist(), bad.tolist()
+    (['HS2017', 'HS2022', 'HS2017', 'HS2012', None], [False, False, False, False, True])
+    """
+    t = pc.utf8_upper(trim(arr))
+    if isinstance(t, pa.ChunkedArray):
+        t = t.combine_chunks() if t.num_chunks else pa.array([], pa.string())
+    keys = pa.array(list(_REVISION_OF))
+    got = pc.take(pa.array(list(_REVISION_OF.values())), pc.index_in(t, value_set=keys))
+    empty = _np(pc.equal(pc.utf8_length(t), 0)).astype(bool)
+    bad = _np(got.is_null()).astype(bool) & ~empty
+    if default is not None:
+        got = pc.if_else(pa.array(empty), pa.scalar(default), got)
+    return got, bad
 
 
 @dataclass
@@ -342,7 +438,9 @@ class Candidate:
     applied after the missing-field check and before the common ones (in
     list order); ``late_checks`` run last, on rows still accepted.
     ``roles`` name the exporter/importer fields per row in messages (e.g.
-    Comtrade's reporter/partner).
+    Comtrade's reporter/partner). ``month`` is int8 per row, 0 for an annual
+    flow (None: every row annual); ``revision`` is the HS revision of every
+    row: one string, None, or a per-row array of strings/None.
     """
 
     scan: Scan
@@ -365,6 +463,8 @@ class Candidate:
     late_checks: list[Callable[["Verdict"], None]] = field(default_factory=list)
     side: np.ndarray | None = None
     roles: tuple[np.ndarray, np.ndarray] | None = None
+    month: np.ndarray | None = None
+    revision: Any = None
 
     def role(self, which: int, p: int) -> str:
         """Name of the exporter (0) or importer (1) field of row ``p`` in messages."""
@@ -446,7 +546,8 @@ def judge(c: Candidate, *, label: str, source_format: str, encoding: str | None)
         v.reject(agg, R.AGGREGATE_PARTNER, agg_detail)
     if c.hs.aggregate.any():
         v.reject(c.hs.aggregate, R.AGGREGATE_HS, lambda p: [f"HS {t!r} is a chapter/heading total, not a product" for t in _take_text(c.raw_hs, p)])
-    v.reject(c.year_bad, R.BAD_YEAR, lambda p: [f"year {t!r} is not a year in {YEAR_MIN}-{YEAR_MAX}" for t in _take_text(c.raw_year, p)])
+    also = " or a month (YYYYMM, YYYY-MM, YYYY-MM-DD)" if c.month is not None else ""
+    v.reject(c.year_bad, R.BAD_YEAR, lambda p: [f"year {t!r} is not a year in {YEAR_MIN}-{YEAR_MAX}{also}" for t in _take_text(c.raw_year, p)])
     v.reject(
         c.hs.malformed,
         R.MALFORMED_HS,
@@ -483,6 +584,22 @@ def _to_pandas_string(arr: pa.Array) -> pd.Series:
     return arr.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get).astype("string")
 
 
+def _months(month: np.ndarray | None, idx: np.ndarray) -> pd.Series:
+    """Nullable Int8 months of the accepted rows (0 = annual = null)."""
+    if month is None:
+        return pd.Series(pd.array([pd.NA] * len(idx), dtype="Int8"))
+    m = np.asarray(month)[idx].astype(np.int8)
+    return pd.Series(pd.arrays.IntegerArray(m, m == 0))
+
+
+def _revisions(revision: Any, idx: np.ndarray, *, n_rows: int) -> pd.Series:
+    """HS revision of the accepted rows as a pandas string column."""
+    if revision is None or isinstance(revision, str):
+        return pd.Series([revision] * len(idx), dtype="string")
+    arr = revision if isinstance(revision, (pa.Array, pa.ChunkedArray)) else pa.array(list(revision), type=pa.string())
+    return _to_pandas_string(arr.take(pa.array(idx)))
+
+
 def _split(c: Candidate, v: Verdict, *, label: str, source_format: str, encoding: str | None) -> FileResult:
     scan = c.scan
     ok = v.free()
@@ -496,6 +613,8 @@ def _split(c: Candidate, v: Verdict, *, label: str, source_format: str, encoding
             HS: _to_pandas_string(c.hs.codes.take(take)),
             VALUE: c.value[acc_idx],
             QTY: c.qty[acc_idx],
+            MONTH: _months(c.month, acc_idx),
+            REVISION: _revisions(c.revision, acc_idx, n_rows=len(ok)),
             "_line": scan.lines[acc_idx],
             "_pos": acc_idx,
             "_side": c.side[acc_idx] if c.side is not None else np.zeros(len(acc_idx), dtype=np.int8),

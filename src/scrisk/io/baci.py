@@ -152,6 +152,7 @@ def read_baci_text(src: TextSource, options, *, mapper: CountryMapper, countries
         raw_hs=tab[cols["k"]],
         raw_value=tab[cols["v"]],
         raw_qty=tab[cols["q"]] if cols["q"] else None,
+        revision=baci_name_info(src.label.rsplit("!", 1)[-1]).hs_revision or options.hs_revision,
     )
     res = judge(cand, label=src.label, source_format="baci", encoding=src.encoding)
     info = baci_name_info(src.label.rsplit("!", 1)[-1])

@@ -248,6 +248,7 @@ def read_comtrade_text(src: TextSource, options, *, mapper: CountryMapper, input
         extra_checks=extra,
         late_checks=late,
         side=side if side_opt == "both" else np.zeros(n, dtype=np.int8),
+        revision=_row_revisions(tab, cols, options.hs_revision),
         roles=(np.where(is_m, "partner", "reporter"), np.where(is_m, "reporter", "partner")),
     )
     res = judge(cand, label=src.label, source_format="comtrade", encoding=src.encoding)
@@ -263,6 +264,19 @@ def _side_note(side: str) -> str:
         "imports": "Comtrade: importer reports only (--comtrade-side imports)",
         "exports": "Comtrade: exporter reports only (--comtrade-side exports)",
     }[side]
+
+
+def _row_revisions(tab: pa.Table, cols, default: str | None):
+    """Per-row HS revision from ``classificationCode`` (H0..H6), else ``default``."""
+    if not cols["classification"]:
+        return default
+    keys = pa.array(list(HS_FROM_CLASSIFICATION))
+    vals = pa.array(list(HS_FROM_CLASSIFICATION.values()))
+    idx = pc.index_in(pc.utf8_upper(trim(tab[cols["classification"]])), value_set=keys)
+    got = pc.take(vals, idx)
+    if default is not None:
+        got = pc.fill_null(got, default)
+    return got.combine_chunks() if isinstance(got, pa.ChunkedArray) else got
 
 
 def _hs_revision(tab: pa.Table, cols) -> str | None:

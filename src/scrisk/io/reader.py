@@ -196,11 +196,11 @@ def read_exact(files: list[Path], options: ReadOptions) -> FlowTable:
 # ------------------------------------------------------------------ combine
 
 def _key_codes(acc: pd.DataFrame) -> np.ndarray:
-    """One int64 per (year, exporter, importer, hs), equal exactly when the keys are equal."""
+    """One int64 per (year, month, exporter, importer, hs), equal exactly when the keys are equal."""
     key = np.zeros(len(acc), dtype=np.int64)
     span = 1
     for col in KEY_COLUMNS:
-        codes, uniques = pd.factorize(acc[col], sort=False)
+        codes, uniques = pd.factorize(acc[col], sort=False, use_na_sentinel=False)
         k = max(len(uniques), 1)
         span *= k
         if span >= 2**62:  # too many distinct keys for one integer: fall back to pandas' own hashing
@@ -243,7 +243,7 @@ def _cross_file_rejections(acc: pd.DataFrame, results: list[FileResult]) -> pd.D
         dpos = rest[dup]
         ref = firsts.loc[key[dpos]].to_numpy()
         det = [
-            f"same year, exporter, importer and HS as {results[int(fid[r])].label}:{int(line[r])} (the first row is kept)"
+            f"same period, exporter, importer and HS as {results[int(fid[r])].label}:{int(line[r])} (the first row is kept)"
             for r in ref
         ]
         out.append(pd.DataFrame({"idx": dpos, "reason": R.DUPLICATE_KEY, "detail": det}))

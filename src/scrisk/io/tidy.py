@@ -58,9 +58,13 @@ from scrisk.io._stage import (
     judge,
     make_keep,
     normalise_hs,
+    parse_month,
     parse_number,
-    parse_year,
+    parse_period,
+    parse_revision,
+    sample_text,
 )
+from scrisk.io import reasons as R
 from scrisk.io.profiles import COLUMN_KEYS
 from scrisk.io.sniff import TextSource, exc_text, normalise_name, unrecognised_header_message
 
@@ -85,7 +89,9 @@ _AUTO: dict[str, tuple[str, ...]] = {
     "hs": ("hs", "hs6", "hs_code", "hscode", "hs8", "hs10", "cmd", "cmdcode", "k", "product", "commodity_code"),
     "value": ("value_usd", "value", "v", "trade_value", "trade_value_usd", "primaryvalue", "value_kusd"),
     "qty": ("qty_kg", "netwgt", "net_weight_kg", "qty", "q", "quantity", "qty_t"),
-    "year": ("year", "t", "refyear"),
+    "year": ("year", "t", "refyear", "period", "refperiod", "date"),
+    "month": ("month", "refmonth"),
+    "revision": ("hs_revision", "hs revision", "classificationcode"),
 }
 _REQUIRED = ("exporter", "importer", "hs", "value")
 
@@ -196,10 +202,21 @@ def _judge_tidy(scan: Scan, spec: TidySpec, mapper: CountryMapper, *, label: str
     tab = scan.table
     n = tab.num_rows
     c = spec.columns
+    month = None
     if spec.fixed_year is None:
-        years, year_bad = parse_year(tab[c["year"]])
+        years, month, year_bad = parse_period(tab[c["year"]])
     else:
         years, year_bad = np.full(n, spec.fixed_year, dtype=np.int64), np.zeros(n, dtype=bool)
+    extra = []
+    if "month" in c:
+        mcol, mbad = parse_month(tab[c["month"]])
+        month = np.where(month > 0, month, mcol) if month is not None else mcol
+        extra.append((mbad, R.BAD_YEAR, lambda p: [f"month {t!r} is not 1-12" for t in _take(tab[c["month"]], p)]))
+    revision = options.hs_revision
+    if "revision" in c:
+        revision, rbad = parse_revision(tab[c["revision"]], options.hs_revision)
+        extra.append((rbad, R.BAD_REVISION, lambda p: [f"HS revision {t!r} is not one of HS1992..HS2022 (or H0..H6)"
+                                                        for t in _take(tab[c["revision"]], p)]))
     hs = normalise_hs(tab[c["hs"]], aggregates=True, allow_tariff_lines=True)
     value, vmiss, vinv = parse_number(tab[c["value"]])
     if "qty" in c:
@@ -226,11 +243,18 @@ def _judge_tidy(scan: Scan, spec: TidySpec, mapper: CountryMapper, *, label: str
         raw_hs=tab[c["hs"]],
         raw_value=tab[c["value"]],
         raw_qty=tab[c["qty"]] if "qty" in c else None,
+        revision=revision,
+        month=month if month is not None and month.any() else None,
+        extra_checks=extra,
     )
     res = judge(cand, label=label, source_format=fmt, encoding=encoding)
     res.hs_revision = options.hs_revision
     res.notes.extend(spec.notes)
     return res
+
+
+def _take(col, p):
+    return sample_text(col.take(pa.array(p)).to_pylist())
 
 
 def tidy_mapper(options) -> CountryMapper:
