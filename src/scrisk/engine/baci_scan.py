@@ -5,7 +5,7 @@ converted to USD and kg and written as canonical Parquet in one parallel
 DuckDB pass (:func:`scan_baci`), with no row ever becoming a Python object.
 
 The pass is *optimistic*: it computes, per row, whether every documented
-check of the exact reader (:mod:`scrisk.io.baci` and :mod:`scrisk.io._stage`)
+check of the exact reader (:mod:`scrisk.io.formats.baci` and :mod:`scrisk.io._stage`)
 would accept it, under conditions that are at least as strict (a value must
 look like a plain decimal number, a country code must be one the country
 table knows as a country or an area, the year four digits). When every row

@@ -106,13 +106,14 @@ def _cache():
 
 def _fast_candidate(path: Path, options):
     """``(TextSource, roles)`` when ``path`` is a plain UTF-8 BACI CSV the fast path can scan, else None."""
-    from scrisk.io.baci import _columns
-    from scrisk.io.sniff import container_of, sniff
+    from scrisk.io.formats import sniff
+    from scrisk.io.formats.baci import _columns
+    from scrisk.io.sniff import container_of
 
     if options.source not in (None, "baci") or container_of(path) != "text" or not path.is_file():
         return None
     fmt, src = sniff(path, options)
-    if fmt != "baci" or src is None or src.encoding.replace("_", "-").lower() not in ("utf-8", "utf-8-sig"):
+    if fmt.name != "baci" or src is None or src.encoding.replace("_", "-").lower() not in ("utf-8", "utf-8-sig"):
         return None
     if len(set(src.header)) != len(src.header):
         return None
@@ -130,8 +131,8 @@ def _repeated_keys(con, parquet: Path) -> int:
 def _scan_one(con, path: Path, options, cache) -> FastFile | None:
     """Read one input through the cache or the fast path; None when the exact reader is needed."""
     from scrisk.engine.baci_scan import scan_baci
-    from scrisk.io.baci import baci_countries
-    from scrisk.io.sniff import baci_name_info
+    from scrisk.io.formats.baci import baci_countries
+    from scrisk.io.formats.baci import baci_name_info
 
     key = None
     if cache is not None:
@@ -181,7 +182,9 @@ def _scan_one(con, path: Path, options, cache) -> FastFile | None:
         encoding=src.encoding,
         notes=[f"BACI country codes from {note}"]
         + ([f"{path}: read as baci from its header; --columns applies to tidy files (add --source tidy)"]
-           if options.columns and not options.source else []),
+           if options.columns and not options.source else [])
+        + ([f"{path}: BACI layout with extra column(s) {', '.join(extras)} (ignored); v read as thousand USD"]
+           if (extras := [h for h in src.header if h.strip().lower() not in set("tijkvq")]) else []),
         duplicate_free=not dups,
     )
     if cache is not None:

@@ -313,8 +313,8 @@ def batch_hs_codes(col) -> pa.Array:
 
 
 def year_keep(col, years: Sequence[int]) -> np.ndarray:
-    """Filter mask for a raw year column: in ``years``, or unparseable (kept to be reported)."""
-    y, bad = parse_year(col)
+    """Filter mask for a raw year or period column: its year in ``years``, or unparseable (kept to be reported)."""
+    y, _m, bad = parse_period(col)
     return bad | np.isin(y, np.asarray(list(years), dtype=np.int64))
 
 
@@ -342,6 +342,11 @@ class Codes:
         """Bool mask of codes not in the country table."""
         return _np(self.iso.is_null()).astype(bool)
 
+    @property
+    def world(self) -> np.ndarray:
+        """Bool mask of the World total (Comtrade 0, ``W00``, ``WLD``, the name ``World``)."""
+        return _np(pc.fill_null(pc.equal(self.iso, "WLD"), False)).astype(bool)
+
     def raw_at(self, p: int) -> str:
         """The code as written in row ``p``."""
         return str(self.raw[int(p)].as_py())
@@ -360,11 +365,15 @@ class CountryMapper:
         Tried first (a BACI release table, or the bundled table).
     fallback : CountryTable, optional
         Tried for codes (and kinds) the primary table does not know.
+    names : bool
+        Also map country *names* (``South Korea``, ``대한민국``, ``米国``) that
+        are not codes, through :mod:`scrisk.io.names`.
     """
 
-    def __init__(self, primary, fallback=None):
+    def __init__(self, primary, fallback=None, *, names: bool = False):
         self.primary = primary
         self.fallback = fallback if fallback is not primary else None
+        self.names = names
 
     def _kinds(self, iso3: pd.Series) -> np.ndarray:
         """Kinds from the table that knows the code (primary first), 'country' when none does."""
@@ -409,6 +418,15 @@ class CountryMapper:
         alpha = ~is_num & uniq.str.len().gt(0).fillna(False).to_numpy(dtype=bool)
         if alpha.any():
             iso[alpha] = self._lookup(uniq[alpha].str.upper().reset_index(drop=True), numeric=False)
+            w00 = alpha & (uniq.str.upper() == "W00").fillna(False).to_numpy(dtype=bool)
+            iso[w00] = "WLD"  # Comtrade+ partner ISO code of the World
+            if self.names:
+                from scrisk.io.names import names_to_iso3
+
+                todo = alpha & np.array([x is None for x in iso], dtype=bool)
+                if todo.any():
+                    got = names_to_iso3(uniq[todo].reset_index(drop=True)).to_numpy(dtype=object, na_value=None)
+                    iso[todo] = got
         valid = np.array([isinstance(x, str) and re.fullmatch(r"[A-Z][A-Z0-9]{2}", x) is not None for x in iso], dtype=bool)
         iso[~valid] = None
         kind = np.zeros(len(uniq), dtype=np.int8)
@@ -440,7 +458,11 @@ class Candidate:
     ``roles`` name the exporter/importer fields per row in messages (e.g.
     Comtrade's reporter/partner). ``month`` is int8 per row, 0 for an annual
     flow (None: every row annual); ``revision`` is the HS revision of every
-    row: one string, None, or a per-row array of strings/None.
+    row: one string, None, or a per-row array of strings/None. With
+    ``world_totals``, a row between a country and the World (a reporter's
+    total) that passes every check is rejected as *reporter-to-World total*
+    and kept in :attr:`FileResult.world` instead of being an aggregate
+    partner.
     """
 
     scan: Scan
@@ -465,6 +487,7 @@ class Candidate:
     roles: tuple[np.ndarray, np.ndarray] | None = None
     month: np.ndarray | None = None
     revision: Any = None
+    world_totals: bool = False
 
     def role(self, which: int, p: int) -> str:
         """Name of the exporter (0) or importer (1) field of row ``p`` in messages."""
@@ -494,6 +517,8 @@ class FileResult:
     notes: list[str] = field(default_factory=list)
     raw: pa.Table | None = None
     input_path: str | None = None
+    world: pd.DataFrame | None = None
+    year_source: str = "column"
 
 
 def _take_text(arr, pos: np.ndarray) -> list[str]:
@@ -533,6 +558,10 @@ def judge(c: Candidate, *, label: str, source_format: str, encoding: str | None)
     # 'area' partners ("nes" areas BACI and Comtrade allocate flows to) stay as flows under their
     # pseudo codes; only aggregates (World, EU, regions) are not bilateral flows.
     agg = (ex.kind == 2) | (im.kind == 2)
+    world_row = np.zeros(n, dtype=bool)
+    if c.world_totals:
+        world_row = (ex.world & (im.kind != 2)) | (im.world & (ex.kind != 2))
+        agg &= ~world_row
     if agg.any():
         def agg_detail(pos):
             out = []
@@ -577,7 +606,34 @@ def judge(c: Candidate, *, label: str, source_format: str, encoding: str | None)
     v.reject(same, self_reason, lambda p: [f"exporter and importer are both {ex.iso_at(i)}" for i in p])
     for check in c.late_checks:
         check(v)
-    return _split(c, v, label=label, source_format=source_format, encoding=encoding)
+    if world_row.any():
+        v.reject(world_row, R.WORLD_TOTAL, lambda p: [
+            f"{c.role(1 if ex.world[i] else 0, i)} is the World: a reporter's total, kept in the world totals "
+            "(not a bilateral flow)" for i in p])
+    res = _split(c, v, label=label, source_format=source_format, encoding=encoding)
+    if world_row.any():
+        res.world = _world_frame(c, v, label)
+    return res
+
+
+def _world_frame(c: Candidate, v: Verdict, label: str) -> pd.DataFrame:
+    """The reporter-to-World rows of a file: year, month, reporter, flow, hs, value, quantity, revision, file, line."""
+    pos = np.flatnonzero(v.code == REASON_CODES[R.WORLD_TOTAL])
+    take = pa.array(pos)
+    imports = c.exporter.world[pos]  # the World exports to the reporter: the reporter's imports
+    reporter = pc.if_else(pa.array(imports), c.importer.iso.take(take), c.exporter.iso.take(take))
+    return pd.DataFrame({
+        YEAR: c.year[pos],
+        MONTH: _months(c.month, pos),
+        "reporter": _to_pandas_string(reporter),
+        "flow": pd.Series(np.where(imports, "import", "export"), dtype="string"),
+        HS: _to_pandas_string(c.hs.codes.take(take)),
+        VALUE: c.value[pos],
+        QTY: c.qty[pos],
+        REVISION: _revisions(c.revision, pos, n_rows=v.n),
+        "file": label,
+        "line": c.scan.lines[pos],
+    })
 
 
 def _to_pandas_string(arr: pa.Array) -> pd.Series:
@@ -703,18 +759,24 @@ def _raw_name(name: str) -> str:
     return f"raw_{name}" if name in _RESERVED or re.match(r"^raw_", name) else name
 
 
-def make_keep(year_col: str | None, hs_col: str | None, years: Sequence[int], hs: Sequence[str]):
+def make_keep(year_col: str | None, hs_col: str | None, years: Sequence[int], hs: Sequence[str],
+              fixed_year: int | None = None):
     """Build the per-batch scan filter for ``--year`` and ``--hs`` (None when there is nothing to filter).
 
     Rows whose year cannot be parsed are kept (to be reported as bad year);
-    HS prefixes match the normalised code (5 digits padded to 6).
+    HS prefixes match the normalised code (5 digits padded to 6). A file
+    whose every row has ``fixed_year`` (no period column) outside ``years``
+    keeps no row.
     """
+    skip_all = fixed_year is not None and bool(years) and int(fixed_year) not in {int(y) for y in years}
     years = [int(y) for y in years] if year_col else []
     hs = [str(h) for h in hs] if hs_col else []
-    if not years and not hs:
+    if not years and not hs and not skip_all:
         return None
 
     def keep(batch: pa.RecordBatch) -> np.ndarray:
+        if skip_all:
+            return np.zeros(batch.num_rows, dtype=bool)
         mask = np.ones(batch.num_rows, dtype=bool)
         if years:
             mask &= year_keep(batch.column(year_col), years)
