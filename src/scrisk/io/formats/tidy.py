@@ -218,8 +218,14 @@ def _one_side(header, cols: dict[str, str], options, label: str, notes: list[str
     if len(missing) == 2:
         side = next((k for k in ("exporter", "importer") if k in given), None)
         partner = _partner_column(header, cols)
-        if side is None or partner is None:
+        if partner is None:
             return {}
+        if side is None:
+            raise UsageError(
+                f"{label} holds one side of trade: a partner column {partner!r} but no exporter or importer column; "
+                "pass --exporter ISO3 if it is one country's exports by partner (e.g. --exporter CHN), or --importer "
+                "ISO3 if it is one country's imports by origin"
+            )
         other = "importer" if side == "exporter" else "exporter"
         cols[other] = partner
         missing = [side]
