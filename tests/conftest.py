@@ -64,6 +64,6 @@ def tiny_flows() -> pd.DataFrame:
         (2024, "BEL", "KOR", "370790", 400.0, 2.0),
         (2024, "JPN", "KOR", "370790", 600.0, 3.0),
     ]
-    from scrisk.schema import FLOW_COLUMNS, FLOW_DTYPES
+    from scrisk.schema import BASE_COLUMNS, complete_flows
 
-    return pd.DataFrame(rows, columns=list(FLOW_COLUMNS)).astype(FLOW_DTYPES)
+    return complete_flows(pd.DataFrame(rows, columns=list(BASE_COLUMNS)))

@@ -30,6 +30,7 @@ __all__ = [
     "UnknownMaterialError",
     "UnknownCountryError",
     "ConfigError",
+    "TooManyRejectedError",
     "ScenarioError",
     "PolicyError",
 ]
@@ -103,6 +104,12 @@ class UnknownMaterialError(UsageError):
 
 class UnknownCountryError(UsageError):
     """Raised when a country code or group given as an option is unknown."""
+
+
+class TooManyRejectedError(ScriskError):
+    """More of the input value was rejected as defects than ``--max-rejected`` / ``--strict`` allows (exit 1)."""
+
+    exit_code = EXIT_FINDINGS
 
 
 class ConfigError(InputError):

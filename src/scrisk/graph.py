@@ -55,7 +55,7 @@ import pandas as pd
 
 from scrisk.errors import UsageError
 from scrisk.materials import _merged_links, _related, materials_for_hs
-from scrisk.schema import EXPORTER, FLOW_COLUMNS, FLOW_DTYPES, HS, IMPORTER, KEY_COLUMNS, QTY, VALUE, YEAR, FlowTable
+from scrisk.schema import BASE_COLUMNS, EXPORTER, FLOW_DTYPES, complete_flows, HS, IMPORTER, KEY_COLUMNS, QTY, VALUE, YEAR, FlowTable
 
 __all__ = [
     "GRAPH_FORMATS",
@@ -228,7 +228,7 @@ def to_flow_frame(G: nx.DiGraph) -> pd.DataFrame:
     >>> f = pd.DataFrame({"year": [2024], "exporter": ["CHN"], "importer": ["KOR"], "hs": ["811292"],
     ...     "value_usd": [9.0], "qty_kg": [2.0]})
     >>> to_flow_frame(build_trade_graph(f, baskets={})).values.tolist()
-    [[2024, 'CHN', 'KOR', '811292', 9.0, 2.0]]
+    [[2024, 'CHN', 'KOR', '811292', 9.0, 2.0, <NA>, <NA>]]
     """
     rows: list[tuple] = []
     for e, h, d in G.edges(data=True):
@@ -237,10 +237,10 @@ def to_flow_frame(G: nx.DiGraph) -> pd.DataFrame:
         for y, partners in d["partners"].items():
             for i, rec in partners.items():
                 rows.append((int(y), e, i, G.nodes[h].get("hs", h), rec["value_usd"], rec["qty_kg"]))
-    frame = pd.DataFrame(rows, columns=list(FLOW_COLUMNS))
+    frame = pd.DataFrame(rows, columns=list(BASE_COLUMNS))
     if frame.empty:
-        frame = pd.DataFrame({c: pd.Series(dtype=t) for c, t in FLOW_DTYPES.items()})
-    frame = frame.astype(FLOW_DTYPES)
+        frame = pd.DataFrame({c: pd.Series(dtype=FLOW_DTYPES[c]) for c in BASE_COLUMNS})
+    frame = complete_flows(frame)
     return frame.sort_values(list(KEY_COLUMNS), kind="mergesort").reset_index(drop=True)
 
 

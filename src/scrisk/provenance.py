@@ -97,6 +97,11 @@ def output_meta(table: FlowTable | None, **parameters: Any) -> dict[str, Any]:
             source_format=m.source_format,
             release=m.release,
         )
+        full = m.to_dict()
+        meta["periods"] = full.get("periods", [])
+        for extra in ("mirror", "world_totals"):  # present only when the inputs had them
+            if extra in full:
+                meta[extra] = full[extra]
         meta["read"] = read_summary(table)
     meta["parameters"] = dict(parameters)
     return meta

@@ -15,9 +15,18 @@ importer   string       ISO 3166-1 alpha-3
 hs         string       HS code, zero-padded, 6 digits or more (tariff lines)
 value_usd  float64      value in US dollars (not thousands), >= 0
 qty_kg     float64      quantity in kilograms, NaN when not reported
+month      Int8         calendar month 1-12 of a monthly flow; null (<NA>)
+                        for an annual flow
+hs_revision string      HS revision the row was reported in (``HS1992`` ..
+                        ``HS2022``, see :data:`HS_REVISIONS`); null when
+                        unknown
 ========== ============ ====================================================
 
-The key ``(year, exporter, importer, hs)`` is unique in a valid table.
+The key ``(year, month, exporter, importer, hs)`` is unique in a valid
+table. A flow's *period* is ``"YYYY"`` (annual, month null) or ``"YYYY-MM"``
+(:func:`period_label`). ``month`` and ``hs_revision`` are optional when a
+frame is built (:func:`make_flow_table` and :func:`complete_flows` add them
+as nulls), so hand-made annual tables need only the first six columns.
 """
 
 from __future__ import annotations
@@ -41,6 +50,10 @@ __all__ = [
     "HS",
     "VALUE",
     "QTY",
+    "MONTH",
+    "REVISION",
+    "HS_REVISIONS",
+    "BASE_COLUMNS",
     "FLOW_COLUMNS",
     "KEY_COLUMNS",
     "FLOW_DTYPES",
@@ -48,6 +61,9 @@ __all__ = [
     "ReadReport",
     "FlowTable",
     "empty_flows",
+    "complete_flows",
+    "frame_periods",
+    "period_label",
     "validate_flows",
     "make_flow_table",
 ]
@@ -68,8 +84,16 @@ MAX_QTY_KG = 1e16
 """Largest quantity a row may carry, in kg (ten billion tonnes); a larger one is a bad quantity."""
 QTY = "qty_kg"
 
-FLOW_COLUMNS: tuple[str, ...] = (YEAR, EXPORTER, IMPORTER, HS, VALUE, QTY)
-KEY_COLUMNS: tuple[str, ...] = (YEAR, EXPORTER, IMPORTER, HS)
+MONTH = "month"
+REVISION = "hs_revision"
+
+HS_REVISIONS: tuple[str, ...] = ("HS1992", "HS1996", "HS2002", "HS2007", "HS2012", "HS2017", "HS2022")
+"""The HS revisions a row can be reported in (Comtrade classification codes H0 .. H6)."""
+
+BASE_COLUMNS: tuple[str, ...] = (YEAR, EXPORTER, IMPORTER, HS, VALUE, QTY)
+"""The six columns an annual flow needs (``month`` and ``hs_revision`` default to null)."""
+FLOW_COLUMNS: tuple[str, ...] = BASE_COLUMNS + (MONTH, REVISION)
+KEY_COLUMNS: tuple[str, ...] = (YEAR, MONTH, EXPORTER, IMPORTER, HS)
 FLOW_DTYPES: dict[str, str] = {
     YEAR: "int64",
     EXPORTER: "string",
@@ -77,7 +101,23 @@ FLOW_DTYPES: dict[str, str] = {
     HS: "string",
     VALUE: "float64",
     QTY: "float64",
+    MONTH: "Int8",
+    REVISION: "string",
 }
+_OPTIONAL = {QTY: float("nan"), MONTH: pd.NA, REVISION: pd.NA}
+
+
+def period_label(year: int, month: int | None = None) -> str:
+    """The period of a flow as written in outputs: ``"YYYY"`` or ``"YYYY-MM"``.
+
+    Examples
+    --------
+    >>> period_label(2024), period_label(2024, 6)
+    ('2024', '2024-06')
+    """
+    if month is None or month is pd.NA or (isinstance(month, float) and month != month):
+        return f"{int(year):04d}"
+    return f"{int(year):04d}-{int(month):02d}"
 
 
 @dataclass(frozen=True)
@@ -108,13 +148,23 @@ class FlowMeta:
     years: tuple[int, ...] = ()
     release: str | None = None
     notes: tuple[str, ...] = ()
+    periods: tuple[str, ...] = ()
+    world_totals: Any = field(default=None, compare=False, repr=False)
+    mirror: Any = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready dict."""
-        d = dataclasses.asdict(self)
+        """Return a JSON-ready dict (``world_totals``/``mirror`` summarised, see :mod:`scrisk.io.mirror`)."""
+        d = {k: getattr(self, k) for k in ("source_format", "hs_revision", "release")}
         d["inputs"] = list(self.inputs)
         d["years"] = [int(y) for y in self.years]
         d["notes"] = list(self.notes)
+        d["periods"] = list(self.periods)
+        if self.world_totals is not None and len(self.world_totals):
+            wt = self.world_totals
+            d["world_totals"] = {"rows": int(len(wt)), "value_usd": float(wt["value_usd"].sum()),
+                                 "reporters": sorted(set(wt["reporter"].astype(str)))}
+        if self.mirror is not None:
+            d["mirror"] = self.mirror.summary() if hasattr(self.mirror, "summary") else self.mirror
         return d
 
 
@@ -267,13 +317,55 @@ def empty_flows() -> pd.DataFrame:
     Examples
     --------
     >>> list(empty_flows().columns)
-    ['year', 'exporter', 'importer', 'hs', 'value_usd', 'qty_kg']
+    ['year', 'exporter', 'importer', 'hs', 'value_usd', 'qty_kg', 'month', 'hs_revision']
     """
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in FLOW_DTYPES.items()})
 
 
+def complete_flows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add the optional columns a frame lacks (``qty_kg`` NaN, ``month`` and ``hs_revision`` null), order and type them.
+
+    The frame is not validated (see :func:`validate_flows`).
+
+    Examples
+    --------
+    >>> f = complete_flows(pd.DataFrame({"year": [2024], "exporter": ["CHN"], "importer": ["KOR"],
+    ...                                  "hs": ["811292"], "value_usd": [1.0]}))
+    >>> list(f.columns) == list(FLOW_COLUMNS), bool(f["month"].isna().all())
+    (True, True)
+    """
+    df = frame.copy()
+    for col, default in _OPTIONAL.items():
+        if col not in df.columns:
+            df[col] = pd.Series([default] * len(df), index=df.index, dtype=FLOW_DTYPES[col])
+    missing = [c for c in FLOW_COLUMNS if c not in df.columns]
+    if missing:
+        raise FlowSchemaError(f"flow table lacks columns {missing}; expected {list(FLOW_COLUMNS)}")
+    df = df[list(FLOW_COLUMNS)]
+    try:
+        return df.astype(FLOW_DTYPES)
+    except (ValueError, TypeError) as exc:
+        raise FlowSchemaError(f"flow table has values of the wrong type: {exc}") from None
+
+
 _CODE = r"^[A-Z][A-Z0-9]{2}$"
 _HS = r"^\d{6,10}$"
+
+
+def frame_periods(frame: pd.DataFrame) -> tuple[str, ...]:
+    """Distinct period labels of a canonical frame, sorted (``"2024"``, ``"2024-06"``).
+
+    Examples
+    --------
+    >>> frame_periods(complete_flows(pd.DataFrame({"year": [2024, 2024, 2023], "month": [6, 5, None],
+    ...     "exporter": ["CHN"] * 3, "importer": ["KOR"] * 3, "hs": ["811292"] * 3, "value_usd": [1.0] * 3})))
+    ('2023', '2024-05', '2024-06')
+    """
+    if not len(frame):
+        return ()
+    pairs = frame[[YEAR, MONTH]].drop_duplicates()
+    labels = {period_label(int(y), None if pd.isna(m) else int(m)) for y, m in pairs.itertuples(index=False)}
+    return tuple(sorted(labels))
 
 
 def _problems(frame: pd.DataFrame, check_unique: bool) -> list[tuple[str, str, Any, int]]:
@@ -302,11 +394,15 @@ def _problems(frame: pd.DataFrame, check_unique: bool) -> list[tuple[str, str, A
     bad(VALUE, "greater_than_or_equal_to(0)", ~(frame[VALUE] >= 0))
     q = frame[QTY]
     bad(QTY, "greater_than_or_equal_to(0)", q.notna() & ~(q >= 0))
+    m = frame[MONTH]
+    bad(MONTH, "null or in_range(1, 12)", (m.notna() & ~m.between(1, 12)).fillna(False))
+    r = frame[REVISION]
+    bad(REVISION, f"null or one of {', '.join(HS_REVISIONS)}", (r.notna() & ~r.isin(HS_REVISIONS)).fillna(False))
     if check_unique and len(frame):
         dup = frame.duplicated(list(KEY_COLUMNS), keep="first").to_numpy()
         if dup.any():
-            out.append(("(year, exporter, importer, hs)", "unique", tuple(frame.loc[dup].iloc[0][list(KEY_COLUMNS)]),
-                        int(dup.sum())))
+            out.append(("(year, month, exporter, importer, hs)", "unique",
+                        tuple(frame.loc[dup].iloc[0][list(KEY_COLUMNS)]), int(dup.sum())))
     return out
 
 
@@ -341,9 +437,9 @@ def validate_flows(frame: pd.DataFrame, *, check_unique: bool = True) -> pd.Data
     --------
     >>> df = pd.DataFrame({"year": [2024], "exporter": ["CHN"], "importer": ["KOR"],
     ...                    "hs": ["811292"], "value_usd": [1e6], "qty_kg": [float("nan")]})
-    >>> validate_flows(df.astype(FLOW_DTYPES)).shape
-    (1, 6)
-    >>> validate_flows(df.astype(FLOW_DTYPES).assign(hs=pd.Series(["8112"], dtype="string")))
+    >>> validate_flows(complete_flows(df)).shape
+    (1, 8)
+    >>> validate_flows(complete_flows(df).assign(hs=pd.Series(["8112"], dtype="string")))
     Traceback (most recent call last):
     ...
     scrisk.errors.FlowSchemaError: flow table breaks the canonical schema (1 problems): hs: str_matches('^\\d{6,10}$') (e.g. '8112'). Build it with scrisk.io readers or scrisk.schema.make_flow_table.
@@ -367,7 +463,7 @@ def make_flow_table(
 ) -> FlowTable:
     """Coerce dtypes, validate and wrap a frame into a :class:`FlowTable`.
 
-    ``qty_kg`` is added as NaN when absent. Years in ``meta`` are filled from
+    ``qty_kg`` is added as NaN, ``month`` and ``hs_revision`` as null, when absent. Years in ``meta`` are filled from
     the data. ``check_unique=False`` skips the key-uniqueness pass (for
     readers that already rejected duplicate keys).
 
@@ -378,21 +474,11 @@ def make_flow_table(
     >>> t.frame.dtypes["hs"], t.years
     (<StringDtype(na_value=<NA>)>, (2024,))
     """
-    df = frame.copy()
-    if QTY not in df.columns:
-        df[QTY] = float("nan")
-    missing = [c for c in FLOW_COLUMNS if c not in df.columns]
-    if missing:
-        raise FlowSchemaError(f"flow table lacks columns {missing}; expected {list(FLOW_COLUMNS)}")
-    df = df[list(FLOW_COLUMNS)]
-    try:
-        df = df.astype(FLOW_DTYPES)
-    except (ValueError, TypeError) as exc:
-        raise FlowSchemaError(f"flow table has values of the wrong type: {exc}") from None
+    df = complete_flows(frame)
     df = validate_flows(df.reset_index(drop=True), check_unique=check_unique)
     meta = meta or FlowMeta()
     years = tuple(sorted(int(y) for y in df[YEAR].unique()))
-    meta = dataclasses.replace(meta, years=years)
+    meta = dataclasses.replace(meta, years=years, periods=frame_periods(df))
     if report is None:
         report = ReadReport(
             rows_read=len(df), rows_accepted=len(df), value_usd_accepted=math.fsum(df[VALUE].to_numpy())

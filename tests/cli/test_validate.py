@@ -73,7 +73,7 @@ def test_structural_only_exits_0(monkeypatch, capsys, tmp_path):
     code, out, _ = run(monkeypatch, capsys, "validate", str(p), "--year", "2024", "-f", "json")
     r = json.loads(out)
     assert code == 0 and r["status"] == "structural drops only"
-    assert r["structural"] == {"aggregate partner": 1, "duplicate breakdown row": 1} and r["defects"] == {}
+    assert r["structural"] == {"reporter-to-World total": 1, "duplicate breakdown row": 1} and r["defects"] == {}
 
 
 def test_csv_md_and_table_formats(monkeypatch, capsys, dirty, tmp_path):

@@ -33,8 +33,12 @@ def _key(t):
     return t.frame.sort_values(["year", "exporter", "importer", "hs"]).reset_index(drop=True)
 
 
+PERIOD_ROWS = ROWS.assign(month=pd.array([None, None, 6, 7], dtype="Int8"),
+                          hs_revision=pd.array(["HS2017", "HS2017", "HS2022", None], dtype="string"))
+
+
 def test_a_folder_of_canonical_parquet_is_read_in_place(tmp_path):
-    root = _dataset(tmp_path / "flows", ROWS)
+    root = _dataset(tmp_path / "flows", PERIOD_ROWS)
     t = read_flows([root])
     assert not t.in_memory and all(p.startswith(str(root)) for p in t.parquet)  # no copy
     assert t.years == (2022, 2024) and t.report.rows_read == 4 and t.meta.source_format == "parquet"
@@ -42,6 +46,18 @@ def test_a_folder_of_canonical_parquet_is_read_in_place(tmp_path):
     pd.testing.assert_frame_equal(_key(t), _key(exact))
     again = read_flows([root])  # from the cache's record that the files passed
     pd.testing.assert_frame_equal(_key(again), _key(t))
+    assert t.frame["month"].tolist()[2:] == [6, 7] and t.meta.periods == ("2022", "2024-06", "2024-07")
+    assert t.frame["hs_revision"].tolist()[:3] == ["HS2017", "HS2017", "HS2022"]
+
+
+def test_canonical_parquet_written_before_month_and_revision_still_reads(tmp_path):
+    root = _dataset(tmp_path / "old", ROWS)
+    t = read_flows([root], ReadOptions(hs_revision="HS2017"))
+    assert not any(p.startswith(str(root)) for p in t.parquet)  # copied with the two columns added
+    f = _key(t)
+    assert f["month"].isna().all() and (f["hs_revision"] == "HS2017").all() and t.meta.hs_revision == "HS2017"
+    assert f["value_usd"].tolist() == _key(read_exact(sorted(root.rglob("*.parquet")), ReadOptions()))["value_usd"].tolist()
+    assert t.report.rows_read == 4 and t.meta.periods == ("2022", "2024")
 
 
 def test_a_filter_or_a_bad_row_leaves_the_inputs_untouched(tmp_path):

@@ -10,7 +10,7 @@ from io_helpers import COUNTRIES, baci_line
 
 from scrisk.errors import FormatDetectionError, UnreadableFileError, UsageError
 from scrisk.io import ReadOptions, detect_source, read_flows
-from scrisk.io.baci import ZIP_MAX_RATIO
+from scrisk.io.formats.baci import ZIP_MAX_RATIO
 
 
 def _country_csv() -> str:

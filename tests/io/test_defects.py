@@ -86,8 +86,8 @@ def test_comtrade_specific_defects_and_structural_drops(tmp_path):
     rows = [
         api_row(410, "M", 156, "811292", 900.0, 10),  # 2 good
         api_row(410, "Q", 156, "811292", 1.0, 1),  # 3 unknown flow code
-        api_row(410, "M", 156, "811292", 2.0, 1, freq="M"),  # 4 non-annual period
-        api_row(410, "M", 0, "811292", 3.0, 1),  # 5 aggregate partner
+        api_row(410, "M", 156, "811292", 2.0, 1, freq="Q"),  # 4 non-annual period (monthly rows are read)
+        api_row(410, "M", 0, "811292", 3.0, 1),  # 5 reporter-to-World total (kept in meta.world_totals)
         api_row(410, "M", 156, "81", 4.0, 1),  # 6 aggregate HS code
         api_row(410, "M", 156, "811292", 5.0, 1, partner2=392),  # 7 duplicate breakdown row
         api_row(410, "RM", 156, "811292", 6.0, 1),  # 8 re-export or re-import
@@ -102,7 +102,7 @@ def test_comtrade_specific_defects_and_structural_drops(tmp_path):
     assert got == {
         "unknown flow code": 3,
         "non-annual period": 4,
-        "aggregate partner": 5,
+        "reporter-to-World total": 5,
         "aggregate HS code": 6,
         "duplicate breakdown row": 7,
         "re-export or re-import": 8,
@@ -122,7 +122,7 @@ def test_structural_drops_alone_exit_zero(tmp_path):
     p = tmp_path / "ct.csv"
     p.write_text(API_HEADER + "\n" + "\n".join(rows) + "\n")
     res = validate_files([p])
-    assert res.structural == {"aggregate partner": 1, "duplicate breakdown row": 1}
+    assert res.structural == {"reporter-to-World total": 1, "duplicate breakdown row": 1}
     assert res.defects == {} and res.exit_code == 0
     assert res.to_dict()["status"] == "structural drops only"
 

@@ -21,7 +21,8 @@ def test_nes_area_partner_is_kept_and_world_is_structural(tmp_path):
     f = t.frame
     assert sorted(f["exporter"].tolist()) == ["CHN", "XAN"]
     assert float(f["value_usd"].sum()) == 950.0
-    assert dict(t.report.reasons) == {"aggregate partner": 1, "own country as partner": 1}
+    assert dict(t.report.reasons) == {"reporter-to-World total": 1, "own country as partner": 1}
+    assert t.meta.world_totals["value_usd"].tolist() == [950.0]  # kept for world-side figures
     assert t.report.rows_accepted + t.report.rows_rejected == t.report.rows_read == 4
 
 

@@ -23,7 +23,7 @@ def api_file(tmp_path):
         api_row(392, "RX", 410, "811292", 20.0, ""),  # 8: re-export
         api_row(490, "X", 842, "854231", 70.0, 1),  # 9: Taiwan (Other Asia nes) exports to USA
         api_row(842, "M", 490, "8542", 75.0, 1),  # 10: heading-level aggregate
-        api_row(842, "M", 251, "370790", 5.0, "", freq="M"),  # 11: monthly
+        api_row(842, "M", 251, "370790", 5.0, "", freq="Q"),  # 11: quarterly (monthly rows are read, see test_periods_layouts)
         api_row(842, "DX", 251, "370790", 5.0, ""),  # 12: domestic exports (special flow)
     ]
     p = tmp_path / "comtrade_api.csv"
@@ -44,7 +44,7 @@ def test_api_layout_both_sides(api_file):
     assert f.loc[("CHN", "KOR", "811292"), "qty_kg"] == 10.0
     assert _reasons(t) == {
         "duplicate breakdown row": 2,
-        "aggregate partner": 1,
+        "reporter-to-World total": 1,
         "superseded by partner report": 1,
         "re-export or re-import": 1,
         "aggregate HS code": 1,
@@ -53,7 +53,7 @@ def test_api_layout_both_sides(api_file):
     }
     rej = t.report.rejected.set_index("line")
     assert rej.loc[3, "reason"] == rej.loc[4, "reason"] == "duplicate breakdown row"
-    assert rej.loc[5, "reason"] == "aggregate partner"
+    assert rej.loc[5, "reason"] == "reporter-to-World total"
     assert rej.loc[6, "reason"] == "superseded by partner report"
     assert t.meta.hs_revision == "HS2017"
     assert t.report.rows_read == 11 == t.report.rows_accepted + t.report.rows_rejected
@@ -110,7 +110,7 @@ def test_legacy_bulk_layout(tmp_path):
     p.write_text(head + "\n" + "\n".join(rows) + "\n")
     t = read_flows([p])
     assert list(zip(t.frame["exporter"], t.frame["importer"], t.frame["value_usd"])) == [("NLD", "JPN", 7_000_000.0)]
-    assert _reasons(t) == {"aggregate partner": 1, "re-export or re-import": 1}
+    assert _reasons(t) == {"reporter-to-World total": 1, "re-export or re-import": 1}
     assert t.meta.hs_revision == "HS2017"
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scrisk.metrics.composite import chokepoint_score
 from scrisk.metrics.concentration import hhi, import_concentration, supplier_shares, world_export_concentration
 from scrisk.metrics.indicators import indicators
-from scrisk.schema import FLOW_COLUMNS, FLOW_DTYPES
+from scrisk.schema import BASE_COLUMNS, complete_flows
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])  # whole-frame runs
@@ -33,7 +33,7 @@ def flow_frames(draw, max_rows=40):
     vals = draw(st.lists(st.floats(min_value=1.0, max_value=1e10, allow_nan=False), min_size=len(keys),
                          max_size=len(keys)))
     rows = [(*k, v, np.nan) for k, v in zip(keys, vals)]
-    return pd.DataFrame(rows, columns=list(FLOW_COLUMNS)).astype(FLOW_DTYPES)
+    return complete_flows(pd.DataFrame(rows, columns=list(BASE_COLUMNS)))
 
 
 @SETTINGS

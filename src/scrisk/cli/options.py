@@ -82,8 +82,16 @@ ColumnsOpt = Annotated[
 ValueUnitOpt = Annotated[
     Optional[str], typer.Option("--value-unit", help="Unit of the value column in tidy files: usd or kusd.")
 ]
+def _years_callback(values):
+    from scrisk.io.periods import parse_year_args
+
+    return parse_year_args(values) if values else values
+
+
 YearOpt = Annotated[
-    Optional[list[int]], typer.Option("--year", help="Year(s) to keep; also the year of tidy files without a year column.")
+    Optional[list[str]],
+    typer.Option("--year", callback=_years_callback, help="Year(s) to keep; FILE=YEAR gives the year of a file without "
+                 "a year column (repeat per file; a year in the file name is used otherwise)."),
 ]
 EncodingOpt = Annotated[
     Optional[str], typer.Option("--encoding", help="Text encoding: utf-8, utf-8-sig, cp949, shift_jis (default: detected).")
@@ -117,6 +125,23 @@ MaterialOpt = Annotated[
 HsOpt = Annotated[
     Optional[list[str]],
     typer.Option("--hs", help="HS code(s) or 2/4-digit prefixes, e.g. 811292 or 8542. Repeatable or comma-separated."),
+]
+StrictOpt = Annotated[
+    bool, typer.Option("--strict", help="Fail (exit 1) when any input row is rejected as a defect.")
+]
+MaxRejectedOpt = Annotated[
+    Optional[float],
+    typer.Option("--max-rejected", min=0.0, max=1.0, help="Fail (exit 1) when more than this share (0-1) of the input "
+                 "value is rejected as defects, e.g. 0.01."),
+]
+PeriodColumnOpt = Annotated[
+    Optional[str], typer.Option("--period-column", help="Column holding each row's period: a year, YYYYMM, YYYY-MM or a date.")
+]
+FileExporterOpt = Annotated[
+    Optional[str], typer.Option("--exporter", help="For a file of one country's exports by partner: that exporter (ISO3).")
+]
+FileImporterOpt = Annotated[
+    Optional[str], typer.Option("--importer", help="For a file of one country's imports by origin: that importer (ISO3).")
 ]
 ReporterSideOpt = Annotated[
     Optional[str],
@@ -152,11 +177,30 @@ def reader_options(
     profiles: Path | None = None,
     comtrade_side: str | None = None,
     hs: list[str] | tuple[str, ...] | None = None,
+    strict: bool | None = None,
+    max_rejected: float | None = None,
+    period_column: str | None = None,
+    exporter: str | None = None,
+    importer: str | None = None,
 ):
-    """Build a :class:`scrisk.io.options.ReadOptions` from the shared CLI reader flags."""
+    """Build a :class:`scrisk.io.options.ReadOptions` from the shared CLI reader flags.
+
+    ``years`` may be the ``--year`` values as parsed (plain years plus
+    ``FILE=YEAR`` pairs, :class:`scrisk.io.periods.Years`).
+    """
     from scrisk.io.options import ReadOptions
 
+    per_file = dict(getattr(years, "per_file", {}) or {})
+    if strict and max_rejected is not None:
+        from scrisk.errors import UsageError
+
+        raise UsageError("--strict means --max-rejected 0; give one of them")
     return ReadOptions(
+        max_rejected=0.0 if strict else max_rejected,
+        period_column=period_column,
+        exporter=exporter,
+        importer=importer,
+        file_years=per_file,
         source=source,
         country_codes=country_codes,
         columns=_parse_columns(columns),
@@ -179,8 +223,19 @@ READER_FLAGS: dict[str, Any] = {
     "profile": ProfileOpt,
     "profiles": ProfilesOpt,
     "comtrade_side": ReporterSideOpt,
+    "strict": StrictOpt,
+    "max_rejected": MaxRejectedOpt,
+    "period_column": PeriodColumnOpt,
+    "exporter": FileExporterOpt,
+    "importer": FileImporterOpt,
 }
-"""The reader options every command that reads flows takes (``--year`` stays with each command)."""
+"""The reader options every command that reads flows takes (``--year`` stays with each command).
+
+``--exporter`` / ``--importer`` name the side a one-sided file holds. A command
+that already has its own ``--exporter`` or ``--importer`` (a filter, a shock's
+restricting country) keeps it, and a single ISO3 code given there also serves
+as that constant for one-sided files (a file of KOR's imports, filtered to
+importer KOR, is the same table)."""
 
 NoCacheOpt = Annotated[
     Optional[bool],
@@ -212,6 +267,15 @@ def apply_engine_flags(no_cache: bool | None, memory_limit: str | None, temp_dir
     configure(memory_limit=memory_limit, temp_directory=str(temp_dir) if temp_dir else None)
 
 
+def _single_code(value: Any) -> str | None:
+    """A single three-letter code from an option value (a string or a one-item list), else None."""
+    if isinstance(value, (list, tuple)):
+        value = value[0] if len(value) == 1 else None
+    if isinstance(value, str) and len(value.strip()) == 3 and value.strip().isalpha():
+        return value.strip().upper()
+    return None
+
+
 def with_reader_flags(command: Callable[..., Any]) -> Callable[..., Any]:
     """Give a command the shared reader options, declared once here.
 
@@ -222,14 +286,19 @@ def with_reader_flags(command: Callable[..., Any]) -> Callable[..., Any]:
     """
     sig = inspect.signature(command, eval_str=True)
     own = [p for p in sig.parameters.values() if p.name != "reader"]
+    taken = {p.name for p in own}
+    flags = {name: ann for name, ann in READER_FLAGS.items() if name not in taken}
     extra = [
-        inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=ann)
-        for name, ann in {**READER_FLAGS, **ENGINE_FLAGS}.items()
+        inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                          default=False if name == "strict" else None, annotation=ann)
+        for name, ann in {**flags, **ENGINE_FLAGS}.items()
     ]
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        reader = {name: kwargs.pop(name, None) for name in READER_FLAGS}
+        reader = {name: kwargs.pop(name, None) for name in flags}
+        for name in READER_FLAGS.keys() & taken:  # the command's own --exporter/--importer
+            reader[name] = _single_code(kwargs.get(name))
         apply_engine_flags(*(kwargs.pop(name, None) for name in ENGINE_FLAGS))
         return command(*args, reader=reader, **kwargs)
 

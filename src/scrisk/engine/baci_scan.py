@@ -5,7 +5,7 @@ converted to USD and kg and written as canonical Parquet in one parallel
 DuckDB pass (:func:`scan_baci`), with no row ever becoming a Python object.
 
 The pass is *optimistic*: it computes, per row, whether every documented
-check of the exact reader (:mod:`scrisk.io.baci` and :mod:`scrisk.io._stage`)
+check of the exact reader (:mod:`scrisk.io.formats.baci` and :mod:`scrisk.io._stage`)
 would accept it, under conditions that are at least as strict (a value must
 look like a plain decimal number, a country code must be one the country
 table knows as a country or an area, the year four digits). When every row
@@ -109,6 +109,7 @@ def scan_baci(
     out: Path,
     years: Sequence[int] = (),
     hs: Sequence[str] = (),
+    hs_revision: str | None = None,
 ) -> ScanOutcome:
     """Parse one BACI CSV into canonical Parquet at ``out``, or report that the exact reader is needed.
 
@@ -131,6 +132,9 @@ def scan_baci(
     years, hs : sequences
         The ``--year``/``--hs`` filters: rows outside them are not read (rows
         whose year cannot be parsed are kept, to be reported).
+    hs_revision : str, optional
+        The file's HS revision (from its name or ``--hs-revision``), written
+        on every row; null when unknown. ``month`` is null (BACI is annual).
     """
     import duckdb
 
@@ -177,6 +181,8 @@ def scan_baci(
             lpad({k}, 6, '0') AS hs,
             {v} * 1000.0 AS value_usd,
             {qty_sql} AS qty_kg,
+            CAST(NULL AS TINYINT) AS month,
+            CAST({sql_str(hs_revision) if hs_revision else "NULL"} AS VARCHAR) AS hs_revision,
             (length({t}) = 4 AND {t} BETWEEN '1900' AND '2100' AND TRY_CAST({t} AS INTEGER) BETWEEN 1900 AND 2100
              AND length({k}) BETWEEN 5 AND 6 AND regexp_full_match({k}, '[0-9]+')
              AND {v} >= 0 AND {v} * 1000.0 <= {MAX_VALUE_USD!r}

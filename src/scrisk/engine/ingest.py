@@ -30,11 +30,11 @@ from pathlib import Path
 from typing import Any
 
 from scrisk.engine.store import connect, sql_list, sql_str
-from scrisk.schema import MAX_QTY_KG, MAX_VALUE_USD, FlowMeta, FlowTable, ReadReport
+from scrisk.schema import HS_REVISIONS, MAX_QTY_KG, MAX_VALUE_USD, FlowMeta, FlowTable, ReadReport
 
 __all__ = ["load_into_store", "FastFile", "cache_enabled", "set_cache_enabled", "scratch_dir"]
 
-FAST_PATH_VERSION = 1
+FAST_PATH_VERSION = 2
 """Bump when the fast path's output for the same input changes: cached entries are not reused."""
 
 _cache_enabled = os.environ.get("SCRISK_NO_CACHE", "") in ("", "0")
@@ -77,19 +77,22 @@ class FastFile:
     notes: list[str] = field(default_factory=list)
     duplicate_free: bool = False
     source_format: str = "baci"
+    periods: tuple[str, ...] = ()
 
     def info(self) -> dict[str, Any]:
         """JSON-ready description stored beside the cached Parquet."""
         d = dataclasses.asdict(self)
         d["parquet"] = self.parquet.name
         d["years"] = list(self.years)
+        d["periods"] = list(self.periods)
         return d
 
     @classmethod
     def from_info(cls, info: dict[str, Any], parquet: Path, label: str) -> "FastFile":
         """Rebuild from :meth:`info` (the label is the current path, not the cached one)."""
         d = dict(info)
-        d.update(parquet=parquet, label=label, years=tuple(int(y) for y in d.get("years", ())))
+        d.update(parquet=parquet, label=label, years=tuple(int(y) for y in d.get("years", ())),
+                 periods=tuple(str(p) for p in d.get("periods", ())))
         return cls(**{k: d[k] for k in (f.name for f in dataclasses.fields(cls)) if k in d})
 
 
@@ -104,13 +107,14 @@ def _cache():
 
 def _fast_candidate(path: Path, options):
     """``(TextSource, roles)`` when ``path`` is a plain UTF-8 BACI CSV the fast path can scan, else None."""
-    from scrisk.io.baci import _columns
-    from scrisk.io.sniff import container_of, sniff
+    from scrisk.io.formats import sniff
+    from scrisk.io.formats.baci import _columns
+    from scrisk.io.sniff import container_of
 
     if options.source not in (None, "baci") or container_of(path) != "text" or not path.is_file():
         return None
     fmt, src = sniff(path, options)
-    if fmt != "baci" or src is None or src.encoding.replace("_", "-").lower() not in ("utf-8", "utf-8-sig"):
+    if fmt.name != "baci" or src is None or src.encoding.replace("_", "-").lower() not in ("utf-8", "utf-8-sig"):
         return None
     if len(set(src.header)) != len(src.header):
         return None
@@ -118,18 +122,18 @@ def _fast_candidate(path: Path, options):
 
 
 def _repeated_keys(con, parquet: Path) -> int:
-    """Hashes of (year, exporter, importer, hs) seen more than once in a Parquet file (0: every key is unique)."""
+    """Hashes of (year, month, exporter, importer, hs) seen more than once in a Parquet file (0: every key is unique)."""
     return con.execute(
         f"SELECT count(*) FROM (SELECT 1 FROM read_parquet({sql_str(str(parquet))}, hive_partitioning = false) "
-        "GROUP BY hash(year, exporter, importer, hs) HAVING count(*) > 1)"
+        "GROUP BY hash(year, month, exporter, importer, hs) HAVING count(*) > 1)"
     ).fetchone()[0]
 
 
 def _scan_one(con, path: Path, options, cache) -> FastFile | None:
     """Read one input through the cache or the fast path; None when the exact reader is needed."""
     from scrisk.engine.baci_scan import scan_baci
-    from scrisk.io.baci import baci_countries
-    from scrisk.io.sniff import baci_name_info
+    from scrisk.io.formats.baci import baci_countries
+    from scrisk.io.formats.baci import baci_name_info
 
     key = None
     if cache is not None:
@@ -159,6 +163,7 @@ def _scan_one(con, path: Path, options, cache) -> FastFile | None:
         out=out,
         years=options.years,
         hs=options.hs,
+        hs_revision=info.hs_revision or options.hs_revision,
     )
     if not outcome.clean:
         out.unlink(missing_ok=True)
@@ -178,7 +183,9 @@ def _scan_one(con, path: Path, options, cache) -> FastFile | None:
         encoding=src.encoding,
         notes=[f"BACI country codes from {note}"]
         + ([f"{path}: read as baci from its header; --columns applies to tidy files (add --source tidy)"]
-           if options.columns and not options.source else []),
+           if options.columns and not options.source else [])
+        + ([f"{path}: BACI layout with extra column(s) {', '.join(extras)} (ignored); v read as thousand USD"]
+           if (extras := [h for h in src.header if h.strip().lower() not in set("tijkvq")]) else []),
         duplicate_free=not dups,
     )
     if cache is not None:
@@ -190,6 +197,8 @@ def _scan_one(con, path: Path, options, cache) -> FastFile | None:
 
 _CANONICAL_PARQUET = {"year": ("BIGINT", "INTEGER", "SMALLINT"), "exporter": ("VARCHAR",), "importer": ("VARCHAR",),
                       "hs": ("VARCHAR",), "value_usd": ("DOUBLE",), "qty_kg": ("DOUBLE",)}
+_PERIOD_PARQUET = {"month": ("TINYINT", "SMALLINT", "INTEGER", "BIGINT"), "hs_revision": ("VARCHAR",)}
+"""Columns canonical Parquet gained with monthly periods and per-row HS revisions (older files lack both)."""
 
 
 def _parquet_one(con, path: Path, options, cache) -> FastFile | None:
@@ -205,7 +214,9 @@ def _parquet_one(con, path: Path, options, cache) -> FastFile | None:
         schema = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()}
     except Exception:  # noqa: BLE001 - an unreadable file is the exact reader's to report
         return None
-    if set(schema) != set(_CANONICAL_PARQUET) or any(schema[c] not in t for c, t in _CANONICAL_PARQUET.items()):
+    has_period = set(_PERIOD_PARQUET) <= set(schema)
+    wanted = {**_CANONICAL_PARQUET, **(_PERIOD_PARQUET if has_period else {})}
+    if set(schema) != set(wanted) or any(schema[c] not in t for c, t in wanted.items()):
         return None
     key = None
     if cache is not None:
@@ -227,8 +238,11 @@ def _parquet_one(con, path: Path, options, cache) -> FastFile | None:
     if options.hs:
         filters.append(hs_filter_sql("hs", options.hs))
     where = ("WHERE " + " AND ".join(filters)) if filters else ""
+    revs = ", ".join(sql_str(r) for r in HS_REVISIONS)
+    period_ok = f"(month IS NULL OR month BETWEEN 1 AND 12) AND (hs_revision IS NULL OR hs_revision IN ({revs})) AND" \
+        if has_period else ""
     bad, rows, value, years = con.execute(f"""
-        SELECT count(*) FILTER (WHERE NOT coalesce(
+        SELECT count(*) FILTER (WHERE NOT coalesce({period_ok}
                    year BETWEEN 1900 AND 2100 AND regexp_full_match(hs, '[0-9]{{6}}|[0-9]{{8,10}}')
                    AND value_usd >= 0 AND value_usd <= {MAX_VALUE_USD!r} AND (qty_kg IS NULL OR isnan(qty_kg)
                    OR (qty_kg >= 0 AND qty_kg <= {MAX_QTY_KG!r})) AND exporter <> importer
@@ -237,16 +251,23 @@ def _parquet_one(con, path: Path, options, cache) -> FastFile | None:
         FROM {src} {where}""").fetchone()
     if bad:
         return None
-    target, in_place = path, not filters
-    if filters:
+    # older canonical Parquet (no month/hs_revision) is copied with the two columns null, so every file of the
+    # store has one schema; --hs-revision fills an unknown revision
+    target, in_place = path, not filters and has_period and not options.hs_revision
+    if not in_place:
         work = Path(cache.tmp_dir()) if cache is not None else scratch_dir()
         target = Path(tempfile.mkstemp(prefix="flows-", suffix=".parquet", dir=work)[1])
-        con.execute(f"COPY (SELECT year, exporter, importer, hs, value_usd, qty_kg FROM {src} {where}) "
+        fill = sql_str(options.hs_revision) if options.hs_revision else "NULL"
+        month = "CAST(month AS TINYINT)" if has_period else "CAST(NULL AS TINYINT)"
+        rev = f"coalesce(hs_revision, {fill})" if has_period else f"CAST({fill} AS VARCHAR)"
+        con.execute(f"COPY (SELECT year, exporter, importer, hs, value_usd, qty_kg, {month} AS month, "
+                    f"{rev} AS hs_revision FROM {src} {where}) "
                     f"TO {sql_str(str(target))} (FORMAT parquet, COMPRESSION zstd)")
     dups = _repeated_keys(con, target)
+    periods, revisions = _periods_revisions(con, target)
     ff = FastFile(label=str(path), parquet=target, rows=int(rows), value_usd=float(value),
-                  years=tuple(int(y) for y in years or ()), hs_revision=options.hs_revision, release=None,
-                  encoding="", notes=[], duplicate_free=not dups, source_format="parquet")
+                  years=tuple(int(y) for y in years or ()), hs_revision=_one_revision(revisions), release=None,
+                  encoding="", notes=[], duplicate_free=not dups, source_format="parquet", periods=periods)
     if cache is not None and key is not None:
         if in_place:
             # the rows stay where they are: the entry only records that they passed
@@ -260,6 +281,21 @@ def _parquet_one(con, path: Path, options, cache) -> FastFile | None:
     return ff
 
 
+def _periods_revisions(con, parquet: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Distinct period labels and HS revisions of a canonical Parquet file."""
+    periods, revs = con.execute(
+        "SELECT list(DISTINCT CASE WHEN month IS NULL THEN CAST(year AS VARCHAR) "
+        "ELSE printf('%04d-%02d', year, month) END), list(DISTINCT hs_revision) FILTER (WHERE hs_revision IS NOT NULL) "
+        f"FROM read_parquet({sql_str(str(parquet))}, hive_partitioning = false)"
+    ).fetchone()
+    return tuple(sorted(periods or ())), tuple(sorted(revs or ()))
+
+
+def _one_revision(revisions) -> str | None:
+    revs = list(revisions)
+    return None if not revs else revs[0] if len(revs) == 1 else "mixed"
+
+
 def _keys_unique(con, files: list[FastFile]) -> bool:
     """True when no (year, exporter, importer, hs) repeats within or across the files."""
     if all(f.duplicate_free for f in files):
@@ -268,7 +304,8 @@ def _keys_unique(con, files: list[FastFile]) -> bool:
             return True
     paths = sql_list(str(f.parquet) for f in files)
     n = con.execute(
-        f"SELECT count(*) FROM (SELECT 1 FROM read_parquet({paths}, hive_partitioning = false) GROUP BY year, exporter, importer, hs "
+        f"SELECT count(*) FROM (SELECT 1 FROM read_parquet({paths}, hive_partitioning = false) "
+        "GROUP BY year, month, exporter, importer, hs "
         "HAVING count(*) > 1)"
     ).fetchone()[0]
     return n == 0
@@ -308,6 +345,7 @@ def _fast_table(files: list[FastFile], inputs: list[str]) -> FlowTable:
         hs_revision=_one([f.hs_revision for f in files]),
         inputs=tuple(inputs),
         years=tuple(sorted({y for f in files for y in f.years})),
+        periods=tuple(sorted({p for f in files for p in (f.periods or tuple(str(y) for y in f.years))})),
         release=_one([f.release for f in files]),
         notes=tuple(dict.fromkeys(n for f in files for n in f.notes)),
     )

@@ -185,15 +185,19 @@ def parquet_to_frame(paths: Iterable[str]) -> "pd.DataFrame":
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from scrisk.schema import FLOW_COLUMNS, FLOW_DTYPES, empty_flows
+    from scrisk.schema import FLOW_COLUMNS, complete_flows, empty_flows
 
     paths = list(paths)
     if not paths:
         return empty_flows()
-    tables = [pq.read_table(p, columns=list(FLOW_COLUMNS)) for p in paths]
-    tab = pa.concat_tables(tables, promote_options="permissive") if len(tables) > 1 else tables[0]
-    frame = tab.to_pandas(types_mapper={pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype()}.get)
-    return frame.astype(FLOW_DTYPES)
+    frames = []
+    for p in paths:
+        names = set(pq.ParquetFile(p).schema_arrow.names)
+        # Parquet written before month/hs_revision existed lacks them: they are null there
+        tab = pq.read_table(p, columns=[c for c in FLOW_COLUMNS if c in names])
+        frames.append(complete_flows(tab.to_pandas(
+            types_mapper={pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype()}.get)))
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
 def parquet_rows(paths: Iterable[str]) -> int:

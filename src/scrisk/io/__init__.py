@@ -10,7 +10,7 @@
 
 from scrisk.io.options import ReadOptions
 from scrisk.io.reader import read_flows
-from scrisk.io.sniff import SOURCES, detect_source
+from scrisk.io.formats import SOURCES, detect_source
 from scrisk.io.validate import ValidationResult, validate_files, write_quarantine
 
 __all__ = [

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from scrisk.io import reasons as R
 from scrisk.io._scan import Scan
-from scrisk.schema import EXPORTER, HS, IMPORTER, QTY, VALUE, YEAR
+from scrisk.schema import EXPORTER, HS, IMPORTER, MONTH, QTY, REVISION, VALUE, YEAR
 
 __all__ = [
     "Verdict",
@@ -32,6 +32,9 @@ __all__ = [
     "blank",
     "parse_number",
     "parse_year",
+    "parse_period",
+    "parse_month",
+    "parse_revision",
     "normalise_hs",
     "CountryMapper",
     "judge",
@@ -159,6 +162,99 @@ def parse_year(arr) -> tuple[np.ndarray, np.ndarray]:
     return years, bad
 
 
+_PERIOD_FORMS = (
+    # (regex on the trimmed text, year slice, month slice or None)
+    (r"^\d{4}(\.0*)?$", (0, 4), None),  # 2024, 2024.0
+    (r"^\d{6}(\.0*)?$", (0, 4), (4, 6)),  # 202406 (Comtrade monthly period, YYYYMM)
+    (r"^\d{4}[-/]\d{2}$", (0, 4), (5, 7)),  # 2024-06, 2024/06
+    (r"^\d{4}M\d{2}$", (0, 4), (5, 7)),  # 2024M06 (Eurostat)
+    (r"^\d{4}-\d{2}-\d{2}([T ].*)?$", (0, 4), (5, 7)),  # ISO date: the month it falls in
+)
+
+
+def parse_period(arr) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Parse a text column of periods: years, year-months (YYYYMM), ISO months and dates.
+
+    Returns ``(years int64, months int8, bad mask)``: ``months`` is 0 for an
+    annual period; bad rows have year 0. A year outside 1900-2100 or a month
+    outside 1-12 is bad. Dates count for the month they fall in.
+
+    Examples
+    --------
+    >>> y, m, bad = parse_period(pa.array(["2024", "202406", "2024-07", "2024-08-15", "2024M09", "202413", "x"]))
+    >>> y.tolist(), m.tolist(), bad.tolist()
+    ([2024, 2024, 2024, 2024, 2024, 0, 0], [0, 6, 7, 8, 9, 0, 0], [False, False, False, False, False, True, True])
+    """
+    t = trim(arr)
+    if isinstance(t, pa.ChunkedArray):
+        t = t.combine_chunks() if t.num_chunks else pa.array([], pa.string())
+    n = len(t)
+    years = np.zeros(n, dtype=np.int64)
+    months = np.zeros(n, dtype=np.int64)
+    matched = np.zeros(n, dtype=bool)
+    for regex, (y0, y1), mon in _PERIOD_FORMS:
+        hit = _np(pc.match_substring_regex(t, regex)).astype(bool) & ~matched
+        if not hit.any():
+            continue
+        sub = t.filter(pa.array(hit))
+        years[hit] = _np(pc.cast(pc.utf8_slice_codeunits(sub, y0, y1), pa.int64())).astype(np.int64)
+        if mon is not None:
+            months[hit] = _np(pc.cast(pc.utf8_slice_codeunits(sub, *mon), pa.int64())).astype(np.int64)
+        matched |= hit
+    bad = ~matched | (years < YEAR_MIN) | (years > YEAR_MAX) | (months < 0) | (months > 12)
+    bad |= matched & (months == 0) & ~_np(pc.match_substring_regex(t, _PERIOD_FORMS[0][0])).astype(bool)
+    years[bad] = 0
+    months[bad] = 0
+    return years, months.astype(np.int8), bad
+
+
+def parse_month(arr) -> tuple[np.ndarray, np.ndarray]:
+    """Parse a month column (1-12; empty = annual). Returns ``(months int8, 0 = annual, bad mask)``.
+
+    Examples
+    --------
+    >>> m, bad = parse_month(pa.array(["6", " 12", "", "13", "06.0"]))
+    >>> m.tolist(), bad.tolist()
+    ([6, 12, 0, 0, 6], [False, False, False, True, False])
+    """
+    t = pc.replace_substring_regex(trim(arr), r"\.0+$", "")
+    ok = _np(pc.match_substring_regex(t, r"^\d{1,2}$")).astype(bool)
+    empty = blank(arr)
+    m = _np(pc.cast(pc.if_else(pa.array(ok), t, pa.scalar("0")), pa.int64())).astype(np.int64)
+    bad = (~ok & ~empty) | (ok & ((m < 1) | (m > 12)))
+    m[bad | empty] = 0
+    return m.astype(np.int8), bad
+
+
+_REVISION_OF = {
+    **{r: r for r in ("HS1992", "HS1996", "HS2002", "HS2007", "HS2012", "HS2017", "HS2022")},
+    **{f"H{i}": r for i, r in enumerate(("HS1992", "HS1996", "HS2002", "HS2007", "HS2012", "HS2017", "HS2022"))},
+    **{f"HS{r[-2:]}": r for r in ("HS1992", "HS1996", "HS2002", "HS2007", "HS2012", "HS2017", "HS2022")},
+}
+"""Spellings of an HS revision a file may use: ``HS2017``, ``HS17``, Comtrade's ``H5``."""
+
+
+def parse_revision(arr, default: str | None = None) -> tuple[pa.Array, np.ndarray]:
+    """Parse a per-row HS revision column. Returns ``(revisions, bad mask)``; empty cells take ``default``.
+
+    Examples
+    --------
+    >>> revs, bad = parse_revision(pa.array(["H5", "HS2022", "hs17", "", "SITC"]), "HS2012")
+    >>> revs.to_pylist(), bad.tolist()
+    (['HS2017', 'HS2022', 'HS2017', 'HS2012', None], [False, False, False, False, True])
+    """
+    t = pc.utf8_upper(trim(arr))
+    if isinstance(t, pa.ChunkedArray):
+        t = t.combine_chunks() if t.num_chunks else pa.array([], pa.string())
+    keys = pa.array(list(_REVISION_OF))
+    got = pc.take(pa.array(list(_REVISION_OF.values())), pc.index_in(t, value_set=keys))
+    empty = _np(pc.equal(pc.utf8_length(t), 0)).astype(bool)
+    bad = _np(got.is_null()).astype(bool) & ~empty
+    if default is not None:
+        got = pc.if_else(pa.array(empty), pa.scalar(default), got)
+    return got, bad
+
+
 @dataclass
 class HSParse:
     """Normalised HS codes and their classification."""
@@ -217,8 +313,8 @@ def batch_hs_codes(col) -> pa.Array:
 
 
 def year_keep(col, years: Sequence[int]) -> np.ndarray:
-    """Filter mask for a raw year column: in ``years``, or unparseable (kept to be reported)."""
-    y, bad = parse_year(col)
+    """Filter mask for a raw year or period column: its year in ``years``, or unparseable (kept to be reported)."""
+    y, _m, bad = parse_period(col)
     return bad | np.isin(y, np.asarray(list(years), dtype=np.int64))
 
 
@@ -246,6 +342,11 @@ class Codes:
         """Bool mask of codes not in the country table."""
         return _np(self.iso.is_null()).astype(bool)
 
+    @property
+    def world(self) -> np.ndarray:
+        """Bool mask of the World total (Comtrade 0, ``W00``, ``WLD``, the name ``World``)."""
+        return _np(pc.fill_null(pc.equal(self.iso, "WLD"), False)).astype(bool)
+
     def raw_at(self, p: int) -> str:
         """The code as written in row ``p``."""
         return str(self.raw[int(p)].as_py())
@@ -264,11 +365,15 @@ class CountryMapper:
         Tried first (a BACI release table, or the bundled table).
     fallback : CountryTable, optional
         Tried for codes (and kinds) the primary table does not know.
+    names : bool
+        Also map country *names* (``South Korea``, ``대한민국``, ``米国``) that
+        are not codes, through :mod:`scrisk.io.names`.
     """
 
-    def __init__(self, primary, fallback=None):
+    def __init__(self, primary, fallback=None, *, names: bool = False):
         self.primary = primary
         self.fallback = fallback if fallback is not primary else None
+        self.names = names
 
     def _kinds(self, iso3: pd.Series) -> np.ndarray:
         """Kinds from the table that knows the code (primary first), 'country' when none does."""
@@ -313,6 +418,15 @@ class CountryMapper:
         alpha = ~is_num & uniq.str.len().gt(0).fillna(False).to_numpy(dtype=bool)
         if alpha.any():
             iso[alpha] = self._lookup(uniq[alpha].str.upper().reset_index(drop=True), numeric=False)
+            w00 = alpha & (uniq.str.upper() == "W00").fillna(False).to_numpy(dtype=bool)
+            iso[w00] = "WLD"  # Comtrade+ partner ISO code of the World
+            if self.names:
+                from scrisk.io.names import names_to_iso3
+
+                todo = alpha & np.array([x is None for x in iso], dtype=bool)
+                if todo.any():
+                    got = names_to_iso3(uniq[todo].reset_index(drop=True)).to_numpy(dtype=object, na_value=None)
+                    iso[todo] = got
         valid = np.array([isinstance(x, str) and re.fullmatch(r"[A-Z][A-Z0-9]{2}", x) is not None for x in iso], dtype=bool)
         iso[~valid] = None
         kind = np.zeros(len(uniq), dtype=np.int8)
@@ -342,7 +456,13 @@ class Candidate:
     applied after the missing-field check and before the common ones (in
     list order); ``late_checks`` run last, on rows still accepted.
     ``roles`` name the exporter/importer fields per row in messages (e.g.
-    Comtrade's reporter/partner).
+    Comtrade's reporter/partner). ``month`` is int8 per row, 0 for an annual
+    flow (None: every row annual); ``revision`` is the HS revision of every
+    row: one string, None, or a per-row array of strings/None. With
+    ``world_totals``, a row between a country and the World (a reporter's
+    total) that passes every check is rejected as *reporter-to-World total*
+    and kept in :attr:`FileResult.world` instead of being an aggregate
+    partner.
     """
 
     scan: Scan
@@ -365,6 +485,9 @@ class Candidate:
     late_checks: list[Callable[["Verdict"], None]] = field(default_factory=list)
     side: np.ndarray | None = None
     roles: tuple[np.ndarray, np.ndarray] | None = None
+    month: np.ndarray | None = None
+    revision: Any = None
+    world_totals: bool = False
 
     def role(self, which: int, p: int) -> str:
         """Name of the exporter (0) or importer (1) field of row ``p`` in messages."""
@@ -394,6 +517,8 @@ class FileResult:
     notes: list[str] = field(default_factory=list)
     raw: pa.Table | None = None
     input_path: str | None = None
+    world: pd.DataFrame | None = None
+    year_source: str = "column"
 
 
 def _take_text(arr, pos: np.ndarray) -> list[str]:
@@ -433,6 +558,10 @@ def judge(c: Candidate, *, label: str, source_format: str, encoding: str | None)
     # 'area' partners ("nes" areas BACI and Comtrade allocate flows to) stay as flows under their
     # pseudo codes; only aggregates (World, EU, regions) are not bilateral flows.
     agg = (ex.kind == 2) | (im.kind == 2)
+    world_row = np.zeros(n, dtype=bool)
+    if c.world_totals:
+        world_row = (ex.world & (im.kind != 2)) | (im.world & (ex.kind != 2))
+        agg &= ~world_row
     if agg.any():
         def agg_detail(pos):
             out = []
@@ -446,7 +575,8 @@ def judge(c: Candidate, *, label: str, source_format: str, encoding: str | None)
         v.reject(agg, R.AGGREGATE_PARTNER, agg_detail)
     if c.hs.aggregate.any():
         v.reject(c.hs.aggregate, R.AGGREGATE_HS, lambda p: [f"HS {t!r} is a chapter/heading total, not a product" for t in _take_text(c.raw_hs, p)])
-    v.reject(c.year_bad, R.BAD_YEAR, lambda p: [f"year {t!r} is not a year in {YEAR_MIN}-{YEAR_MAX}" for t in _take_text(c.raw_year, p)])
+    also = " or a month (YYYYMM, YYYY-MM, YYYY-MM-DD)" if c.month is not None else ""
+    v.reject(c.year_bad, R.BAD_YEAR, lambda p: [f"year {t!r} is not a year in {YEAR_MIN}-{YEAR_MAX}{also}" for t in _take_text(c.raw_year, p)])
     v.reject(
         c.hs.malformed,
         R.MALFORMED_HS,
@@ -483,11 +613,54 @@ def judge(c: Candidate, *, label: str, source_format: str, encoding: str | None)
     v.reject(same, self_reason, lambda p: [f"exporter and importer are both {ex.iso_at(i)}" for i in p])
     for check in c.late_checks:
         check(v)
-    return _split(c, v, label=label, source_format=source_format, encoding=encoding)
+    if world_row.any():
+        v.reject(world_row, R.WORLD_TOTAL, lambda p: [
+            f"{c.role(1 if ex.world[i] else 0, i)} is the World: a reporter's total, kept in the world totals "
+            "(not a bilateral flow)" for i in p])
+    res = _split(c, v, label=label, source_format=source_format, encoding=encoding)
+    if world_row.any():
+        res.world = _world_frame(c, v, label)
+    return res
+
+
+def _world_frame(c: Candidate, v: Verdict, label: str) -> pd.DataFrame:
+    """The reporter-to-World rows of a file: year, month, reporter, flow, hs, value, quantity, revision, file, line."""
+    pos = np.flatnonzero(v.code == REASON_CODES[R.WORLD_TOTAL])
+    take = pa.array(pos)
+    imports = c.exporter.world[pos]  # the World exports to the reporter: the reporter's imports
+    reporter = pc.if_else(pa.array(imports), c.importer.iso.take(take), c.exporter.iso.take(take))
+    return pd.DataFrame({
+        YEAR: c.year[pos],
+        MONTH: _months(c.month, pos),
+        "reporter": _to_pandas_string(reporter),
+        "flow": pd.Series(np.where(imports, "import", "export"), dtype="string"),
+        HS: _to_pandas_string(c.hs.codes.take(take)),
+        VALUE: c.value[pos],
+        QTY: c.qty[pos],
+        REVISION: _revisions(c.revision, pos, n_rows=v.n),
+        "file": label,
+        "line": c.scan.lines[pos],
+    })
 
 
 def _to_pandas_string(arr: pa.Array) -> pd.Series:
     return arr.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get).astype("string")
+
+
+def _months(month: np.ndarray | None, idx: np.ndarray) -> pd.Series:
+    """Nullable Int8 months of the accepted rows (0 = annual = null)."""
+    if month is None:
+        return pd.Series(pd.array([pd.NA] * len(idx), dtype="Int8"))
+    m = np.asarray(month)[idx].astype(np.int8)
+    return pd.Series(pd.arrays.IntegerArray(m, m == 0))
+
+
+def _revisions(revision: Any, idx: np.ndarray, *, n_rows: int) -> pd.Series:
+    """HS revision of the accepted rows as a pandas string column."""
+    if revision is None or isinstance(revision, str):
+        return pd.Series([revision] * len(idx), dtype="string")
+    arr = revision if isinstance(revision, (pa.Array, pa.ChunkedArray)) else pa.array(list(revision), type=pa.string())
+    return _to_pandas_string(arr.take(pa.array(idx)))
 
 
 def _split(c: Candidate, v: Verdict, *, label: str, source_format: str, encoding: str | None) -> FileResult:
@@ -503,6 +676,8 @@ def _split(c: Candidate, v: Verdict, *, label: str, source_format: str, encoding
             HS: _to_pandas_string(c.hs.codes.take(take)),
             VALUE: c.value[acc_idx],
             QTY: c.qty[acc_idx],
+            MONTH: _months(c.month, acc_idx),
+            REVISION: _revisions(c.revision, acc_idx, n_rows=len(ok)),
             "_line": scan.lines[acc_idx],
             "_pos": acc_idx,
             "_side": c.side[acc_idx] if c.side is not None else np.zeros(len(acc_idx), dtype=np.int8),
@@ -591,18 +766,24 @@ def _raw_name(name: str) -> str:
     return f"raw_{name}" if name in _RESERVED or re.match(r"^raw_", name) else name
 
 
-def make_keep(year_col: str | None, hs_col: str | None, years: Sequence[int], hs: Sequence[str]):
+def make_keep(year_col: str | None, hs_col: str | None, years: Sequence[int], hs: Sequence[str],
+              fixed_year: int | None = None):
     """Build the per-batch scan filter for ``--year`` and ``--hs`` (None when there is nothing to filter).
 
     Rows whose year cannot be parsed are kept (to be reported as bad year);
-    HS prefixes match the normalised code (5 digits padded to 6).
+    HS prefixes match the normalised code (5 digits padded to 6). A file
+    whose every row has ``fixed_year`` (no period column) outside ``years``
+    keeps no row.
     """
+    skip_all = fixed_year is not None and bool(years) and int(fixed_year) not in {int(y) for y in years}
     years = [int(y) for y in years] if year_col else []
     hs = [str(h) for h in hs] if hs_col else []
-    if not years and not hs:
+    if not years and not hs and not skip_all:
         return None
 
     def keep(batch: pa.RecordBatch) -> np.ndarray:
+        if skip_all:
+            return np.zeros(batch.num_rows, dtype=bool)
         mask = np.ones(batch.num_rows, dtype=bool)
         if years:
             mask &= year_keep(batch.column(year_col), years)

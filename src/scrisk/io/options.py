@@ -50,6 +50,20 @@ class ReadOptions:
         HS revision of files that do not say it themselves (tidy files,
         Comtrade extracts without ``classificationCode``), e.g. ``"HS2017"``.
         BACI file names and Comtrade classification codes take precedence.
+    exporter, importer : str or None
+        For a file that holds one side (one country's exports by partner, or
+        imports by origin): the ISO3 code of the side the file has no column
+        for. The partner column (``partner``, ``partner_name``, ``country``...)
+        is then the other side. Ignored for files with both columns.
+    period_column : str or None
+        Column holding each row's period (a year, ``YYYYMM``, ``YYYY-MM`` or a
+        date), for any text or Parquet layout.
+    file_years : dict
+        ``{file name or path: year}`` for files without a period column
+        (``--year FILE=YEAR``); see :mod:`scrisk.io.periods`.
+    max_rejected : float or None
+        Largest share (0-1) of the input value that may be rejected as
+        *defects*; more is an error (exit 1). ``--strict`` is 0. None: no limit.
     """
 
     source: str | None = None
@@ -65,6 +79,11 @@ class ReadOptions:
     comtrade_side: str = "both"
     hs_revision: str | None = None
     extra: dict = field(default_factory=dict)
+    exporter: str | None = None
+    importer: str | None = None
+    period_column: str | None = None
+    file_years: dict = field(default_factory=dict)
+    max_rejected: float | None = None
 
     def __post_init__(self) -> None:
         check_years(self.years)

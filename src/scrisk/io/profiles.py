@@ -36,7 +36,7 @@ from scrisk.errors import ConfigError, UsageError
 
 __all__ = ["load_profiles", "resolve_options", "COLUMN_KEYS", "DEFAULT_PROFILE_FILE", "Profile", "ProfileFile"]
 
-COLUMN_KEYS = ("year", "exporter", "importer", "hs", "value", "qty")
+COLUMN_KEYS = ("year", "exporter", "importer", "hs", "value", "qty", "month", "revision")
 _OPTION_KEYS = ("value_unit", "qty_unit", "encoding", "source", "hs_revision")
 DEFAULT_PROFILE_FILE = "scrisk.toml"
 

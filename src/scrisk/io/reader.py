@@ -1,17 +1,22 @@
 """The single entry point: read trade files of any supported format into one flow table.
 
-Each file is sniffed on its own (:func:`scrisk.io.sniff.detect_source`),
-read by its reader, and the accepted rows of all files are combined. Checks
-that need every file at once run last:
+Each file is recognised on its own by the reader registry
+(:mod:`scrisk.io.formats`: one module per format), read by its format
+module, and the accepted rows of all files are combined. Checks that need
+every file at once run last:
 
 1. with ``comtrade_side="both"``, exporter reports of flows that an importer
-   also reported are rejected (**superseded by partner report**);
-2. a second row with the same (year, exporter, importer, hs) -- in the same
+   also reported are rejected (**superseded by partner report**); both values
+   are kept in ``meta.mirror`` (:mod:`scrisk.io.mirror`);
+2. a second row with the same (year, month, exporter, importer, hs) -- in the same
    file or another -- is rejected as **duplicate key**; the first row read
    (files in the order given, globs sorted) is kept.
 
 ``rows_read == rows_accepted + rows_rejected`` holds for every file and in
-total.
+total. Several files without a year column that one ``--year`` would stamp
+alike are refused (:mod:`scrisk.io.periods`); reporter-to-World rows go to
+``meta.world_totals``; with ``max_rejected`` (``--strict``,
+``--max-rejected``) too much value rejected as defects is an error (exit 1).
 """
 
 from __future__ import annotations
@@ -30,10 +35,11 @@ import pandas as pd
 
 from scrisk.errors import ScriskError, UnreadableFileError, UsageError
 from scrisk.io import reasons as R
-from scrisk.io._stage import CountryMapper, FileResult, rejected_frame
+from scrisk.io._stage import FileResult, rejected_frame
 from scrisk.io.options import ReadOptions
 from scrisk.io.profiles import resolve_options
-from scrisk.io.sniff import SOURCES, baci_name_info, exc_text, sniff
+from scrisk.io.formats import SOURCES, sniff
+from scrisk.io.sniff import exc_text
 from scrisk.schema import FLOW_COLUMNS, KEY_COLUMNS, VALUE, FlowMeta, FlowTable, ReadReport, make_flow_table
 
 __all__ = ["read_flows", "expand_paths"]
@@ -86,27 +92,8 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def _read_one(path: Path, options: ReadOptions) -> list[FileResult]:
-    from scrisk.countries import CountryTable
-    from scrisk.io.baci import baci_countries, read_baci_text, read_baci_zip
-    from scrisk.io.comtrade import read_comtrade_text
-    from scrisk.io.tidy import read_parquet, read_tidy_text
-
     fmt, src = sniff(path, options)
-    if fmt == "baci-zip":
-        return read_baci_zip(path, options)
-    if fmt == "parquet":
-        return [read_parquet(path, options)]
-    label = str(path)
-    if fmt == "tidy":
-        return [read_tidy_text(src, options, input_path=label)]
-    if fmt == "baci":
-        mapper, note = baci_countries(path, options, release=baci_name_info(path.name).release)
-        res = read_baci_text(src, options, mapper=mapper, countries_note=note, input_path=label)
-    else:
-        res = read_comtrade_text(src, options, mapper=CountryMapper(CountryTable.bundled()), input_path=label)
-    if options.columns and not options.source:
-        res.notes.append(f"{label}: read as {fmt} from its header; --columns applies to tidy files (add --source tidy)")
-    return [res]
+    return fmt.read(path, src, options)
 
 
 def read_one_safely(path: Path, options: ReadOptions) -> list[FileResult]:
@@ -132,15 +119,19 @@ def check_options(options: ReadOptions) -> ReadOptions:
     ------
     UsageError
     """
-    from scrisk.io.comtrade import COMTRADE_SIDES
-    from scrisk.io.tidy import QTY_UNITS, VALUE_UNITS
+    from scrisk.io.formats.comtrade import COMTRADE_SIDES
+    from scrisk.io.formats.tidy import QTY_UNITS, VALUE_UNITS
+    from scrisk.schema import HS_REVISIONS
 
     checks = [
         ("--source", options.source, SOURCES),
         ("--comtrade-side", options.comtrade_side or "both", COMTRADE_SIDES),
         ("--value-unit", options.value_unit, tuple(VALUE_UNITS)),
         ("qty_unit", options.qty_unit, tuple(QTY_UNITS)),
+        ("--hs-revision", options.hs_revision, HS_REVISIONS),
     ]
+    if options.max_rejected is not None and not 0 <= options.max_rejected <= 1:
+        raise UsageError(f"--max-rejected {options.max_rejected} must be a share between 0 and 1 (e.g. 0.01)")
     for flag, value, allowed in checks:
         if value is not None and value not in allowed:
             raise UsageError(f"{flag} {value!r} is not one of {', '.join(allowed)}")
@@ -184,7 +175,8 @@ def read_flows(paths: Iterable[str | Path] | str | Path, options: ReadOptions | 
     files = expand_paths(paths)
     from scrisk.engine.ingest import load_into_store
 
-    return load_into_store(files, options, exact=lambda fs: read_exact(fs, options))
+    table = load_into_store(files, options, exact=lambda fs: read_exact(fs, options))
+    return check_rejected(table, options.max_rejected)
 
 
 def read_exact(files: list[Path], options: ReadOptions) -> FlowTable:
@@ -198,11 +190,11 @@ def read_exact(files: list[Path], options: ReadOptions) -> FlowTable:
 # ------------------------------------------------------------------ combine
 
 def _key_codes(acc: pd.DataFrame) -> np.ndarray:
-    """One int64 per (year, exporter, importer, hs), equal exactly when the keys are equal."""
+    """One int64 per (year, month, exporter, importer, hs), equal exactly when the keys are equal."""
     key = np.zeros(len(acc), dtype=np.int64)
     span = 1
     for col in KEY_COLUMNS:
-        codes, uniques = pd.factorize(acc[col], sort=False)
+        codes, uniques = pd.factorize(acc[col], sort=False, use_na_sentinel=False)
         k = max(len(uniques), 1)
         span *= k
         if span >= 2**62:  # too many distinct keys for one integer: fall back to pandas' own hashing
@@ -213,7 +205,7 @@ def _key_codes(acc: pd.DataFrame) -> np.ndarray:
 
 def _cross_file_rejections(acc: pd.DataFrame, results: list[FileResult]) -> pd.DataFrame:
     """Return rows of ``acc`` (idx = row position, reason, detail) rejected by the all-files checks."""
-    from scrisk.io.comtrade import SIDE_EXPORT, SIDE_IMPORT
+    from scrisk.io.formats.comtrade import SIDE_EXPORT, SIDE_IMPORT
 
     key = _key_codes(acc)
     fid = acc["_fid"].to_numpy()
@@ -245,7 +237,7 @@ def _cross_file_rejections(acc: pd.DataFrame, results: list[FileResult]) -> pd.D
         dpos = rest[dup]
         ref = firsts.loc[key[dpos]].to_numpy()
         det = [
-            f"same year, exporter, importer and HS as {results[int(fid[r])].label}:{int(line[r])} (the first row is kept)"
+            f"same period, exporter, importer and HS as {results[int(fid[r])].label}:{int(line[r])} (the first row is kept)"
             for r in ref
         ]
         out.append(pd.DataFrame({"idx": dpos, "reason": R.DUPLICATE_KEY, "detail": det}))
@@ -276,6 +268,14 @@ def combine(results: list[FileResult], *, inputs: list[str]) -> FlowTable:
     else:
         acc = pd.DataFrame(columns=list(FLOW_COLUMNS) + ["_fid", "_line", "_pos", "_side"])
     del frames
+    stamped = [r.label for r in results if r.year_source == "--year"]
+    if len(stamped) > 1:
+        from scrisk.io.periods import check_stamped
+
+        check_stamped(stamped, int(acc["year"].iloc[0]) if len(acc) else 0)
+    from scrisk.io.mirror import mirror_report
+
+    mirror = mirror_report(acc) if len(acc) else None
     late = _cross_file_rejections(acc, results) if len(acc) else None
     if late is not None and len(late):
         lr = acc.iloc[late["idx"].to_numpy()][["_fid", "_pos", "_line", VALUE]].reset_index(drop=True)
@@ -356,15 +356,64 @@ def combine(results: list[FileResult], *, inputs: list[str]) -> FlowTable:
         files=files,
     )
     report.check()
+    worlds = [r.world for r in results if r.world is not None and len(r.world)]
+    world = pd.concat(worlds, ignore_index=True) if worlds else None
+    notes = [n for r in results for n in r.notes]
+    if world is not None:
+        notes.append(f"{len(world)} reporter-to-World total row(s) kept in meta.world_totals for world-side figures "
+                     "(not bilateral flows)")
+    notes.extend(unknown_notes(report))
     meta = FlowMeta(
         source_format=_one([r.source_format for r in results]) or "unknown",
         hs_revision=_one([r.hs_revision for r in results]),
         inputs=tuple(inputs),
         release=_one([r.release for r in results]),
-        notes=tuple(dict.fromkeys(n for r in results for n in r.notes)),
+        notes=tuple(dict.fromkeys(notes)),
+        world_totals=world,
+        mirror=mirror,
     )
     # duplicate keys were already rejected row by row (DUPLICATE_KEY), across all files
     return make_flow_table(frame, meta=meta, report=report, check_unique=False)
+
+
+def unknown_notes(report: ReadReport, limit: int = 10) -> list[str]:
+    """One note listing unmapped country codes or names with their share of the input value."""
+    if not report.unknown_codes:
+        return []
+    total = report.value_usd_accepted + sum(report.value_usd_rejected.values())
+    parts = [f"{code!r} {v / total:.2%}" if total else f"{code!r}" for code, v in list(report.unknown_codes.items())[:limit]]
+    more = len(report.unknown_codes) - limit
+    return [f"unmapped countries (share of input value): {', '.join(parts)}" + (f" and {more} more" if more > 0 else "")]
+
+
+def defect_share(report: ReadReport) -> tuple[float, float]:
+    """``(defect value USD, share of the input value)`` rejected as defects (see :mod:`scrisk.io.reasons`)."""
+    total = report.value_usd_accepted + sum(report.value_usd_rejected.values())
+    bad = sum(v for k, v in report.value_usd_rejected.items() if R.is_defect(k))
+    return bad, (bad / total if total else 0.0)
+
+
+def check_rejected(table: FlowTable, max_share: float | None) -> FlowTable:
+    """Raise :class:`~scrisk.errors.TooManyRejectedError` (exit 1) when more than ``max_share`` of the value is defects.
+
+    With ``max_share`` 0 (``--strict``), any defect row fails, also one whose value did not parse.
+    """
+    if max_share is None:
+        return table
+    from scrisk.errors import TooManyRejectedError
+
+    rep = table.report
+    bad, share = defect_share(rep)
+    defect_rows = sum(n for k, n in rep.reasons.items() if R.is_defect(k))
+    if share > max_share or (max_share == 0 and defect_rows):
+        top = sorted(((k, n) for k, n in rep.reasons.items() if R.is_defect(k)), key=lambda kv: -kv[1])[:3]
+        reasons = ", ".join(f"{k} ({n} rows)" for k, n in top)
+        limit = "--strict" if max_share == 0 else f"--max-rejected {max_share:g}"
+        raise TooManyRejectedError(
+            f"{share:.2%} of the input value (${bad:,.0f}, {defect_rows} rows) was rejected as defects, more than "
+            f"{limit} allows: {reasons}. Run `scrisk validate` on the inputs to see the rows"
+        )
+    return table
 
 
 def _empty_rejected() -> pd.DataFrame:

@@ -56,6 +56,8 @@ __all__ = [
     "OTHER_FLOW",
     "OTHER_SIDE",
     "SUPERSEDED",
+    "BAD_REVISION",
+    "WORLD_TOTAL",
     "DEFECTS",
     "STRUCTURAL",
     "ALL_REASONS",
@@ -116,6 +118,11 @@ OTHER_SIDE = "other reported side"
 """A Comtrade row from the side not selected with ``comtrade_side`` (imports when exports were asked, or vice versa)."""
 SUPERSEDED = "superseded by partner report"
 """With ``comtrade_side="both"``: an exporter report of a flow the importer also reported (the import report is used)."""
+BAD_REVISION = "unknown HS revision"
+"""A per-row HS revision column holds something other than HS1992..HS2022 (or Comtrade's H0..H6)."""
+WORLD_TOTAL = "reporter-to-World total"
+"""A reporter's total with the World (partner 0, ``W00``, ``World``): kept in the world-totals side table
+(``FlowMeta.world_totals``) for world-side figures, never as a bilateral flow."""
 
 DEFECTS: tuple[str, ...] = (
     WRONG_FIELD_COUNT,
@@ -131,6 +138,7 @@ DEFECTS: tuple[str, ...] = (
     UNKNOWN_FLOW,
     NON_ANNUAL,
     DUPLICATE_KEY,
+    BAD_REVISION,
 )
 STRUCTURAL: tuple[str, ...] = (
     AGGREGATE_PARTNER,
@@ -141,6 +149,7 @@ STRUCTURAL: tuple[str, ...] = (
     OTHER_FLOW,
     OTHER_SIDE,
     SUPERSEDED,
+    WORLD_TOTAL,
 )
 ALL_REASONS: tuple[str, ...] = DEFECTS + STRUCTURAL
 

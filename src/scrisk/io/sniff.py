@@ -1,10 +1,10 @@
-"""Recognise a trade file by its content: container, text encoding, header, layout.
+"""Open a trade file and describe it: container, text encoding, delimiter, header.
 
-Nothing here trusts a file name for the *format*: a file is a zip when it
-starts with the zip magic, Parquet when it starts with ``PAR1``, gzip when it
-starts with ``1f 8b`` (the text inside is then sniffed), and a text file's
-layout is recognised from its header row. File names are only used for
-metadata (BACI release and HS revision, see :func:`baci_name_info`).
+Nothing here trusts a file name: a file is a zip when it starts with the zip
+magic, Parquet when it starts with ``PAR1``, gzip when it starts with
+``1f 8b`` (the text inside is then sniffed). Which *layout* a header is --
+BACI, Comtrade, tidy -- is decided by the format modules of the reader
+registry (:mod:`scrisk.io.formats`); this module knows no format.
 """
 
 from __future__ import annotations
@@ -23,22 +23,15 @@ from typing import IO, Callable, Iterator
 from scrisk.errors import FormatDetectionError, UnreadableFileError, UsageError
 
 __all__ = [
-    "SOURCES",
     "ENCODINGS",
     "TextSource",
-    "detect_source",
-    "sniff",
     "detect_encoding",
     "parse_header",
-    "classify_header",
-    "baci_name_info",
+    "container_of",
     "sniff_text_source",
     "normalise_name",
     "exc_text",
 ]
-
-SOURCES: tuple[str, ...] = ("baci", "baci-zip", "comtrade", "tidy", "parquet")
-"""Values accepted by ``--source`` / ``ReadOptions.source``."""
 
 ENCODINGS: tuple[str, ...] = ("utf-8", "utf-8-sig", "cp949", "shift_jis")
 """Encodings scrisk detects; any other Python codec name can be forced with ``--encoding``."""
@@ -49,47 +42,6 @@ GZIP_MAGIC = b"\x1f\x8b"
 SAMPLE_BYTES = 1 << 16
 GZIP_MAX_RATIO = 200
 """A gzip file may expand at most this many times its size (gzip-bomb guard)."""
-
-_BACI_NAME = re.compile(r"BACI_HS(\d{2})(?:_Y(\d{4}))?_V(\d{6}[a-z]?)", re.IGNORECASE)
-_HS_FROM_BACI = {
-    "92": "HS1992",
-    "96": "HS1996",
-    "02": "HS2002",
-    "07": "HS2007",
-    "12": "HS2012",
-    "17": "HS2017",
-    "22": "HS2022",
-}
-
-
-@dataclass(frozen=True)
-class BaciNameInfo:
-    """What a BACI file or archive name tells: HS revision, year, release."""
-
-    hs_revision: str | None
-    year: int | None
-    release: str | None
-
-
-def baci_name_info(name: str) -> BaciNameInfo:
-    """Read HS revision, year and release from a BACI file name.
-
-    Examples
-    --------
-    >>> baci_name_info("BACI_HS17_Y2022_V202601.csv")
-    BaciNameInfo(hs_revision='HS2017', year=2022, release='V202601')
-    >>> baci_name_info("trade.csv").hs_revision is None
-    True
-    """
-    m = _BACI_NAME.search(Path(name).name)
-    if not m:
-        return BaciNameInfo(None, None, None)
-    return BaciNameInfo(
-        _HS_FROM_BACI.get(m.group(1)),
-        int(m.group(2)) if m.group(2) else None,
-        f"V{m.group(3)}",
-    )
-
 
 def exc_text(exc: BaseException, limit: int = 200) -> str:
     """First line of an exception's message, shortened, for one-line error messages.
@@ -363,35 +315,6 @@ def parse_header(text: str, label: str = "<data>") -> tuple[tuple[str, ...], str
     return tuple(names), delim
 
 
-_BACI_COLS = {"t", "i", "j", "k", "v"}
-_COMTRADE_SETS = (
-    {"reportercode", "partnercode", "cmdcode", "flowcode"},  # Comtrade+ API / bulk
-    {"reporter code", "partner code", "commodity code", "trade flow code"},  # legacy bulk CSV
-    {"reporter", "partner", "cmd", "flow"},  # short layout (columns trimmed)
-)
-
-
-def classify_header(names) -> str | None:
-    """Return ``"baci"`` or ``"comtrade"`` when the header is one of those layouts, else None.
-
-    Examples
-    --------
-    >>> classify_header(["t", "i", "j", "k", "v", "q"])
-    'baci'
-    >>> classify_header(["reporter", "partner", "cmd", "flow", "value", "netwgt"])
-    'comtrade'
-    >>> classify_header(["exporter", "importer", "hs", "value_usd"]) is None
-    True
-    """
-    norm = {normalise_name(n) for n in names}
-    if _BACI_COLS <= norm and len(norm) <= 7:
-        return "baci"
-    for cols in _COMTRADE_SETS:
-        if cols <= norm:
-            return "comtrade"
-    return None
-
-
 def sniff_text_source(label: str, opener: Callable, encoding: str | None) -> TextSource:
     """Read the head of a text stream and describe it (encoding, delimiter, header)."""
     sample = read_sample(opener, label)
@@ -429,64 +352,6 @@ def container_of(path: Path) -> str:
     if head.startswith(GZIP_MAGIC):
         return "gzip"
     return "text"
-
-
-def sniff(path: str | Path, options=None) -> tuple[str, TextSource | None]:
-    """Return ``(source, text source or None)`` for a file: the reader it needs and, for text, how it is written.
-
-    ``options.source`` forces the reader (the text is still sniffed for
-    encoding and header). See :func:`detect_source`.
-    """
-    from scrisk.io.tidy import has_tidy_mapping
-
-    path = Path(path)
-    forced = getattr(options, "source", None)
-    if forced and forced not in SOURCES:
-        raise UsageError(f"unknown --source {forced!r}; use one of {', '.join(SOURCES)}")
-    kind = container_of(path)
-    fmt = forced or {"zip": "baci-zip", "parquet": "parquet"}.get(kind)
-    if fmt in ("baci-zip", "parquet"):
-        return fmt, None
-    src = sniff_text_source(str(path), open_plain_or_gzip(path), getattr(options, "encoding", None))
-    if fmt:
-        return fmt, src
-    found = classify_header(src.header)
-    if found:
-        return found, src
-    if has_tidy_mapping(src.header, options):
-        return "tidy", src
-    raise FormatDetectionError(unrecognised_header_message(src.header), path=str(path), line=1)
-
-
-def detect_source(path: str | Path, options=None) -> str:
-    """Return the reader for a file, sniffing its content (``options.source`` overrides).
-
-    A zip (by its magic bytes) is a BACI release zip, ``PAR1`` is Parquet,
-    gzip is opened and its text sniffed; a text file is BACI when its header
-    has ``t,i,j,k,v``, Comtrade when it has reporter/partner/commodity/flow
-    columns (API, legacy or trimmed names), and tidy when a column mapping
-    is given or the obvious tidy headers are there.
-
-    Parameters
-    ----------
-    path : str or Path
-    options : ReadOptions, optional
-        ``source`` forces the answer; ``encoding``, ``columns`` and
-        ``profile`` help recognise tidy files.
-
-    Returns
-    -------
-    str
-        One of :data:`SOURCES`.
-
-    Raises
-    ------
-    UnreadableFileError
-        Missing, empty, binary or undecodable file.
-    FormatDetectionError
-        A readable file whose header matches no known layout.
-    """
-    return sniff(path, options)[0]
 
 
 def unrecognised_header_message(header) -> str:

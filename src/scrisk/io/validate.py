@@ -63,6 +63,7 @@ class ValidationResult:
     table: FlowTable
     quarantine: Path | None = None
     options: ReadOptions | None = None
+    mirror: bool = False
 
     @property
     def defects(self) -> dict[str, int]:
@@ -83,7 +84,12 @@ class ValidationResult:
 
     @property
     def exit_code(self) -> int:
-        """1 when a defect was found, else 0 (structural drops alone are clean)."""
+        """1 when a defect was found (or, with ``--max-rejected S``, more than S of the value), else 0."""
+        limit = self.options.max_rejected if self.options is not None else None
+        if limit is not None and limit > 0:
+            from scrisk.io.reader import defect_share
+
+            return EXIT_FINDINGS if defect_share(self.table.report)[1] > limit else EXIT_OK
         return EXIT_FINDINGS if self.has_defects else EXIT_OK
 
     def to_dict(self) -> dict[str, Any]:
@@ -142,7 +148,24 @@ class ValidationResult:
             "files": [dict(f) for f in rep.files],
             "rows": rows,
             "quarantine": str(self.quarantine) if self.quarantine else None,
+            **({"mirror": self.mirror_dict()} if self.mirror else {}),
         }
+
+    def mirror_dict(self) -> dict[str, Any]:
+        """The mirror gaps (``validate --mirror``): summary, per pair, per product (see :mod:`scrisk.io.mirror`)."""
+        from scrisk.io.mirror import MIRROR_RULE
+
+        m = self.table.meta.mirror
+        if m is None:
+            return {"rule": MIRROR_RULE, "flows": {"both": 0, "importer_only": 0, "exporter_only": 0},
+                    "by_pair": [], "by_product": [],
+                    "note": "no file reports flows from both sides (Comtrade M and X rows)"}
+
+        def records(df):
+            out = df.astype(object).where(df.notna(), None)
+            return out.to_dict(orient="records")
+
+        return {**m.summary(), "by_pair": records(m.by_pair), "by_product": records(m.by_product)}
 
 
 def write_quarantine(table: FlowTable, path: str | Path) -> Path:
@@ -187,6 +210,7 @@ def validate_files(
     options: ReadOptions | None = None,
     *,
     quarantine: str | Path | None = None,
+    mirror: bool = False,
 ) -> ValidationResult:
     """Read and check trade files; optionally write the rejected rows to ``quarantine``.
 
@@ -198,6 +222,9 @@ def validate_files(
     options : ReadOptions, optional
     quarantine : path, optional
         CSV to receive every rejected row (see :func:`write_quarantine`).
+    mirror : bool
+        Add the mirror gaps (both partners' reports of the same flow) to the
+        result, per pair and per product (``scrisk validate --mirror``).
 
     Returns
     -------
@@ -215,11 +242,15 @@ def validate_files(
     from scrisk.io.reader import read_flows
     from scrisk.resources import example_flows_path
 
+    import dataclasses
+
     paths = list(paths or []) or [example_flows_path()]
     if quarantine:
         from scrisk.serialize import refuse_input_overwrite
 
         refuse_input_overwrite(quarantine, {"inputs": [str(p) for p in paths]})  # before a row is read
-    table = read_flows(paths, options)
+    # validate reports what it rejected rather than failing on it: the limit decides the exit code instead
+    read_opts = dataclasses.replace(options, max_rejected=None) if options is not None else None
+    table = read_flows(paths, read_opts)
     qpath = write_quarantine(table, quarantine) if quarantine else None
-    return ValidationResult(table=table, quarantine=qpath, options=options)
+    return ValidationResult(table=table, quarantine=qpath, options=options, mirror=mirror)

@@ -238,10 +238,10 @@ def level_source(table: FlowTable, year: int, *, hs_digits: int = 6) -> FlowTabl
         con.close()
     import pyarrow as pa
 
-    from scrisk.schema import FLOW_DTYPES
+    from scrisk.schema import complete_flows
 
     frame = tab.to_pandas(types_mapper={pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype()}.get)
-    return FlowTable(frame=frame.astype(FLOW_DTYPES), meta=table.meta, report=table.report)
+    return FlowTable(frame=complete_flows(frame), meta=table.meta, report=table.report)
 
 
 def measure_pairs(table: FlowTable, year: int, *, importers: Iterable[str] | None = None,

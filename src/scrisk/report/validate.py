@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 from scrisk.report.render import Column, format_value, to_csv, to_json, to_markdown, to_rich_table
 
-__all__ = ["render_validation", "outcome_rows", "OUTCOME_COLUMNS", "FILE_COLUMNS", "UNKNOWN_COLUMNS"]
+__all__ = ["render_validation", "render_mirror", "outcome_rows", "OUTCOME_COLUMNS", "FILE_COLUMNS", "UNKNOWN_COLUMNS"]
 
 
 def _kind_style(kind: Any) -> str | None:
@@ -117,3 +117,49 @@ def render_validation(result: Mapping[str, Any], fmt: str):
     if unknown:
         items.append(to_rich_table(unknown[:20], UNKNOWN_COLUMNS, title="Unknown country codes"))
     return Group(*items)
+
+
+MIRROR_PAIR_COLUMNS = [
+    Column("year", "Year", "int"),
+    Column("month", "Month"),
+    Column("exporter", "Exporter"),
+    Column("importer", "Importer"),
+    Column("flows", "Products", "int"),
+    Column("importer_value_usd", "Importer reports", "usd"),
+    Column("exporter_value_usd", "Exporter reports", "usd"),
+    Column("gap_usd", "Gap (M - X)", "usd"),
+    Column("ratio", "M / X", "float"),
+]
+MIRROR_PRODUCT_COLUMNS = [c for c in MIRROR_PAIR_COLUMNS if c.key not in ("exporter", "importer")]
+MIRROR_PRODUCT_COLUMNS.insert(2, Column("hs", "HS"))
+MIRROR_PRODUCT_COLUMNS[3] = Column("flows", "Pairs", "int")
+
+
+def render_mirror(result: Mapping[str, Any], fmt: str):
+    """Render ``validate --mirror``: the rule, counts, then gaps per pair and per product."""
+    fmt = getattr(fmt, "value", fmt)
+    if fmt == "json":
+        return to_json(result)
+    m = result["mirror"]
+    if fmt == "csv":
+        return to_csv(m["by_pair"], [c.key for c in MIRROR_PAIR_COLUMNS])
+    counts = m.get("flows", {})
+    lines = [
+        f"rule: {m['rule']}",
+        f"flows reported by both sides: {counts.get('both', 0):,}; importer only: {counts.get('importer_only', 0):,}; "
+        f"exporter only: {counts.get('exporter_only', 0):,}",
+    ]
+    if m.get("note"):
+        lines.append(m["note"])
+    if fmt == "md":
+        parts = ["### scrisk validate --mirror", ""] + [f"- {x}" for x in lines] + [""]
+        parts.append(to_markdown(m["by_pair"], MIRROR_PAIR_COLUMNS, title="Mirror gap per pair"))
+        parts.append(to_markdown(m["by_product"], MIRROR_PRODUCT_COLUMNS, title="Mirror gap per product"))
+        return "\n".join(parts)
+    from rich.console import Group
+    from rich.text import Text
+
+    by_pair = sorted(m["by_pair"], key=lambda r: -abs(r.get("gap_usd") or 0))[:25]
+    return Group(*[Text(x) for x in lines],
+                 to_rich_table(by_pair, MIRROR_PAIR_COLUMNS, title="Mirror gap per pair (largest 25)"),
+                 to_rich_table(m["by_product"], MIRROR_PRODUCT_COLUMNS, title="Mirror gap per product"))

@@ -33,6 +33,8 @@ def validate(
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
     year: YearOpt = None,
+    mirror: Annotated[bool, typer.Option("--mirror", help="Also report mirror gaps: flows both partners reported "
+                                         "(importer M vs exporter X), per pair and per product.")] = False,
     reader: dict | None = None,
 ) -> None:
     """Check trade files: rows read, accepted and rejected (by reason), value, years, HS revision.
@@ -57,12 +59,18 @@ def validate(
     """
     from scrisk.cli.output import emit, note
     from scrisk.io.validate import validate_files
-    from scrisk.report.validate import outcome_rows, render_validation
+    from scrisk.report.validate import outcome_rows, render_mirror, render_validation
 
     options = reader_options(**reader, years=year)
-    result = validate_files(files or [], options, quarantine=quarantine)
-    emit(result.to_dict(), fmt, output, render=render_validation, rows=outcome_rows, show=0,
-         columns=("reason", "kind", "rows", "value_usd", "value_share"))
+    result = validate_files(files or [], options, quarantine=quarantine, mirror=mirror)
+    if mirror:
+        data = result.to_dict()
+        emit(data, fmt, output, render=render_mirror, rows=lambda d: d["mirror"]["by_pair"], show=0,
+             columns=("year", "month", "exporter", "importer", "flows", "importer_value_usd", "exporter_value_usd",
+                      "gap_usd", "ratio"))
+    else:
+        emit(result.to_dict(), fmt, output, render=render_validation, rows=outcome_rows, show=0,
+             columns=("reason", "kind", "rows", "value_usd", "value_share"))
     if quarantine is not None:
         note(f"wrote {result.table.report.rows_rejected:,} rejected rows to {quarantine}")
     raise typer.Exit(result.exit_code)

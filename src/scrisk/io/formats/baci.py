@@ -40,6 +40,7 @@ import io
 import re
 import zipfile
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import numpy as np
@@ -56,9 +57,71 @@ from scrisk.io._stage import (
     parse_number,
     parse_year,
 )
-from scrisk.io.sniff import TextSource, baci_name_info, classify_header, exc_text, normalise_name, sniff_text_source
+from scrisk.io._format import Format
+from scrisk.io.sniff import TextSource, exc_text, normalise_name, sniff_text_source
 
-__all__ = ["read_baci_text", "read_baci_zip", "baci_countries", "ZIP_MAX_RATIO", "ZIP_MAX_MEMBER_BYTES"]
+__all__ = ["FORMAT", "ZIP_FORMAT", "recognise", "read_baci_text", "read_baci_zip", "baci_countries", "baci_name_info",
+           "ZIP_MAX_RATIO", "ZIP_MAX_MEMBER_BYTES"]
+
+_BACI_COLS = {"t", "i", "j", "k", "v"}
+
+
+def recognise(header, options=None) -> bool:
+    """True for a BACI header: ``t, i, j, k, v`` (``q`` and extra columns such as ``src, note`` allowed).
+
+    Extra columns do not make it another layout: ``v`` stays thousand USD.
+
+    Examples
+    --------
+    >>> recognise(["t", "i", "j", "k", "v", "q"]), recognise(["t", "i", "j", "k", "v", "q", "src", "note"])
+    (True, True)
+    >>> recognise(["exporter", "importer", "hs", "value"])
+    False
+    """
+    return _BACI_COLS <= {normalise_name(n) for n in header}
+
+
+_BACI_NAME = re.compile(r"BACI_HS(\d{2})(?:_Y(\d{4}))?_V(\d{6}[a-z]?)", re.IGNORECASE)
+_HS_FROM_BACI = {
+    "92": "HS1992",
+    "96": "HS1996",
+    "02": "HS2002",
+    "07": "HS2007",
+    "12": "HS2012",
+    "17": "HS2017",
+    "22": "HS2022",
+}
+
+
+@dataclass(frozen=True)
+class BaciNameInfo:
+    """What a BACI file or archive name tells: HS revision, year, release."""
+
+    hs_revision: str | None
+    year: int | None
+    release: str | None
+
+
+def baci_name_info(name: str) -> BaciNameInfo:
+    """Read HS revision, year and release from a BACI file name.
+
+    Examples
+    --------
+    >>> baci_name_info("BACI_HS17_Y2022_V202601.csv")
+    BaciNameInfo(hs_revision='HS2017', year=2022, release='V202601')
+    >>> baci_name_info("trade.csv").hs_revision is None
+    True
+    """
+    m = _BACI_NAME.search(Path(name).name)
+    if not m:
+        return BaciNameInfo(None, None, None)
+    return BaciNameInfo(
+        _HS_FROM_BACI.get(m.group(1)),
+        int(m.group(2)) if m.group(2) else None,
+        f"V{m.group(3)}",
+    )
+
+
 
 ZIP_MAX_RATIO = 200
 """A zip member may not declare more than this many bytes per compressed byte."""
@@ -154,6 +217,7 @@ def read_baci_text(src: TextSource, options, *, mapper: CountryMapper, countries
         raw_hs=tab[cols["k"]],
         raw_value=tab[cols["v"]],
         raw_qty=tab[cols["q"]] if cols["q"] else None,
+        revision=baci_name_info(src.label.rsplit("!", 1)[-1]).hs_revision or options.hs_revision,
     )
     res = judge(cand, label=src.label, source_format="baci", encoding=src.encoding)
     info = baci_name_info(src.label.rsplit("!", 1)[-1])
@@ -161,6 +225,10 @@ def read_baci_text(src: TextSource, options, *, mapper: CountryMapper, countries
     res.release = info.release
     res.input_path = input_path
     res.notes.append(f"BACI country codes from {countries_note}")
+    extras = [h for h in src.header if normalise_name(h) not in set("tijkvq")]
+    if extras:
+        res.notes.append(f"{src.label}: BACI layout with extra column(s) {', '.join(extras)} (ignored); v read as "
+                         "thousand USD")
     return res
 
 
@@ -223,7 +291,7 @@ def read_baci_zip(path: Path, options) -> list[FileResult]:
                 raise UnreadableFileError("zip member is encrypted; scrisk cannot read it", path=member_label)
             opener = _member_opener(zf, info)
             src = sniff_text_source(member_label, opener, options.encoding)
-            if classify_header(src.header) != "baci":
+            if not recognise(src.header):
                 raise FormatDetectionError(
                     f"member header {', '.join(src.header[:8])} is not BACI's t,i,j,k,v,q", path=member_label, line=1
                 )
@@ -239,6 +307,21 @@ def _check_member_size(info: zipfile.ZipInfo, label: str) -> None:
             "possible zip bomb. Extract it yourself if it is genuine",
             path=label,
         )
+
+
+def read_file(path: Path, src: TextSource, options) -> list[FileResult]:
+    """Read one BACI yearly CSV (plain or gzip) with the country table its release documents."""
+    mapper, note = baci_countries(path, options, release=baci_name_info(path.name).release)
+    res = read_baci_text(src, options, mapper=mapper, countries_note=note, input_path=str(path))
+    return [res]
+
+
+def _zip(path: Path, src, options) -> list[FileResult]:
+    return read_baci_zip(path, options)
+
+
+FORMAT = Format("baci", "text", read_file, recognise, "CEPII BACI yearly CSV t,i,j,k,v,q (v thousand USD, q tons)")
+ZIP_FORMAT = Format("baci-zip", "zip", _zip, None, "CEPII BACI release zip (members streamed, never extracted)")
 
 
 def _member_opener(zf: zipfile.ZipFile, info: zipfile.ZipInfo):

@@ -47,7 +47,6 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from scrisk.errors import ColumnMappingError, FormatDetectionError, UnreadableFileError, UsageError
 from scrisk.io._scan import Scan, scan_csv
@@ -58,13 +57,20 @@ from scrisk.io._stage import (
     judge,
     make_keep,
     normalise_hs,
+    parse_month,
     parse_number,
-    parse_year,
+    parse_period,
+    parse_revision,
+    sample_text,
 )
+from scrisk.io import reasons as R
+from scrisk.io.periods import file_year, period_column, year_source
 from scrisk.io.profiles import COLUMN_KEYS
-from scrisk.io.sniff import TextSource, exc_text, normalise_name, unrecognised_header_message
+from scrisk.io._format import Format
+from scrisk.io.sniff import TextSource, normalise_name, unrecognised_header_message
 
-__all__ = ["TidySpec", "resolve_tidy", "has_tidy_mapping", "read_tidy_text", "read_parquet", "VALUE_UNITS", "QTY_UNITS"]
+__all__ = ["FORMAT", "TidySpec", "resolve_tidy", "has_tidy_mapping", "judge_tidy", "tidy_mapper", "read_tidy_text",
+           "VALUE_UNITS", "QTY_UNITS"]
 
 VALUE_UNITS = {"usd": 1.0, "kusd": 1000.0}
 QTY_UNITS = {"kg": 1.0, "t": 1000.0}
@@ -83,11 +89,16 @@ _AUTO: dict[str, tuple[str, ...]] = {
         "j",
     ),
     "hs": ("hs", "hs6", "hs_code", "hscode", "hs8", "hs10", "cmd", "cmdcode", "k", "product", "commodity_code"),
-    "value": ("value_usd", "value", "v", "trade_value", "trade_value_usd", "primaryvalue", "value_kusd"),
+    "value": ("value_usd", "value", "v", "val", "trade_value", "trade_value_usd", "primaryvalue", "value_kusd"),
     "qty": ("qty_kg", "netwgt", "net_weight_kg", "qty", "q", "quantity", "qty_t"),
-    "year": ("year", "t", "refyear"),
+    "year": ("year", "t", "refyear", "period", "refperiod", "period_dt", "date"),
+    "month": ("month", "refmonth"),
+    "revision": ("hs_revision", "hs revision", "classificationcode"),
 }
 _REQUIRED = ("exporter", "importer", "hs", "value")
+_PARTNER = ("partner", "partner_iso3", "partner_code", "partner_name", "partner country", "partner_country",
+            "country", "country_name", "country_iso3", "상대국", "국가", "국가명", "相手国", "国名")
+"""Headers of the other side in a one-sided file (``--exporter`` / ``--importer`` gives the side it holds)."""
 
 
 @dataclass
@@ -99,6 +110,7 @@ class TidySpec:
     qty_factor: float
     fixed_year: int | None
     notes: list[str] = field(default_factory=list)
+    constants: dict[str, str] = field(default_factory=dict)
 
 
 def _find(header: tuple[str, ...], name: str) -> str | None:
@@ -129,7 +141,10 @@ def has_tidy_mapping(header, options) -> bool:
     if options is not None and (getattr(options, "columns", None) or getattr(options, "profile", None)):
         return True
     found = _auto(tuple(header))
-    return all(k in found for k in _REQUIRED)
+    if not ("hs" in found and "value" in found):
+        return False
+    # both sides, or one side / a partner column (a one-sided file: --exporter/--importer completes it)
+    return "exporter" in found or "importer" in found or _partner_column(tuple(header), found) is not None
 
 
 def resolve_tidy(header: tuple[str, ...], options, label: str) -> TidySpec:
@@ -155,9 +170,10 @@ def resolve_tidy(header: tuple[str, ...], options, label: str) -> TidySpec:
     for key in _AUTO:
         if key not in cols and key in auto and auto[key] not in cols.values():
             cols[key] = auto[key]
-    missing = [k for k in _REQUIRED if k not in cols]
+    constants = _one_side(header, cols, options, label, notes)
+    missing = [k for k in _REQUIRED if k not in cols and k not in constants]
     if missing:
-        if not explicit:
+        if not explicit and not constants:
             raise FormatDetectionError(unrecognised_header_message(header), path=label, line=1)
         raise ColumnMappingError(
             f"no column for {', '.join(missing)}; map it with --columns {missing[0]}=COLUMN (the file has {shown})",
@@ -177,37 +193,96 @@ def resolve_tidy(header: tuple[str, ...], options, label: str) -> TidySpec:
     if qty_unit not in QTY_UNITS:
         raise UsageError(f"quantity unit {qty_unit!r}; use kg or t")
     fixed = None
+    if options.period_column:
+        cols["year"] = period_column(header, options.period_column, label)
     if "year" not in cols:
-        if len(set(options.years)) != 1:
-            raise UsageError(
-                f"{label} has no year column; pass --year YEAR (one year) or map one with --columns year=COLUMN"
-            )
-        fixed = int(options.years[0])
+        fixed = file_year(label, options)
+        notes.append(f"{label}: no period column; every row is {fixed} (from {year_source(label, options)})")
     return TidySpec(
         columns=cols,
         value_factor=VALUE_UNITS[value_unit],
         qty_factor=QTY_UNITS[qty_unit],
         fixed_year=fixed,
         notes=notes,
+        constants=constants,
     )
 
 
-def _judge_tidy(scan: Scan, spec: TidySpec, mapper: CountryMapper, *, label: str, fmt: str, encoding, options) -> FileResult:
+def _one_side(header, cols: dict[str, str], options, label: str, notes: list[str]) -> dict[str, str]:
+    """For a one-sided file, ``{side: ISO3}`` from ``--exporter``/``--importer``; the partner column fills the other side."""
+    given = {k: getattr(options, k, None) for k in ("exporter", "importer")}
+    given = {k: str(v).strip().upper() for k, v in given.items() if v}
+    missing = [k for k in ("exporter", "importer") if k not in cols]
+    if not missing:
+        return {}
+    if len(missing) == 2:
+        side = next((k for k in ("exporter", "importer") if k in given), None)
+        partner = _partner_column(header, cols)
+        if partner is None:
+            return {}
+        if side is None:
+            raise UsageError(
+                f"{label} holds one side of trade: a partner column {partner!r} but no exporter or importer column; "
+                "pass --exporter ISO3 if it is one country's exports by partner (e.g. --exporter CHN), or --importer "
+                "ISO3 if it is one country's imports by origin"
+            )
+        other = "importer" if side == "exporter" else "exporter"
+        cols[other] = partner
+        missing = [side]
+    side = missing[0]
+    if side not in given:
+        flag = f"--{side}"
+        raise UsageError(
+            f"{label} has no {side} column: if it holds one country's "
+            f"{'exports' if side == 'exporter' else 'imports'}, pass {flag} ISO3 (e.g. {flag} "
+            f"{'CHN' if side == 'exporter' else 'KOR'}); otherwise map it with --columns {side}=COLUMN"
+        )
+    code = given[side]
+    from scrisk.countries import CountryTable
+
+    if CountryTable.bundled().resolve(code) is None:
+        raise UsageError(f"--{side} {code!r} is not a country code; give one ISO3 code such as CHN or KOR")
+    notes.append(f"{label}: one-sided file, every row's {side} is {code} (--{side} {code})")
+    return {side: CountryTable.bundled().resolve(code)}
+
+
+def _partner_column(header, cols: dict[str, str]) -> str | None:
+    norm = {normalise_name(h): h for h in header}
+    for a in _PARTNER:
+        if a in norm and norm[a] not in cols.values():
+            return norm[a]
+    return None
+
+
+def judge_tidy(scan: Scan, spec: TidySpec, mapper: CountryMapper, *, label: str, fmt: str, encoding, options) -> FileResult:
     tab = scan.table
     n = tab.num_rows
     c = spec.columns
+    month = None
     if spec.fixed_year is None:
-        years, year_bad = parse_year(tab[c["year"]])
+        years, month, year_bad = parse_period(tab[c["year"]])
     else:
         years, year_bad = np.full(n, spec.fixed_year, dtype=np.int64), np.zeros(n, dtype=bool)
+    extra = []
+    if "month" in c:
+        mcol, mbad = parse_month(tab[c["month"]])
+        month = np.where(month > 0, month, mcol) if month is not None else mcol
+        extra.append((mbad, R.BAD_YEAR, lambda p: [f"month {t!r} is not 1-12" for t in _take(tab[c["month"]], p)]))
+    revision = options.hs_revision
+    if "revision" in c:
+        revision, rbad = parse_revision(tab[c["revision"]], options.hs_revision)
+        extra.append((rbad, R.BAD_REVISION, lambda p: [f"HS revision {t!r} is not one of HS1992..HS2022 (or H0..H6)"
+                                                        for t in _take(tab[c["revision"]], p)]))
     hs = normalise_hs(tab[c["hs"]], aggregates=True, allow_tariff_lines=True)
     value, vmiss, vinv = parse_number(tab[c["value"]])
     if "qty" in c:
         qty, _qm, qinv = parse_number(tab[c["qty"]])
     else:
         qty, qinv = np.full(n, np.nan), np.zeros(n, dtype=bool)
-    exporter = mapper.map(tab[c["exporter"]])
-    importer = mapper.map(tab[c["importer"]])
+    side = {k: (tab[c[k]] if k in c else pa.array([spec.constants[k]] * n, type=pa.string()))
+            for k in ("exporter", "importer")}
+    exporter = mapper.map(side["exporter"])
+    importer = mapper.map(side["importer"])
     required = {c[k]: tab[c[k]] for k in ("year", "exporter", "importer", "hs") if k in c}
     with np.errstate(over="ignore"):  # a value that overflows in USD is rejected as too large
         value, qty = value * spec.value_factor, qty * spec.qty_factor
@@ -228,11 +303,28 @@ def _judge_tidy(scan: Scan, spec: TidySpec, mapper: CountryMapper, *, label: str
         raw_hs=tab[c["hs"]],
         raw_value=tab[c["value"]],
         raw_qty=tab[c["qty"]] if "qty" in c else None,
+        revision=revision,
+        month=month if month is not None and month.any() else None,
+        extra_checks=extra,
+        world_totals=True,
     )
     res = judge(cand, label=label, source_format=fmt, encoding=encoding)
-    res.hs_revision = options.hs_revision
+    res.hs_revision = _file_revision(revision)
     res.notes.extend(spec.notes)
+    if spec.fixed_year is not None:
+        res.year_source = year_source(label, options)
     return res
+
+
+def _file_revision(revision) -> str | None:
+    if revision is None or isinstance(revision, str):
+        return revision
+    found = sorted({r for r in revision.to_pylist() if r})
+    return None if not found else found[0] if len(found) == 1 else "mixed"
+
+
+def _take(col, p):
+    return sample_text(col.take(pa.array(p)).to_pylist())
 
 
 def tidy_mapper(options) -> CountryMapper:
@@ -244,71 +336,25 @@ def tidy_mapper(options) -> CountryMapper:
         p = Path(options.country_codes)
         if not p.is_file():
             raise UnreadableFileError("country codes file not found; check --country-codes", path=str(p))
-        return CountryMapper(CountryTable.from_baci_file(p), bundled)
-    return CountryMapper(bundled)
+        return CountryMapper(CountryTable.from_baci_file(p), bundled, names=True)
+    return CountryMapper(bundled, names=True)
 
 
 def read_tidy_text(src: TextSource, options, *, input_path: str) -> FileResult:
     """Read a tidy CSV stream through its column mapping."""
     spec = resolve_tidy(src.header, options, src.label)
-    keep = make_keep(spec.columns.get("year"), spec.columns["hs"], options.years, options.hs)
+    keep = make_keep(spec.columns.get("year"), spec.columns["hs"], options.years, options.hs, spec.fixed_year)
     scan = scan_csv(src, keep)
-    res = _judge_tidy(scan, spec, tidy_mapper(options), label=src.label, fmt="tidy", encoding=src.encoding, options=options)
+    res = judge_tidy(scan, spec, tidy_mapper(options), label=src.label, fmt="tidy", encoding=src.encoding, options=options)
     res.input_path = input_path
     return res
 
 
-def _as_strings(batch: pa.RecordBatch) -> pa.RecordBatch:
-    cols = []
-    for col in batch.columns:
-        t = col.type
-        if pa.types.is_dictionary(t):
-            col = col.dictionary_decode()
-            t = col.type
-        if pa.types.is_string(t):
-            out = col
-        elif pa.types.is_large_string(t) or pa.types.is_string_view(t):
-            out = col.cast(pa.string())
-        else:
-            try:
-                out = pc.cast(col, pa.string())
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-                out = pa.array([None if v is None else str(v) for v in col.to_pylist()], type=pa.string())
-        cols.append(pc.fill_null(out, ""))
-    return pa.RecordBatch.from_arrays(cols, names=batch.schema.names)
+def read_file(path, src: TextSource, options) -> list[FileResult]:
+    """Read one tidy CSV (plain or gzip) through its column mapping."""
+    return [read_tidy_text(src, options, input_path=str(path))]
 
 
-def read_parquet(path: Path, options) -> FileResult:
-    """Read a Parquet file through the tidy column mapping (filters applied batch by batch)."""
-    import pyarrow.parquet as pq
-
-    label = str(path)
-    try:
-        pf = pq.ParquetFile(path)
-        names = tuple(pf.schema_arrow.names)
-    except (pa.ArrowException, OSError, ValueError, IndexError, TypeError) as exc:
-        raise UnreadableFileError(f"not a readable Parquet file ({exc_text(exc)}); write it again", path=label) from None
-    header = tuple(names)
-    spec = resolve_tidy(header, options, label)
-    keep = make_keep(spec.columns.get("year"), spec.columns["hs"], options.years, options.hs)
-    schema = pa.schema([(n, pa.string()) for n in header])
-    kept, kept_pos, pos = [], [], 0
-    try:
-        for batch in pf.iter_batches(batch_size=1 << 16):
-            sb = _as_strings(batch)
-            idx = np.arange(pos, pos + sb.num_rows, dtype=np.int64)
-            mask = keep(sb) if keep is not None else None
-            if mask is not None:
-                sb = sb.filter(pa.array(mask))
-                idx = idx[mask]
-            kept.append(sb)
-            kept_pos.append(idx)
-            pos += batch.num_rows
-    except (pa.ArrowException, OSError, ValueError, IndexError, TypeError) as exc:
-        raise UnreadableFileError(f"cannot read Parquet data ({exc_text(exc)}); write it again", path=label) from None
-    table = pa.Table.from_batches(kept, schema=schema) if kept else schema.empty_table()
-    lines = (np.concatenate(kept_pos) + 1) if kept_pos else np.zeros(0, dtype=np.int64)
-    scan = Scan(label=label, header=header, table=table, lines=lines, invalid=[])
-    res = _judge_tidy(scan, spec, tidy_mapper(options), label=label, fmt="parquet", encoding=None, options=options)
-    res.input_path = label
-    return res
+FORMAT = Format("tidy", "text", read_file, has_tidy_mapping,
+                "any CSV through a column mapping (--columns/--profile or obvious headers); one-sided files with "
+                "--exporter/--importer; partner names in English, Korean, Japanese")

@@ -48,8 +48,14 @@ What is accepted, and what is dropped (structural reasons, see
       **superseded by partner report** (decided across all files read
       together).
 
-Monthly rows (``freqCode`` M) are rejected as **non-annual period**; rows
-of a non-HS classification (SITC, BEC) as **malformed HS code**. The
+Periods: ``period`` (``2024`` or ``202406``) or ``refYear`` with
+``refMonth`` (1-12 monthly, 52 annual); monthly rows (``freqCode`` M) keep
+their month -- every month is a flow of its own. Other frequencies are
+**non-annual period**. A file without a period column takes its year from
+``--year FILE=YEAR`` or its file name (:mod:`scrisk.io.periods`). Partner
+World (0, ``W00``) rows are the reporter's totals: **reporter-to-World
+total**, kept in ``meta.world_totals`` for world-side figures, never as
+bilateral flows. Rows of a non-HS classification (SITC, BEC) as **malformed HS code**. The
 quantity is ``netWgt`` (kg); ``qty`` is in varying units and is not used.
 The HS revision comes from ``classificationCode`` (H5 -> HS2017, H6 ->
 HS2022...).
@@ -74,13 +80,45 @@ from scrisk.io._stage import (
     make_keep,
     normalise_hs,
     parse_number,
+    parse_period,
     parse_year,
     sample_text,
     trim,
 )
+from scrisk.io.periods import file_year, period_column
+from scrisk.io._format import Format
 from scrisk.io.sniff import TextSource, normalise_name
 
-__all__ = ["read_comtrade_text", "COMTRADE_SIDES", "HS_FROM_CLASSIFICATION", "SIDE_IMPORT", "SIDE_EXPORT"]
+__all__ = ["FORMAT", "recognise", "read_comtrade_text", "COMTRADE_SIDES", "HS_FROM_CLASSIFICATION", "SIDE_IMPORT",
+           "SIDE_EXPORT"]
+
+_COMTRADE_SETS = (
+    {"reportercode", "partnercode", "cmdcode", "flowcode"},  # Comtrade+ API / bulk
+    {"reporter code", "partner code", "commodity code", "trade flow code"},  # legacy bulk CSV
+    {"reporter", "partner", "cmd", "flow"},  # short layout (columns trimmed)
+)
+
+
+def recognise(header, options=None) -> bool:
+    """True for a Comtrade header (API/bulk, legacy bulk or trimmed names).
+
+    Examples
+    --------
+    >>> recognise(["reporter", "partner", "cmd", "flow", "value", "netwgt"]), recognise(["exporter", "importer"])
+    (True, False)
+    """
+    norm = {normalise_name(n) for n in header}
+    return any(cols <= norm for cols in _COMTRADE_SETS)
+
+
+def read_file(path, src: TextSource, options) -> list[FileResult]:
+    """Read one Comtrade CSV (plain or gzip) with the bundled country table (M49 codes)."""
+    from scrisk.countries import CountryTable
+
+    res = read_comtrade_text(src, options, mapper=CountryMapper(CountryTable.bundled()), input_path=str(path))
+    if options.columns and not options.source:
+        res.notes.append(f"{path}: read as comtrade from its header; --columns applies to tidy files (add --source tidy)")
+    return [res]
 
 COMTRADE_SIDES = ("both", "imports", "exports")
 SIDE_IMPORT, SIDE_EXPORT = 1, 2
@@ -109,6 +147,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "customs": ("customscode", "customs proc. code"),
     "classification": ("classificationcode", "classification"),
     "freq": ("freqcode",),
+    "period": ("period",),
+    "month": ("refmonth",),
 }
 _REQUIRED = ("reporter", "partner", "cmd", "flow", "value")
 
@@ -147,17 +187,23 @@ def read_comtrade_text(src: TextSource, options, *, mapper: CountryMapper, input
     if side_opt not in COMTRADE_SIDES:
         raise UsageError(f"--comtrade-side {side_opt!r} is not one of {', '.join(COMTRADE_SIDES)}")
     cols = _columns(src)
-    if cols["year"] is None and len(set(options.years)) != 1:
-        raise UsageError(
-            f"{src.label} has no year column (a trimmed Comtrade extract); pass --year YEAR with the one year it holds"
-        )
-    scan = scan_csv(src, make_keep(cols["year"], cols["cmd"], options.years, options.hs))
+    if options.period_column:
+        cols["period"] = period_column(src.header, options.period_column, src.label)
+    fixed_year = file_year(src.label, options) if not (cols["year"] or cols["period"]) else None
+    time_col = cols["period"] or cols["year"]
+    scan = scan_csv(src, make_keep(time_col, cols["cmd"], options.years, options.hs, fixed_year))
     tab = scan.table
     n = tab.num_rows
-    if cols["year"]:
+    months = np.zeros(n, dtype=np.int8)
+    if cols["period"]:
+        years, months, year_bad = parse_period(tab[cols["period"]])
+    elif cols["year"]:
         years, year_bad = parse_year(tab[cols["year"]])
+        if cols["month"]:  # Comtrade+ refMonth: 1-12 for monthly rows, 52 for annual ones
+            mv, _mm, _mi = parse_number(tab[cols["month"]])
+            months = np.where((mv >= 1) & (mv <= 12), np.nan_to_num(mv), 0).astype(np.int8)
     else:
-        years, year_bad = np.full(n, int(options.years[0]), dtype=np.int64), np.zeros(n, dtype=bool)
+        years, year_bad = np.full(n, fixed_year, dtype=np.int64), np.zeros(n, dtype=bool)
 
     flow = pc.utf8_upper(trim(tab[cols["flow"]]))
     is_m = _mask(pc.is_in(flow, value_set=pa.array(_IMPORT)))
@@ -185,8 +231,12 @@ def read_comtrade_text(src: TextSource, options, *, mapper: CountryMapper, input
     extra: list = []
     if cols["freq"]:
         freq = pc.utf8_upper(trim(tab[cols["freq"]]))
-        non_annual = ~_mask(pc.is_in(freq, value_set=pa.array(["A", ""])))
-        extra.append((non_annual, R.NON_ANNUAL, lambda p: [f"freqCode {t!r}: scrisk reads annual data" for t in texts(cols["freq"])(p)]))
+        monthly = _mask(pc.equal(freq, "M"))
+        non_annual = ~_mask(pc.is_in(freq, value_set=pa.array(["A", "M", ""])))
+        extra.append((non_annual, R.NON_ANNUAL, lambda p: [f"freqCode {t!r}: scrisk reads annual (A) and monthly (M) data"
+                                                           for t in texts(cols["freq"])(p)]))
+        extra.append((monthly & (months == 0), R.BAD_YEAR, "freqCode M (monthly) but no month in the period "
+                      "(expected YYYYMM or refMonth 1-12)"))
     if cols["classification"]:
         cls = pc.utf8_upper(trim(tab[cols["classification"]]))
         not_hs = ~_mask(pc.is_in(cls, value_set=pa.array(list(HS_FROM_CLASSIFICATION) + ["HS", ""])))
@@ -235,19 +285,22 @@ def read_comtrade_text(src: TextSource, options, *, mapper: CountryMapper, input
         exporter=exporter,
         importer=importer,
         required={
-            **({"year": tab[cols["year"]]} if cols["year"] else {}),
+            **({"year": tab[time_col]} if time_col else {}),
             "reporter": tab[cols["reporter"]],
             "partner": tab[cols["partner"]],
             "cmd": tab[cols["cmd"]],
             "flow": tab[cols["flow"]],
         },
-        raw_year=tab[cols["year"]] if cols["year"] else None,
+        raw_year=tab[time_col] if time_col else None,
         raw_hs=tab[cols["cmd"]],
         raw_value=tab[cols["value"]],
         raw_qty=tab[cols["netwgt"]] if cols["netwgt"] else None,
         extra_checks=extra,
         late_checks=late,
         side=side if side_opt == "both" else np.zeros(n, dtype=np.int8),
+        revision=_row_revisions(tab, cols, options.hs_revision),
+        month=months if months.any() else None,
+        world_totals=True,
         roles=(np.where(is_m, "partner", "reporter"), np.where(is_m, "reporter", "partner")),
     )
     res = judge(cand, label=src.label, source_format="comtrade", encoding=src.encoding)
@@ -263,6 +316,19 @@ def _side_note(side: str) -> str:
         "imports": "Comtrade: importer reports only (--comtrade-side imports)",
         "exports": "Comtrade: exporter reports only (--comtrade-side exports)",
     }[side]
+
+
+def _row_revisions(tab: pa.Table, cols, default: str | None):
+    """Per-row HS revision from ``classificationCode`` (H0..H6), else ``default``."""
+    if not cols["classification"]:
+        return default
+    keys = pa.array(list(HS_FROM_CLASSIFICATION))
+    vals = pa.array(list(HS_FROM_CLASSIFICATION.values()))
+    idx = pc.index_in(pc.utf8_upper(trim(tab[cols["classification"]])), value_set=keys)
+    got = pc.take(vals, idx)
+    if default is not None:
+        got = pc.fill_null(got, default)
+    return got.combine_chunks() if isinstance(got, pa.ChunkedArray) else got
 
 
 def _hs_revision(tab: pa.Table, cols) -> str | None:
@@ -307,3 +373,7 @@ def _max_per_key(years, reporter, partner, hs, flow, value, lines):
         v.reject(mask, R.DUPLICATE_BREAKDOWN, lambda p: [f"repeats the key of line {ref[int(i)]} (largest row kept as the total)" for i in p])
 
     return check
+
+
+FORMAT = Format("comtrade", "text", read_file, recognise,
+                "UN Comtrade CSV: Comtrade+ API/bulk, legacy bulk, trimmed extracts; annual and monthly (freqCode M)")
