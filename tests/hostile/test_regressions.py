@@ -276,3 +276,42 @@ def test_case10_the_hand_written_toml_module_is_gone():
     import scrisk.config as c
 
     assert c.TomlLines('[[rule]]\n[[rule]]\nname = "x"\n').line(("rule", 1, "name")) == 3
+
+
+# ------------------------------------------------------------------ reader cases (on the reader registry)
+
+
+def test_case3_bad_encoding_after_64_kib_is_one_line_without_a_traceback(tmp_path):
+    f = _w(tmp_path / "f.csv", HDR + b"".join(b"2022,CHN,KOR,%06d,5\n" % (100000 + i) for i in range(4000))
+           + b"2022,CHN,KOR,811292,\xff\xfe5\n")
+    r = _sub("validate", f)
+    assert r.returncode == 3 and "Traceback" not in r.stderr and "Exception ignored" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "--encoding" in r.stderr
+
+
+def test_case4_cr_only_line_endings_give_the_cause_and_fix(tmp_path, capsys):
+    f = _w(tmp_path / "f.csv", TIDY.replace(b"\n", b"\r"))
+    code, out, err = run_cli(["validate", f], capsys)
+    assert code == 3 and "CR only" in err and "convert them to LF" in err and f"{f}:1:" in err
+
+
+def test_case5_fifo_and_process_substitution_are_read_whole(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    src = _w(tmp_path / "f.csv", TIDY)
+    r = subprocess.run(f"cat {src} > {fifo} & {sys.executable} -m scrisk validate {fifo} --format json", shell=True,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and '"rows_read": 3' in r.stdout, r.stderr
+    r = subprocess.run(["bash", "-c", f"{sys.executable} -m scrisk validate <(cat {src}) --format json"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and '"rows_read": 3' in r.stdout and '"rows_accepted": 3' in r.stdout, r.stderr
+
+
+def test_case7_unknown_codes_add_up_to_the_value_rejected(tmp_path):
+    from scrisk.io import read_flows
+
+    f = _w(tmp_path / "f.csv", HDR + b"2022,XXX,YYY,811292,40000\n2022,XXX,KOR,811292,15000\n2022,CHN,KOR,811292,5\n")
+    r = read_flows([f]).report
+    assert r.value_usd_rejected == {"unknown country code": 55000.0}
+    assert sum(r.unknown_codes.values()) == 55000.0
+    assert r.unknown_codes == {"XXX": 35000.0, "YYY": 20000.0}

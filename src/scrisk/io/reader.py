@@ -48,6 +48,35 @@ _GLOB_CHARS = set("*?[")
 _BACI_METADATA = re.compile(r"^(country_codes|product_codes(_HS\d{2})?)_V\d{6}[a-z]?\.csv$", re.IGNORECASE)
 
 
+def _spool_stream(path: Path) -> Path:
+    """A FIFO, ``<(cmd)`` or other stream copied once to a temporary file; other paths unchanged.
+
+    A pipe can be read only once: sniffing its start and then reopening it
+    would miss those bytes (or hang on a FIFO no one writes to again). The
+    copy is read like any file and removed when the process ends.
+    """
+    import atexit
+    import shutil
+    import stat
+    import tempfile
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return path
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return path
+    folder = tempfile.mkdtemp(prefix="scrisk-stream-")
+    atexit.register(shutil.rmtree, folder, True)
+    target = Path(folder) / (path.name or "stream")
+    try:
+        with open(path, "rb") as src, open(target, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+    except OSError as exc:
+        raise UnreadableFileError(f"cannot read the stream: {exc.strerror or exc}", path=str(path)) from None
+    return target
+
+
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     """Expand globs (sorted), keep literal paths, drop repeats of the same file.
 
@@ -82,6 +111,7 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
             if not found:
                 raise UnreadableFileError("no file matches this pattern; check the glob and the folder", path=s)
         for f in found:
+            f = _spool_stream(f)
             key = os.path.realpath(f)
             if key not in seen:
                 seen.add(key)
@@ -319,9 +349,11 @@ def combine(results: list[FileResult], *, inputs: list[str]) -> FlowTable:
                 value_rej[reason] = value_rej.get(reason, 0.0) + float(v)
             unk = rej[rej["reason"] == R.UNKNOWN_COUNTRY]
             for codes, v in zip(unk["_unknown"], vals[unk.index]):
-                for code in str(codes).split("|"):
-                    if code:
-                        unknown[code] = unknown.get(code, 0.0) + float(v)
+                # a row with several unknown codes shares its value among them: the codes' values add up to
+                # the value rejected, never more
+                found = list(dict.fromkeys(c for c in str(codes).split("|") if c))
+                for code in found:
+                    unknown[code] = unknown.get(code, 0.0) + float(v) / len(found)
             rejected_all.append(rej.drop(columns=["_value", "_unknown"], errors="ignore"))
         reasons += file_reasons
         total_read += r.rows_read
