@@ -13,7 +13,8 @@ COMMANDS = [c.name for c in app.registered_commands]
 
 
 def test_every_command_is_registered():
-    assert sorted(COMMANDS) == ["analyze", "check", "diff", "graph", "materials", "report", "shock", "validate"]
+    assert sorted(COMMANDS) == ["analyze", "check", "chokepoints", "diff", "graph", "materials", "production", "report",
+                                "shock", "supply-risk", "validate"]
 
 
 @pytest.mark.parametrize("name", COMMANDS)
@@ -32,7 +33,8 @@ def test_readme_quick_start_has_exactly_two_commands():
     assert "python -m pytest" in commands[1]
 
 
-@pytest.mark.parametrize("name", ["validate", "analyze", "graph", "shock", "check", "diff", "report"])
+@pytest.mark.parametrize("name", ["validate", "analyze", "graph", "shock", "check", "diff", "report", "chokepoints",
+                                  "supply-risk"])
 def test_every_reading_command_takes_the_shared_reader_options(name):
     import typer.main
 

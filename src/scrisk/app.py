@@ -35,7 +35,8 @@ from typing import Any, Callable, Iterable
 
 from scrisk.io.options import ReadOptions
 
-__all__ = ["analyze_files", "validate_files", "graph_files", "shock_files", "check_files", "diff_files", "load"]
+__all__ = ["analyze_files", "validate_files", "graph_files", "shock_files", "check_files", "diff_files",
+           "chokepoints_files", "production_files", "supply_risk_files", "load"]
 
 Paths = Iterable[str | Path] | None
 
@@ -133,3 +134,56 @@ def diff_files(old: Paths, new: Paths, read: ReadOptions | None = None, **option
     from scrisk.policy.diff import diff_files as run
 
     return run(list(old or []), list(new or []), options=read, **options)
+
+
+def chokepoints_files(files: Paths = None, read: ReadOptions | None = None, *, hs: Any = None, material: Any = None,
+                      baskets: Any = None, year: int | None = None, production: Any = None,
+                      progress: Callable[[str], None] | None = None, **options: Any):
+    """Read trade files (and production files) and list the global chokepoints (``scrisk chokepoints``).
+
+    ``options`` are those of :func:`scrisk.chokepoints.chokepoints` (``min_import_usd``, ``bands``, ``sort``, ``top``).
+
+    Examples
+    --------
+    >>> r = chokepoints_files(top=2)
+    >>> [sorted(row)[:3] for row in r.to_dict()["rows"]][0]
+    ['hs', 'importers_top_ge_50', 'importers_top_ge_75']
+    """
+    from scrisk.chokepoints import chokepoints
+
+    step = progress or (lambda s: None)
+    step("reading")
+    table, reg = load(files, read, material=material, hs=hs, baskets=baskets)
+    return chokepoints(table, hs=hs, material=material, baskets=reg, year=year, production=production,
+                       progress=progress, **options)
+
+
+def production_files(files: Iterable[str | Path], *, baskets: Any = None, **options: Any):
+    """Read production files (USGS MCS, BGS WMS, tidy) and compute production concentration (``scrisk production``).
+
+    ``options`` are those of :func:`scrisk.production.concentration.production_concentration`
+    (``material``, ``stage``, ``years``, ``wgi``).
+    """
+    from scrisk.analysis import registry
+    from scrisk.production.concentration import production_concentration
+    from scrisk.production.readers import read_production
+
+    return production_concentration(read_production(list(files)), baskets=registry(baskets), **options)
+
+
+def supply_risk_files(files: Paths, production: Iterable[str | Path], wgi: Any, read: ReadOptions | None = None, *,
+                      material: Any = None, baskets: Any = None, year: int | None = None, **options: Any):
+    """The EU CRM supply risk of the baskets with CRM parameters (``scrisk supply-risk``).
+
+    Reads the production files (global supply), the trade files (extra-EU imports for the EU sourcing) and the
+    WGI file; see :func:`scrisk.production.crm.supply_risk`.
+    """
+    from scrisk.analysis import registry
+    from scrisk.production.crm import supply_risk, supply_risk_codes
+    from scrisk.production.readers import read_production
+
+    reg = registry(baskets)
+    codes = supply_risk_codes(reg, material)
+    table, reg = load(files, read, hs=codes, baskets=reg)
+    return supply_risk(table, read_production(list(production)), wgi, baskets=reg, material=material, year=year,
+                       **options)

@@ -30,6 +30,22 @@ as ``scrisk/data/hs_codes``), one basket per file::
     downstream = "381800"                 # any HS code or heading (2, 4 or 6 digits)
     note = "..."
 
+    [[production]]                        # optional: where production statistics report the material
+    stage = "refinery"                    # mine | refinery (refinery, smelter or primary metal)
+    hs = ["811292"]                       # the basket's codes this production supplies
+    usgs = "galli"                        # USGS MCS world-table code (file mcs2024-galli_world.csv)
+    usgs_type = "primary production"      # optional: start of the USGS Type text (files with several)
+    bgs = "cobalt refined"                # optional: BGS World Mineral Statistics commodity
+    bgs_sub = ""                          # optional: BGS sub-commodity (default: the blank one)
+
+    [crm]                                 # optional: EU CRM supply-risk parameters (0-1)
+    source = "..."
+    stage = "refinery"                    # the assessed (bottleneck) stage
+    eol_rir = 0.0                         # end-of-life recycling input rate
+    si_sr = 0.98                          # substitution index for supply risk
+    import_reliance = {refinery = 0.98}   # IR per stage
+    trade_parameter = [{country = "CHN", stage = "mine", scope = "global", t = 1.1}]  # t_c (default 1)
+
 A user file given with ``--baskets FILE`` holds either one basket in that
 layout, or several as ``[[basket]]`` tables with ``[[basket.code]]`` and
 ``[[basket.link]]`` sub-tables. A user basket replaces a bundled basket of the
@@ -60,6 +76,9 @@ __all__ = [
     "REVISIONS",
     "HSCode",
     "Link",
+    "ProductionSource",
+    "CrmParameters",
+    "PRODUCTION_STAGES",
     "Basket",
     "normalize_name",
     "normalize_revision",
@@ -83,9 +102,14 @@ DEFAULT_REVISIONS: tuple[str, ...] = ("HS2017", "HS2022")
 DEFAULT_REVISION = "HS2017"
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
-_BASKET_KEYS = ("name", "title", "description", "aliases", "sources", "code", "link")
+_BASKET_KEYS = ("name", "title", "description", "aliases", "sources", "code", "link", "production", "crm")
 _CODE_KEYS = ("hs", "revisions", "stage", "description", "precision", "hs2022")
 _LINK_KEYS = ("upstream", "downstream", "note")
+_PRODUCTION_KEYS = ("stage", "hs", "usgs", "usgs_type", "bgs", "bgs_sub", "note")
+_CRM_KEYS = ("source", "stage", "eol_rir", "si_sr", "import_reliance", "trade_parameter")
+_TP_KEYS = ("country", "stage", "scope", "t")
+PRODUCTION_STAGES: tuple[str, ...] = ("mine", "refinery")
+"""Production stages: mine (extraction) and refinery (refinery, smelter or primary metal; EU CRM 'processing')."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +175,56 @@ class Link:
 
 
 @dataclass(frozen=True)
+class ProductionSource:
+    """Where production statistics report a basket's material at one stage.
+
+    Attributes
+    ----------
+    stage : str
+        One of :data:`PRODUCTION_STAGES`.
+    hs : tuple of str
+        The basket's codes this production supplies (the chokepoint rows it is joined to).
+    usgs : str or None
+        USGS Mineral Commodity Summaries world-table code (``galli`` in ``mcs2024-galli_world.csv``).
+    usgs_type : str or None
+        Lower-case start of the USGS ``Type`` text, for files with several production types.
+    bgs : str or None
+        BGS World Mineral Statistics ``commodity_desc`` (lower case).
+    bgs_sub : str
+        BGS ``Sub-commodity`` to use ('' = the blank one).
+    note : str
+    """
+
+    stage: str
+    hs: tuple[str, ...] = ()
+    usgs: str | None = None
+    usgs_type: str | None = None
+    bgs: str | None = None
+    bgs_sub: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CrmParameters:
+    """The per-material parameters of the EU CRM supply-risk formula (shares 0-1).
+
+    ``import_reliance`` maps stage -> IR; ``trade_parameter`` maps
+    ``(scope, stage, ISO3)`` -> t_c (scope ``global`` or ``eu``; 1 when absent).
+    """
+
+    source: str
+    stage: str
+    eol_rir: float
+    si_sr: float
+    import_reliance: Mapping[str, float]
+    trade_parameter: Mapping[tuple[str, str, str], float] = field(default_factory=dict)
+
+    def t(self, scope: str, stage: str) -> dict[str, float]:
+        """The t_c of one scope and stage, ISO3 -> t."""
+        return {c: v for (sc, st, c), v in self.trade_parameter.items() if sc == scope and st == stage}
+
+
+@dataclass(frozen=True)
 class Basket:
     """A named set of HS codes for one material or product family.
 
@@ -182,6 +256,8 @@ class Basket:
     links: tuple[Link, ...] = ()
     sources: tuple[str, ...] = ()
     origin: str = field(default="", compare=False)
+    production: tuple[ProductionSource, ...] = ()
+    crm: CrmParameters | None = None
 
     def hs_codes(self, revision: str | None = DEFAULT_REVISION) -> tuple[str, ...]:
         """Return the sorted HS codes of this basket in data of ``revision``.
@@ -474,8 +550,93 @@ def _parse_basket(ctx: _Ctx, t: Mapping[str, Any], nth: int) -> Basket:
     links = tuple(_parse_link(ctx, rl, name, loffset + i, tuple(codes)) for i, rl in enumerate(raw_links))
     ctx.code_offset = offset + len(raw_codes)
     ctx.link_offset = loffset + len(raw_links)
+    raw_prod = t.get("production", [])
+    if not isinstance(raw_prod, list):
+        raise bfail(f"production in {what} must be [[{ctx.prefix}production]] tables", "production")
+    production = tuple(_parse_production(ctx, rp, name, i, tuple(codes)) for i, rp in enumerate(raw_prod))
+    crm = _parse_crm(ctx, t["crm"], name) if "crm" in t else None
     return Basket(name=name, title=title, description=desc, aliases=aliases, codes=tuple(codes), links=links,
-                  sources=sources, origin=str(ctx.path))
+                  sources=sources, origin=str(ctx.path), production=production, crm=crm)
+
+
+def _parse_production(ctx: _Ctx, t: Any, bname: str, nth: int, codes: tuple[HSCode, ...]) -> ProductionSource:
+    what = f"[[{ctx.prefix}production]] #{nth + 1} of basket {bname!r}"
+    if not isinstance(t, dict):
+        raise ctx.fail(f"{what} must be a table", key="production")
+    _check_keys(ctx, t, _PRODUCTION_KEYS, what, header="production", nth=nth)
+    stage = _str_value(ctx, t, "stage", what, header="production", nth=nth)
+    if stage not in PRODUCTION_STAGES:
+        raise ctx.fail(f"stage {stage!r} of {what} is not one of {', '.join(PRODUCTION_STAGES)}", key="stage",
+                       header="production", nth=nth, value=stage)
+    own = {x for c in codes for x in c.all_codes()}
+    hs = _str_list(ctx, t, "hs", what, header="production", nth=nth)
+    for h in hs:
+        if h not in own:
+            raise ctx.fail(f"hs {h!r} of {what} is not a code of the basket ({', '.join(sorted(own))})", key="hs",
+                           header="production", nth=nth, value=h)
+    opt = {k: (_str_value(ctx, t, k, what, header="production", nth=nth, required=False) or None)
+           for k in ("usgs", "usgs_type", "bgs", "note")}
+    if not opt["usgs"] and not opt["bgs"]:
+        raise ctx.fail(f"{what} names no source; give usgs = \"galli\" (the USGS MCS code) and/or bgs = \"...\"",
+                       key="stage", header="production", nth=nth)
+    sub = _str_value(ctx, t, "bgs_sub", what, header="production", nth=nth, required=False) or ""
+    return ProductionSource(stage=stage, hs=hs, usgs=(opt["usgs"] or "").lower() or None,
+                            usgs_type=(opt["usgs_type"] or "").lower() or None, bgs=(opt["bgs"] or "").lower() or None,
+                            bgs_sub=sub.lower(), note=opt["note"] or "")
+
+
+def _share_value(ctx: _Ctx, v: Any, key: str, what: str, *, lo: float = 0.0, hi: float = 1.0) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= float(v) <= hi:
+        raise ctx.fail(f"{key} = {v!r} in {what} must be a number from {lo:g} to {hi:g}", key=key)
+    return float(v)
+
+
+def _parse_crm(ctx: _Ctx, t: Any, bname: str) -> CrmParameters:
+    what = f"[{ctx.prefix}crm] of basket {bname!r}"
+    if not isinstance(t, dict):
+        raise ctx.fail(f"{what} must be a table", key="crm")
+    for k in t:
+        if k not in _CRM_KEYS:
+            close = difflib.get_close_matches(k, _CRM_KEYS, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ctx.fail(f"unknown key {k!r} in {what}; {hint}allowed keys: {', '.join(_CRM_KEYS)}", key=k)
+    for k in ("source", "stage", "eol_rir", "si_sr", "import_reliance"):
+        if k not in t:
+            raise ctx.fail(f"{what} lacks the required key {k!r}", key="crm")
+    source = _str_value(ctx, t, "source", what, header=None, nth=0) or ""
+    stage = _str_value(ctx, t, "stage", what, header=None, nth=0)
+    if stage not in PRODUCTION_STAGES:
+        raise ctx.fail(f"stage {stage!r} of {what} is not one of {', '.join(PRODUCTION_STAGES)}", key="stage",
+                       value=stage)
+    ir_raw = t["import_reliance"]
+    if not isinstance(ir_raw, dict) or not ir_raw:
+        raise ctx.fail(f"import_reliance in {what} must be a table stage = IR, e.g. {{refinery = 0.98}}",
+                       key="import_reliance")
+    ir = {}
+    for st, v in ir_raw.items():
+        if st not in PRODUCTION_STAGES:
+            raise ctx.fail(f"import_reliance stage {st!r} in {what} is not one of {', '.join(PRODUCTION_STAGES)}",
+                           key="import_reliance")
+        ir[st] = _share_value(ctx, v, "import_reliance", what)
+    if stage not in ir:
+        raise ctx.fail(f"{what} assesses stage {stage!r} but gives no import_reliance for it", key="import_reliance")
+    tps: dict[tuple[str, str, str], float] = {}
+    raw_tp = t.get("trade_parameter", [])
+    if not isinstance(raw_tp, list):
+        raise ctx.fail(f"trade_parameter in {what} must be a list of tables", key="trade_parameter")
+    for row in raw_tp:
+        if not isinstance(row, dict) or set(row) - set(_TP_KEYS) or not {"country", "t"} <= set(row):
+            raise ctx.fail(f"trade_parameter entries in {what} are {{country = \"CHN\", stage = \"mine\", "
+                           "scope = \"global\", t = 1.1}}", key="trade_parameter")
+        scope = str(row.get("scope", "global"))
+        st = str(row.get("stage", stage))
+        if scope not in ("global", "eu") or st not in PRODUCTION_STAGES:
+            raise ctx.fail(f"trade_parameter scope {scope!r} / stage {st!r} in {what}: scope is global or eu, "
+                           f"stage one of {', '.join(PRODUCTION_STAGES)}", key="trade_parameter")
+        tps[(scope, st, str(row["country"]).upper())] = _share_value(ctx, row["t"], "t", what, lo=0.0, hi=5.0)
+    return CrmParameters(source=source, stage=stage, eol_rir=_share_value(ctx, t["eol_rir"], "eol_rir", what),
+                         si_sr=_share_value(ctx, t["si_sr"], "si_sr", what), import_reliance=ir,
+                         trade_parameter=tps)
 
 
 def _read_file(path: Path) -> list[Basket]:

@@ -56,6 +56,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
 
 __all__ = [
+    "ParquetRows",
     "jsonable",
     "to_json",
     "to_csv",
@@ -203,7 +204,7 @@ def format_for_path(path: str | os.PathLike[str]) -> str | None:
 
 
 def input_paths(meta: Mapping[str, Any] | None) -> list[str]:
-    """Return the input files a result's ``meta`` records (``inputs``, and those of ``old``/``new``/``baseline``).
+    """Return the input files a result's ``meta`` records (``inputs``, and those of ``old``/``new``/``baseline``/``production``).
 
     Examples
     --------
@@ -215,7 +216,7 @@ def input_paths(meta: Mapping[str, Any] | None) -> list[str]:
         return found
     for value in (meta.get("inputs"), *[
         (meta.get(k) or {}).get("inputs") if isinstance(meta.get(k), Mapping) else None
-        for k in ("old", "new", "baseline")
+        for k in ("old", "new", "baseline", "production")
     ]):
         if isinstance(value, (list, tuple)):
             found.extend(str(v) for v in value if isinstance(v, (str, os.PathLike)))
@@ -352,10 +353,69 @@ def rows_to_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | No
     return pa.table(arrays) if names else pa.table({})
 
 
+class ParquetRows:
+    """Result rows the engine spilled to a Parquet file: counted from its footer, read only when asked.
+
+    A large result (millions of change rows of ``scrisk diff``) is written
+    by DuckDB straight to a scratch Parquet file instead of being held in
+    memory as Arrow. :func:`write_rows` streams it to csv, json and jsonl
+    with DuckDB (in parallel, in file order) and to parquet batch by batch;
+    :meth:`head` reads the first rows only.
+
+    Examples
+    --------
+    >>> import pyarrow as pa, pyarrow.parquet as pq, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "rows.parquet")
+    >>> pq.write_table(pa.table({"hs": ["811292", "280530"], "hhi": [0.856, 0.5]}), path)
+    >>> rows = ParquetRows(path)
+    >>> rows.num_rows, rows.schema.names, rows.head(1).to_pylist()
+    (2, ['hs', 'hhi'], [{'hs': '811292', 'hhi': 0.856}])
+    """
+
+    def __init__(self, path: str | os.PathLike[str]):
+        import pyarrow.parquet as pq
+
+        self.path = str(path)
+        self._file = pq.ParquetFile(self.path)
+        self.num_rows = int(self._file.metadata.num_rows)
+        self.schema = self._file.schema_arrow
+
+    def __len__(self) -> int:
+        return self.num_rows
+
+    def head(self, n: int | None) -> "pa.Table":
+        """The first ``n`` rows (all when None) as a :class:`pyarrow.Table`."""
+        import pyarrow as pa
+
+        if n is None:
+            return self.to_table()
+        got, batches = 0, []
+        for b in self._file.iter_batches(batch_size=max(1, min(int(n), 1 << 16))):
+            batches.append(b.slice(0, int(n) - got))
+            got += batches[-1].num_rows
+            if got >= n:
+                break
+        return pa.Table.from_batches(batches, schema=self.schema)
+
+    def to_table(self) -> "pa.Table":
+        """Every row as a :class:`pyarrow.Table` (in memory)."""
+        return self._file.read()
+
+    def to_reader(self, batch_size: int = 1 << 16) -> "pa.RecordBatchReader":
+        """The rows as a stream of record batches (bounded memory)."""
+        import pyarrow as pa
+
+        return pa.RecordBatchReader.from_batches(self.schema, self._file.iter_batches(batch_size=batch_size))
+
+
 def _as_source(data: Any, columns: Sequence[str] | None) -> "pa.Table | pa.RecordBatchReader":
     """A Table (scanned in parallel by DuckDB) or a RecordBatchReader (streamed once), limited to ``columns``."""
     import pyarrow as pa
 
+    if isinstance(data, ParquetRows):
+        if columns is None or list(columns) == data.schema.names:
+            return data
+        data = data.to_reader()
     if isinstance(data, pa.RecordBatch):
         data = pa.Table.from_batches([data])
     elif not isinstance(data, (pa.Table, pa.RecordBatchReader)):
@@ -480,9 +540,13 @@ def _duckdb_copy(source: "pa.Table | pa.RecordBatchReader", fmt: str, path: str)
                "jsonl": "FORMAT json"}[fmt]
     con = duckdb.connect(config={"preserve_insertion_order": True})
     try:
-        con.register("scrisk_rows", source)
+        if isinstance(source, ParquetRows):
+            rows = "read_parquet('" + source.path.replace("'", "''") + "')"
+        else:
+            con.register("scrisk_rows", source)
+            rows = "scrisk_rows"
         target = path.replace("'", "''")
-        con.execute(f"COPY (SELECT {select} FROM scrisk_rows) TO '{target}' ({options})")
+        con.execute(f"COPY (SELECT {select} FROM {rows}) TO '{target}' ({options})")
     finally:
         con.close()
 
@@ -504,7 +568,7 @@ def _count_rows(source: "pa.Table | pa.RecordBatchReader") -> tuple["pa.Table | 
     """Return the source and a one-item list that holds its row count once the source has been read."""
     import pyarrow as pa
 
-    if isinstance(source, pa.Table):
+    if isinstance(source, (pa.Table, ParquetRows)):
         return source, [source.num_rows]
     reader = source
     counter = [0]
@@ -522,7 +586,7 @@ def _write_parquet(source: "pa.Table | pa.RecordBatchReader", meta: Mapping[str,
 
     import pyarrow as pa
 
-    reader = source.to_reader() if isinstance(source, pa.Table) else source
+    reader = source.to_reader() if isinstance(source, (pa.Table, ParquetRows)) else source
     meta_json = json.dumps(jsonable(meta), ensure_ascii=False, allow_nan=False).encode("utf-8")
     schema = reader.schema.with_metadata({**(reader.schema.metadata or {}), META_KEY: meta_json})
     n = 0
@@ -589,9 +653,10 @@ def write_rows(
 
     Parameters
     ----------
-    table_or_batches : pyarrow.Table or pyarrow.RecordBatchReader
+    table_or_batches : pyarrow.Table, pyarrow.RecordBatchReader or ParquetRows
         The rows (a list of row dicts is accepted too, for small results).
-        A reader is consumed once, batch by batch.
+        A reader is consumed once, batch by batch; :class:`ParquetRows`
+        are copied by DuckDB from their file.
     meta : dict
         The result's provenance: the json ``meta``, the parquet schema
         metadata ``b"scrisk"``; its ``inputs`` are never overwritten. csv

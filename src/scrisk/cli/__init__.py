@@ -53,6 +53,12 @@ def _register() -> None:
     app.command("check")(check.check)
     app.command("diff")(diff.diff)
 
+    from scrisk.cli.commands import chokepoints, production
+
+    app.command("chokepoints")(chokepoints.chokepoints)
+    app.command("production")(production.production)
+    app.command("supply-risk")(production.supply_risk)
+
     from scrisk.cli.commands import report
 
     app.command("report")(report.report)

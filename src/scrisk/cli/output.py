@@ -139,14 +139,25 @@ def _as_dict(result: Any, limit: int | None) -> dict[str, Any]:
     return data
 
 
+def _rows_source(result: Any):
+    """The result's rows for :func:`scrisk.serialize.write_rows`: spilled rows as they are, else its Arrow table."""
+    return result.rows_source() if hasattr(result, "rows_source") else result.to_arrow()
+
+
+def _head_arrow(result: Any, n: int | None):
+    """The first ``n`` rows (all when None) as Arrow, reading no more of spilled rows than that."""
+    src = _rows_source(result)
+    if hasattr(src, "head"):
+        return src.head(n)
+    return src if n is None else src.slice(0, n)
+
+
 def _head_dict(result: Any, n: int | None) -> dict[str, Any]:
     """The result with its first ``n`` rows only (all when None), built without converting the other rows."""
     if hasattr(result, "to_arrow") and not isinstance(result, Mapping):
         from scrisk.serialize import jsonable
 
-        tab = result.to_arrow()
-        if n is not None:
-            tab = tab.slice(0, n)
+        tab = _head_arrow(result, n)
         return {"meta": jsonable(result.meta), **jsonable(_extras(result)), "rows": jsonable(tab.to_pylist())}
     return _as_dict(result, n)
 
@@ -232,9 +243,7 @@ def emit(
     streamable = value in ROW_FORMATS and hasattr(result, "to_arrow") and not isinstance(result, Mapping)
     if streamable or value in ("parquet", "jsonl"):
         if streamable:
-            tab = result.to_arrow()
-            if limit is not None:
-                tab = tab.slice(0, limit)
+            tab = _rows_source(result) if limit is None else _head_arrow(result, limit)
             from scrisk.serialize import jsonable
 
             extra = jsonable(_extras(result)) if value == "json" else None

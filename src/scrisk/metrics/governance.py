@@ -1,14 +1,19 @@
-"""Governance-weighted concentration (EU Critical Raw Materials convention).
+"""Governance-weighted import concentration: the HHI_WGI term of the EU CRM method, over one importer's suppliers.
 
-The EU CRM supply-risk indicator weights each supplier's squared share by how
-poorly the supplier country is governed (European Commission 2017,
+The EU Critical Raw Materials supply-risk formula (European Commission 2017,
 *Methodology for establishing the EU list of critical raw materials*; Blengini
-et al. 2017, JRC EUR 28654)::
+et al. 2017, JRC EUR 28654) weights each supplier's squared share by how
+poorly the supplier country is governed::
 
-    HHI_WGI = sum_c  s_c^2 * WGI_c                (EU CRM, 0-10 scale)
+    HHI_WGI,t = sum_c  s_c^2 * WGI_c * t_c        (0-10 scale)
 
-where ``s_c`` is supplier c's share of the importer's imports and ``WGI_c``
-the World Bank Worldwide Governance Indicators rescaled to 0-10 with higher
+This module computes that weighting over *one importer's import shares*
+(``s_c`` = supplier c's share of the importer's imports), without the trade
+parameter ``t_c``. It is **not** the EU CRM supply risk: that mixes the
+global-supply and EU-sourcing terms by import reliance and applies the
+end-of-life recycling rate and the substitution index
+(:mod:`scrisk.production.crm`, ``scrisk supply-risk``). ``WGI_c`` is the
+World Bank Worldwide Governance Indicators rescaled to 0-10 with higher
 meaning *worse* governance::
 
     WGI_c = (2.5 - mean of the six WGI estimates of c) * 2
@@ -21,8 +26,7 @@ stay on the 0-1 scale of its other HHIs::
     hhi_wgi = sum_c  s_c^2 * WGI_c / 10           (0-1)
 
 so ``hhi_wgi`` equals ``hhi`` when every supplier scores 10, and is half of
-it when every supplier scores 5. The EU's trade parameter ``t_c`` (export
-restrictions, trade agreements) is not applied.
+it when every supplier scores 5.
 
 **Missing scores are not dropped silently.** Shares are always taken over the
 importer's *full* imports; suppliers without a WGI score contribute nothing

@@ -35,12 +35,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-import numpy as np
 import pandas as pd
 
 from scrisk.errors import UsageError
 from scrisk.io.options import ReadOptions
-from scrisk.policy.measure import defect_rejections, hs_labels, level_source, measure_pairs, pick_year, registry
+from scrisk.policy.measure import defect_rejections, hs_labels, level_source, pick_year, registry
 from scrisk.policy.spec import expand_importers
 from scrisk.schema import EXPORTER, HS, IMPORTER, VALUE, YEAR, FlowTable
 
@@ -119,9 +118,11 @@ class DiffResult:
         Provenance of NEW (:func:`scrisk.provenance.output_meta`) plus
         ``old`` and ``new`` (inputs, years, year compared, HS revision) and
         ``notes``.
-    table : pyarrow.Table
+    table : pyarrow.Table or scrisk.serialize.ParquetRows
         One row per change, columns :data:`DIFF_FIELDS`, ordered by change
-        kind, importer, hs and supplier (the kinds kept by ``changes``).
+        kind, importer, hs and supplier (the kinds kept by ``changes``). The
+        engine spills them to a scratch Parquet file (:class:`ParquetRows`),
+        which the CLI streams; :meth:`to_arrow` reads them into memory.
     pairs : dict
         ``pairs_old``, ``pairs_new``, ``pairs_common``: importer-product
         pairs with imports in each vintage (after the filters).
@@ -140,7 +141,7 @@ class DiffResult:
     @cached_property
     def rows(self) -> list[dict[str, Any]]:
         """The change rows as dicts of plain Python values (None for a missing value), fields :data:`DIFF_FIELDS`."""
-        return self.table.select(list(DIFF_FIELDS)).to_pylist()
+        return self.to_arrow().select(list(DIFF_FIELDS)).to_pylist()
 
     @property
     def summary(self) -> dict[str, int]:
@@ -155,10 +156,17 @@ class DiffResult:
         """The change rows as a pandas frame (columns :data:`DIFF_FIELDS`)."""
         import pyarrow as pa
 
-        return self.table.to_pandas(types_mapper={pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype()}.get)
+        return self.to_arrow().to_pandas(
+            types_mapper={pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype()}.get)
 
     def to_arrow(self):
         """The change rows as a :class:`pyarrow.Table` (columns :data:`DIFF_FIELDS`; no Python object per row)."""
+        if hasattr(self.table, "to_table"):
+            self.table = self.table.to_table()
+        return self.table
+
+    def rows_source(self):
+        """The rows as the engine left them (a Table, or spilled :class:`~scrisk.serialize.ParquetRows`), to stream."""
         return self.table
 
     def to_dict(self) -> dict[str, Any]:
@@ -255,56 +263,111 @@ def _pair_flows_sql(src: str, year: int, *, importers, codes) -> str:
             f"GROUP BY {IMPORTER}, {HS}, {EXPORTER}")
 
 
-def _assemble(m: pd.DataFrame, kinds: pd.DataFrame, common: np.ndarray, labels: Mapping[str, str], *,
-              old: FlowTable, new: FlowTable, oy: int, ny: int, importers, ocodes, ncodes,
-              keep: set[str]) -> tuple[Any, dict[str, int]]:
-    """Build the change rows in the engine, as an Arrow table, and count the supplier changes.
+def _vintage_sql(con, table: FlowTable, year: int, *, importers, codes) -> str:
+    """The declared indicators of :data:`DIFF_MEASURES` per (importer, hs) of one vintage's year, as SQL over ``con``."""
+    from scrisk.engine.indicators import Params, indicator_sql
+    from scrisk.engine.store import flow_source
 
-    ``m`` is the joined pair frame (a ``_i`` row number, :data:`_PAIR_FIELDS`), ``kinds`` the pair-level changes
-    (``_i``, ``k``: the position of the kind in :data:`CHANGES`) and ``common`` the row numbers of the pairs whose
-    suppliers are compared. Suppliers gained and lost are anti-joins of the two vintages' (importer, hs, exporter)
+    sql = indicator_sql(flow_source(con, table), years=[int(year)],
+                        importers=None if importers is None else list(importers), hs=tuple(codes or ()),
+                        params=Params())
+    return f"SELECT {IMPORTER}, {HS}, {', '.join(DIFF_MEASURES)} FROM ({sql})"
+
+
+def _kind_masks(*, hhi_threshold: float, single_source: float, min_import_usd: float, min_pair_usd: float
+                ) -> dict[str, str]:
+    """Each pair-level change kind as a SQL condition over the joined pair row (``_pairs``)."""
+    ov, nv = "coalesce(old_import_value_usd, 0)", "coalesce(new_import_value_usd, 0)"
+    osh, nsh = "coalesce(old_top_share, 0)", "coalesce(new_top_share, 0)"
+    dh = "coalesce(hhi_change, 0)"
+    material = f"(greatest({ov}, {nv}) >= {float(min_pair_usd)!r})"
+    ss_old = f"({osh} >= {float(single_source) - 1e-12!r} AND {ov} >= {float(min_import_usd)!r})"
+    ss_new = f"({nsh} >= {float(single_source) - 1e-12!r} AND {nv} >= {float(min_import_usd)!r})"
+    moved = f"(abs({dh}) > {float(hhi_threshold) + 1e-12!r})"
+    differs = "(coalesce(old_top_supplier, '') <> coalesce(new_top_supplier, ''))"
+    return {
+        "new_single_source": f"{ss_new} AND NOT {ss_old}",
+        "resolved_single_source": f"{ss_old} AND NOT {ss_new}",
+        "single_source_switch": f"{ss_old} AND {ss_new} AND {differs}",
+        "hhi_increase": f"in_old AND in_new AND {material} AND {moved} AND {dh} > 0",
+        "hhi_decrease": f"in_old AND in_new AND {material} AND {moved} AND {dh} < 0",
+        "appeared": f"in_new AND NOT in_old AND {material}",
+        "vanished": f"in_old AND NOT in_new AND {material}",
+        "_common": f"in_old AND in_new AND {material}",
+    }
+
+
+def _diff_rows(con, *, old: FlowTable, new: FlowTable, oy: int, ny: int, importers, ocodes, ncodes, masks,
+               keep: set[str], labels_for) -> tuple[Any, dict[str, int], dict[str, int]]:
+    """Measure both vintages, join them and build every change row in the engine.
+
+    Returns the rows (spilled to Parquet, :class:`~scrisk.serialize.ParquetRows`), the count of each change kind
+    and the pair counts. Suppliers gained and lost are anti-joins of the two vintages' (importer, hs, exporter)
     sets; the ``detail`` text is one SQL expression; rows are ordered by kind, importer, hs and supplier.
     """
-    from scrisk.engine.store import arrow_table, connect, flow_source
+    from scrisk.engine.indicators import prepare
+    from scrisk.engine.ingest import scratch_dir
+    from scrisk.engine.store import flow_source, sql_str
+    from scrisk.serialize import ParquetRows
+
+    prepare(con)
+    for macro in _TEXT_MACROS:
+        con.execute(macro)
+    con.execute(f"CREATE TEMP TABLE _o AS {_vintage_sql(con, old, oy, importers=importers, codes=ocodes)}")
+    con.execute(f"CREATE TEMP TABLE _n AS {_vintage_sql(con, new, ny, importers=importers, codes=ncodes)}")
+    sides = ", ".join(f"{t}.{c} AS {s}_{c}" for c in DIFF_MEASURES for s, t in (("old", "_o"), ("new", "_n")))
+    con.execute(f"""
+CREATE TEMP TABLE _pairs AS
+SELECT coalesce(_o.{IMPORTER}, _n.{IMPORTER}) AS {IMPORTER}, coalesce(_o.{HS}, _n.{HS}) AS {HS}, {sides},
+       _n.hhi - _o.hhi AS hhi_change, _o.{IMPORTER} IS NOT NULL AS in_old, _n.{IMPORTER} IS NOT NULL AS in_new
+FROM _o FULL OUTER JOIN _n ON _o.{IMPORTER} = _n.{IMPORTER} AND _o.{HS} = _n.{HS}""")
+    kinds = [k for k in CHANGES if k in masks]
+    got = con.execute("SELECT " + ", ".join(f"count(*) FILTER (WHERE {masks[k]})" for k in kinds)
+                      + ", count(*) FILTER (WHERE in_old), count(*) FILTER (WHERE in_new), "
+                      "count(*) FILTER (WHERE in_old AND in_new) FROM _pairs").fetchone()
+    counts = {c: 0 for c in CHANGES}
+    counts.update({k: int(v) for k, v in zip(kinds, got)})
+    pairs = {"pairs_old": int(got[-3]), "pairs_new": int(got[-2]), "pairs_common": int(got[-1])}
+    hs_here = [r[0] for r in con.execute("SELECT DISTINCT hs FROM _pairs").fetchall()]
+    labels = labels_for(hs_here)
+    con.register("_labels", pd.DataFrame({HS: list(labels), "material": list(labels.values())}, dtype="string"))
 
     gained, lost = CHANGES.index("supplier_gained"), CHANGES.index("supplier_lost")
-    con = connect()
-    try:
-        for macro in _TEXT_MACROS:
-            con.execute(macro)
-        con.register("_m", m)
-        con.register("_kinds", kinds)
-        con.register("_common", pd.DataFrame({"_i": common}))
-        con.register("_labels", pd.DataFrame({HS: list(labels), "material": list(labels.values())},
-                                             dtype="string"))
-        o = _pair_flows_sql(flow_source(con, old), oy, importers=importers, codes=ocodes)
-        n = _pair_flows_sql(flow_source(con, new), ny, importers=importers, codes=ncodes)
-        con.execute(f"""
+    o = _pair_flows_sql(flow_source(con, old), oy, importers=importers, codes=ocodes)
+    n = _pair_flows_sql(flow_source(con, new), ny, importers=importers, codes=ncodes)
+    con.execute(f"""
 CREATE TEMP TABLE _sup AS
-WITH c AS (SELECT _m.{IMPORTER}, _m.{HS} FROM _m SEMI JOIN _common USING (_i)), o AS ({o}), n AS ({n})
+WITH c AS (SELECT {IMPORTER}, {HS} FROM _pairs WHERE {masks['_common']}), o AS ({o}), n AS ({n})
 SELECT {gained} AS k, n.{IMPORTER}, n.{HS}, n.{EXPORTER} AS supplier, n.v AS supplier_value_usd
 FROM n SEMI JOIN c USING ({IMPORTER}, {HS}) ANTI JOIN o USING ({IMPORTER}, {HS}, {EXPORTER})
 UNION ALL
 SELECT {lost}, o.{IMPORTER}, o.{HS}, o.{EXPORTER}, o.v
 FROM o SEMI JOIN c USING ({IMPORTER}, {HS}) ANTI JOIN n USING ({IMPORTER}, {HS}, {EXPORTER})""")
-        got = dict(con.execute("SELECT k, count(*) FROM _sup GROUP BY k").fetchall())
-        counts = {"supplier_gained": int(got.get(gained, 0)), "supplier_lost": int(got.get(lost, 0))}
-        kept_sup = [k for k in (gained, lost) if CHANGES[k] in keep] or [-1]
-        pair_cols = ", ".join(f"_m.{c}" for c in _PAIR_FIELDS if c not in _PAIR)
-        change = "CASE k " + " ".join(f"WHEN {i} THEN '{c}'" for i, c in enumerate(CHANGES)) + " END"
-        tab = arrow_table(con.sql(f"""
-WITH r AS (
-  SELECT _kinds.k, _m.{IMPORTER}, _m.{HS}, NULL::VARCHAR AS supplier, NULL::DOUBLE AS supplier_value_usd, {pair_cols}
-  FROM _kinds JOIN _m USING (_i)
-  UNION ALL
-  SELECT s.k, s.{IMPORTER}, s.{HS}, s.supplier, s.supplier_value_usd, {pair_cols}
-  FROM _sup s JOIN _m USING ({IMPORTER}, {HS}) WHERE s.k IN ({', '.join(map(str, kept_sup))})
-), c AS (SELECT {change} AS change, r.*, coalesce(_labels.material, '') AS material FROM r LEFT JOIN _labels USING ({HS}))
+    sup = dict(con.execute("SELECT k, count(*) FROM _sup GROUP BY k").fetchall())
+    counts.update({"supplier_gained": int(sup.get(gained, 0)), "supplier_lost": int(sup.get(lost, 0))})
+
+    pair_cols = ", ".join(f"p.{c}" for c in _PAIR_FIELDS if c not in _PAIR)
+    kept_pairs = [f"SELECT {CHANGES.index(k)} AS k, p.{IMPORTER}, p.{HS}, NULL::VARCHAR AS supplier, "
+                  f"NULL::DOUBLE AS supplier_value_usd, {pair_cols} FROM _pairs p WHERE {masks[k]}"
+                  for k in kinds if k in keep]
+    kept_sup = [str(k) for k in (gained, lost) if CHANGES[k] in keep]
+    if kept_sup:
+        kept_pairs.append(f"SELECT s.k, s.{IMPORTER}, s.{HS}, s.supplier, s.supplier_value_usd, {pair_cols} "
+                          f"FROM _sup s JOIN _pairs p USING ({IMPORTER}, {HS}) WHERE s.k IN ({', '.join(kept_sup)})")
+    if not kept_pairs:  # no kind kept: an empty result with the right columns
+        kept_pairs.append(f"SELECT -1 AS k, p.{IMPORTER}, p.{HS}, NULL::VARCHAR AS supplier, "
+                          f"NULL::DOUBLE AS supplier_value_usd, {pair_cols} FROM _pairs p WHERE false")
+    change = "CASE k " + " ".join(f"WHEN {i} THEN '{c}'" for i, c in enumerate(CHANGES)) + " END"
+    out = scratch_dir() / f"diff-{id(con):x}-{len(list(scratch_dir().iterdir()))}.parquet"
+    con.execute("SET preserve_insertion_order = true")
+    con.execute(f"""
+COPY (
+WITH r AS ({' UNION ALL '.join(kept_pairs)}),
+c AS (SELECT {change} AS change, r.*, coalesce(_labels.material, '') AS material FROM r LEFT JOIN _labels USING ({HS}))
 SELECT {', '.join(c for c in DIFF_FIELDS if c != 'detail')}, {_detail_sql(oy, ny)} AS detail
-FROM c ORDER BY k, {IMPORTER}, {HS}, coalesce(supplier, '')"""))
-    finally:
-        con.close()
-    return tab, counts
+FROM c ORDER BY k, {IMPORTER}, {HS}, coalesce(supplier, '')
+) TO {sql_str(str(out))} (FORMAT parquet, COMPRESSION snappy)""")
+    return ParquetRows(out), counts, pairs
 
 
 def diff_vintages(
@@ -377,6 +440,7 @@ def diff_vintages(
     >>> r.rows[0]["detail"]
     'CHN supplies 100.0% of $95.0M in 2024 (was CHN 80.0% of $100.0M in 2022)'
     """
+    from scrisk.engine.store import connect
     from scrisk.provenance import output_meta, read_summary
 
     if not 0 <= hhi_threshold <= 1:
@@ -393,57 +457,16 @@ def diff_vintages(
     ny = pick_year(new, new_year, label="NEW")
     ocodes = _side_codes(material, hs, baskets=reg, revision=old.meta.hs_revision)
     ncodes = _side_codes(material, hs, baskets=reg, revision=new.meta.hs_revision)
-    osrc = level_source(old, oy, hs_digits=hs_digits)
-    nsrc = level_source(new, ny, hs_digits=hs_digits)
-    measures = _PAIR + list(DIFF_MEASURES)
-    om = measure_pairs(osrc, oy, importers=imps, hs=ocodes, hs_digits=hs_digits)[measures]
-    nm = measure_pairs(nsrc, ny, importers=imps, hs=ncodes, hs_digits=hs_digits)[measures]
-
-    # one join of the two vintages' indicators; every pair-level change is a mask over it
-    m = om.merge(nm, on=_PAIR, how="outer", suffixes=("_old", "_new"), indicator=True)
-    m = m.rename(columns={f"{c}_{s}": f"{s}_{c}" for c in DIFF_MEASURES for s in ("old", "new")})
-    m["hhi_change"] = m["new_hhi"] - m["old_hhi"]
-    how = m.pop("_merge").to_numpy()
-    both, only_new, only_old = how == "both", how == "right_only", how == "left_only"
-    m = m[_PAIR_FIELDS]
-    ov = m["old_import_value_usd"].to_numpy(dtype="float64", na_value=np.nan)
-    nv = m["new_import_value_usd"].to_numpy(dtype="float64", na_value=np.nan)
-    ov, nv = np.nan_to_num(ov, nan=0.0), np.nan_to_num(nv, nan=0.0)
-    osh = np.nan_to_num(m["old_top_share"].to_numpy(dtype="float64", na_value=np.nan), nan=0.0)
-    nsh = np.nan_to_num(m["new_top_share"].to_numpy(dtype="float64", na_value=np.nan), nan=0.0)
-    dh = np.nan_to_num(m["hhi_change"].to_numpy(dtype="float64", na_value=np.nan), nan=0.0)
-    material_ok = np.maximum(ov, nv) >= min_pair_usd
-    ss_old = (osh >= single_source - 1e-12) & (ov >= min_import_usd)
-    ss_new = (nsh >= single_source - 1e-12) & (nv >= min_import_usd)
-    moved = np.abs(dh) > hhi_threshold + 1e-12
-    top_differs = (m["old_top_supplier"].astype(object).fillna("").to_numpy()
-                   != m["new_top_supplier"].astype(object).fillna("").to_numpy())
-    masks = {
-        "new_single_source": ss_new & ~ss_old,
-        "resolved_single_source": ss_old & ~ss_new,
-        "single_source_switch": ss_old & ss_new & top_differs,
-        "hhi_increase": both & material_ok & moved & (dh > 0),
-        "hhi_decrease": both & material_ok & moved & (dh < 0),
-        "appeared": only_new & material_ok,
-        "vanished": only_old & material_ok,
-    }
-    counts = {c: 0 for c in CHANGES}
-    kind_rows, kind_codes = [], []
-    for kind, mask in masks.items():
-        at = np.flatnonzero(mask)
-        counts[kind] = len(at)
-        if kind in keep and len(at):
-            kind_rows.append(at)
-            kind_codes.append(np.full(len(at), CHANGES.index(kind), dtype=np.int64))
-    kinds = pd.DataFrame({"_i": np.concatenate(kind_rows) if kind_rows else np.zeros(0, np.int64),
-                          "k": np.concatenate(kind_codes) if kind_codes else np.zeros(0, np.int64)})
-    m.insert(0, "_i", np.arange(len(m), dtype=np.int64))
-    labels = hs_labels(pd.unique(m[HS].astype(object)), baskets=reg, revision=new.meta.hs_revision)
-    # suppliers gained and lost, for pairs present (and material) in both vintages
-    out, sup_counts = _assemble(m, kinds, np.flatnonzero(both & material_ok), labels, old=osrc, new=nsrc, oy=oy,
-                                ny=ny, importers=imps, ocodes=ocodes, ncodes=ncodes, keep=keep)
-    counts.update(sup_counts)
-    pairs = {"pairs_old": int(len(om)), "pairs_new": int(len(nm)), "pairs_common": int(both.sum())}
+    masks = _kind_masks(hhi_threshold=hhi_threshold, single_source=single_source, min_import_usd=min_import_usd,
+                        min_pair_usd=min_pair_usd)
+    con = connect()
+    try:
+        out, counts, pairs = _diff_rows(
+            con, old=level_source(old, oy, hs_digits=hs_digits), new=level_source(new, ny, hs_digits=hs_digits),
+            oy=oy, ny=ny, importers=imps, ocodes=ocodes, ncodes=ncodes, masks=masks, keep=keep,
+            labels_for=lambda codes: hs_labels(codes, baskets=reg, revision=new.meta.hs_revision))
+    finally:
+        con.close()
 
     notes = []
     if old.meta.hs_revision and new.meta.hs_revision and old.meta.hs_revision != new.meta.hs_revision:

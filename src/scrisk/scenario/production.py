@@ -16,6 +16,18 @@ A tidy file has one row per country, product and year::
 Column names are matched case-insensitively; ``iso3`` is accepted for
 ``country``, ``value`` and ``amount`` for ``quantity``.
 
+Production statistics in the layouts of :mod:`scrisk.production` (USGS
+Mineral Commodity Summaries world tables, the BGS World Mineral Statistics
+extract, a tidy ``country, commodity, stage, year, quantity, unit`` file) are
+read by :func:`scrisk.production.read_production` and turned into this
+per-HS-code form through the baskets' ``[[production]]`` tables: a
+production table that names exactly one HS code gives that code its
+amounts; one naming several codes is left out (the production cannot be
+split between them); where two materials claim the same code (811292:
+gallium, germanium) the first by name with an amount for that country and
+year is used. Aggregate rows (world totals, "Other countries") and names
+without an ISO3 code are left out.
+
 The engine runs on **quantities** when every flow of the product carries a
 quantity (``qty_kg``) and the production given (if any) is in kg; otherwise
 on **values** (USD), converting kg to USD at the product's world unit value
@@ -67,6 +79,8 @@ def read_amounts(path: str | Path, *, what: str = "production", option: str = "-
     from scrisk.countries import expand_countries
 
     label = str(path) if isinstance(path, (str, Path)) else (getattr(path, "name", None) or f"<{what}>")
+    if what == "production" and _statistics_layout(path):
+        return _from_statistics(path, baskets)
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
     except FileNotFoundError:
@@ -120,6 +134,47 @@ def read_amounts(path: str | Path, *, what: str = "production", option: str = "-
                          "product and year", path=label)
     if out["unit"].nunique() > 1:
         raise InputError(f"{what} file mixes kg and usd; give one unit for the whole file", path=label)
+    return out
+
+
+def _statistics_layout(path) -> bool:
+    """True for a file or folder in one of the production-statistics layouts of :mod:`scrisk.production`."""
+    if not isinstance(path, (str, Path)):
+        return False
+    if Path(path).is_dir():
+        return True
+    from scrisk.errors import ScriskError
+    from scrisk.production.readers import sniff_production
+
+    try:
+        return sniff_production(path) in ("usgs-mcs", "bgs-wms", "tidy")
+    except ScriskError:
+        return False
+
+
+def _from_statistics(path, baskets) -> pd.DataFrame:
+    """USGS / BGS / tidy production statistics as per-HS-code amounts (rules in the module docstring)."""
+    from scrisk.production.concentration import map_to_baskets
+    from scrisk.production.readers import read_production
+
+    mapped, _ = map_to_baskets(read_production(path), baskets)
+    m = mapped[(mapped["kind"] == "country") & (mapped["unit"] == "kg")]
+    rows = {}
+    reg = baskets
+    if reg is None:
+        from scrisk.materials import load_baskets
+
+        reg = load_baskets()
+    single = {(name, src.stage): src.hs[0] for name, b in reg.items() for src in getattr(b, "production", ())
+              if len(src.hs) == 1}
+    g = m.groupby(["material", "stage", "country", "year"], sort=True)["quantity"].sum()
+    for (mat, stage, country, year), q in g.items():
+        hs = single.get((mat, stage))
+        if hs is not None:
+            rows.setdefault((str(country), hs, int(year)), float(q))  # first material by name wins
+    out = pd.DataFrame([(c, h, y, q, "kg") for (c, h, y), q in sorted(rows.items())], columns=list(AMOUNT_COLUMNS))
+    out["year"] = out["year"].astype("Int64")
+    out["country"] = out["country"].astype(str)
     return out
 
 

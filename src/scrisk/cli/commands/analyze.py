@@ -50,7 +50,8 @@ FriendlyOpt = Annotated[
 WgiOpt = Annotated[
     Optional[Path],
     typer.Option("--wgi", help="World Bank WGI CSV (long layout Code,Year,Indicator,Estimate) or tidy iso3,score "
-                 "(0-10, higher = worse): adds the governance-weighted HHI (EU CRM method)."),
+                 "(0-10, higher = worse): adds the governance-weighted import HHI (the EU CRM WGI weighting "
+                 "without t_c; not the EU CRM supply risk, see scrisk supply-risk)."),
 ]
 ScreenOpt = Annotated[
     bool,
