@@ -184,3 +184,23 @@ def test_zaf_afg_baci_file_stays_on_the_fast_path(realdata):
     raw = pd.read_csv(p)
     assert len(t) == len(raw) and t.frame["value_usd"].sum() == pytest.approx(raw["v"].sum() * 1000)
     assert set(t.frame["hs_revision"]) == {"HS2017"} or t.frame["hs_revision"].isna().all()
+
+
+def test_names_table_has_korean_and_japanese_names_of_the_named_partners(realdata):
+    """Every partner named in the real files has an English, a Korean and a Japanese name in the bundled table."""
+    import csv
+
+    from scrisk.io.names import names_to_iso3
+    from scrisk.resources import package_data
+
+    p = _file(realdata, "cn-critmin-comtrade-monthly", "deep_dive_hs6_monthly.csv")
+    partners = pd.read_csv(p)["partner_name"].unique()
+    iso = set(names_to_iso3(pd.Series(partners)))
+    assert pd.NA not in iso and len(iso) == len(partners)
+    with open(package_data("country_names.csv"), encoding="utf-8") as fh:
+        rows = list(csv.DictReader(line for line in fh if not line.startswith("#")))
+    for lang in ("ko", "ja"):
+        have = {r["iso3"] for r in rows if r["lang"] == lang}
+        assert iso <= have, (lang, sorted(iso - have))
+        names = [r["name"] for r in rows if r["lang"] == lang and r["iso3"] in iso]
+        assert set(names_to_iso3(pd.Series(names))) <= iso

@@ -120,7 +120,7 @@ def render_validation(result: Mapping[str, Any], fmt: str):
 
 
 MIRROR_PAIR_COLUMNS = [
-    Column("year", "Year", "int"),
+    Column("year", "Year"),
     Column("month", "Month"),
     Column("exporter", "Exporter"),
     Column("importer", "Importer"),

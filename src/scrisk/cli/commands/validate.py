@@ -49,7 +49,8 @@ def validate(
     code, non-annual period, duplicate key.
 
     Structural drops (well-formed rows that are not bilateral flows):
-    aggregate partner (World, regions, "nes" areas), aggregate HS code,
+    reporter-to-World total (kept as world totals), aggregate partner
+    (EU, regions), aggregate HS code,
     duplicate breakdown row (Comtrade), re-export or re-import, other flow
     code, other reported side, superseded by partner report.
 

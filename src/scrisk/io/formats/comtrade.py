@@ -10,7 +10,8 @@ Recognised layouts (header names are matched case-insensitively):
   Code, Commodity Code, Netweight (kg), Trade Value (US$), Classification, ...``
 * **trimmed extracts**: ``[year,] reporter, partner, cmd, flow (M/X), value,
   netwgt`` -- the breakdown columns were dropped but the breakdown rows kept.
-  Without a year column pass ``--year YEAR`` (one year).
+  Without a year column the year comes from ``--year FILE=YEAR`` or the
+  file name (``comtrade_2024.csv.gz``), see :mod:`scrisk.io.periods`.
 
 Gzip files are read transparently. Country codes are Comtrade's M49-based
 numeric codes (842 USA, 251 France, 699 India, 757 Switzerland, 579
