@@ -430,7 +430,10 @@ def analyze(
     else:
         y = int(year)
         if y not in loaded:
-            have = ", ".join(str(v) for v in loaded) or "none"
+            if not loaded:  # the year filter runs in the scan: no row of that year was read
+                raise UsageError(f"no rows of year {y} in the data; pick a year the data holds "
+                                 "(`scrisk validate FILE` lists them)")
+            have = ", ".join(str(v) for v in loaded)
             raise UsageError(f"year {y} is not in the data (loaded years: {have}); pick one of them with --year")
     scores = as_wgi_scores(wgi, year=y) if wgi is not None else None
 

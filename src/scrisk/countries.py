@@ -72,12 +72,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Optional
+
+from pydantic import Field, StrictStr, field_validator
 
 import pandas as pd
 
 from scrisk.errors import ConfigError, FormatDetectionError, UnknownCountryError, UnreadableFileError
-from scrisk.tomlfile import parse_toml
+from scrisk.config import ConfigModel
 from scrisk.resources import package_data
 
 __all__ = [
@@ -496,73 +498,79 @@ def _bundled_groups() -> tuple[tuple[str, CountryGroup], ...]:
     return tuple(_load_groups(package_data("country_groups.toml"), CountryTable.bundled()).items())
 
 
+_AS_OF = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+
+
+class GroupSpec(ConfigModel):
+    """One ``[groups.NAME]`` table of a country-groups file."""
+
+    members: Annotated[list[StrictStr], Field(min_length=1)]
+    as_of: StrictStr
+    source: Annotated[StrictStr, Field(min_length=1)]
+    title: Optional[StrictStr] = None
+    note: StrictStr = ""
+
+    @field_validator("as_of")
+    @classmethod
+    def _date(cls, v: str) -> str:
+        if not _AS_OF.match(v.strip()):
+            raise ValueError(f"{v!r} is not a date: write as_of = \"YYYY-MM-DD\" (or YYYY-MM, YYYY), the date the "
+                             "member list holds from")
+        return v
+
+    @field_validator("source")
+    @classmethod
+    def _named(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("name where the member list comes from")
+        return v
+
+
+class GroupsFile(ConfigModel):
+    """A country-groups file: ``[groups.NAME]`` tables."""
+
+    groups: Annotated[dict[str, GroupSpec], Field(min_length=1)]
+
+
 def _load_groups(path: Path, table: CountryTable) -> dict[str, CountryGroup]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read country groups ({exc.strerror})", path=str(path)) from None
-    data = parse_toml(text, path=str(path), error=ConfigError)
-    groups = data.get("groups")
-    if not isinstance(groups, dict) or not groups:
-        raise ConfigError("no [groups.NAME] tables found; see scrisk/data/country_groups.toml for the layout", path=str(path))
+    from scrisk.config import TomlLines, load_config
+
+    spec, text = load_config(path, GroupsFile, what="country groups", option="load_groups(path)", error=ConfigError,
+                             missing=ConfigError)
+    lines = TomlLines(text)
     out: dict[str, CountryGroup] = {}
-    for key, g in groups.items():
+    for key, g in spec.groups.items():
         where = f"[groups.{key}]"
-        if not isinstance(g, dict):
-            raise ConfigError(f"{where} must be a table", path=str(path), line=_line_of(text, key))
-        members = g.get("members")
-        if not isinstance(members, list) or not members:
-            raise ConfigError(f"{where} needs a non-empty members list of ISO3 codes", path=str(path), line=_line_of(text, key))
         resolved = []
-        for m in members:
+        for n, m in enumerate(g.members):
             iso = table.resolve(str(m))
             if iso is None:
                 raise ConfigError(
                     f"{where} member {m!r} is not a known ISO3 code{_suggest(str(m), table)}",
                     path=str(path),
-                    line=_line_of(text, key),
+                    line=lines.line(("groups", key, "members")),
                 )
             resolved.append(iso)
         name = _group_key(key)
-        line = _line_of(text, key)
+        line = lines.line(("groups", key))
         if name in out:
             raise ConfigError(f"group {key!r} is defined twice (names ignore case, '-' and '_')", path=str(path), line=line)
         if table.resolve(name) is not None:
             raise ConfigError(f"group name {key!r} is also a country code; rename the group", path=str(path), line=line)
-        as_of = str(g.get("as_of", "")).strip()
-        if not _AS_OF.match(as_of):
-            raise ConfigError(
-                f"{where} needs as_of = \"YYYY-MM-DD\" (or YYYY-MM, YYYY): the date the member list holds from",
-                path=str(path),
-                line=line,
-            )
-        source = str(g.get("source", "")).strip()
-        if not source:
-            raise ConfigError(f"{where} needs a source naming where the member list comes from", path=str(path), line=line)
         out[name] = CountryGroup(
             name=name,
-            title=str(g.get("title", key)),
+            title=g.title if g.title is not None else key,
             members=frozenset(resolved),
-            as_of=as_of,
-            source=source,
-            note=str(g.get("note", "")).strip(),
+            as_of=g.as_of.strip(),
+            source=g.source.strip(),
+            note=g.note.strip(),
         )
     return out
-
-
-_AS_OF = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 
 
 def _group_key(name: str) -> str:
     """Normalise a group name: upper case, ``-`` and spaces as ``_`` (``five-eyes`` -> ``FIVE_EYES``)."""
     return re.sub(r"[\s\-]+", "_", str(name).strip()).upper()
-
-
-def _line_of(text: str, key: str) -> int | None:
-    for i, line in enumerate(text.splitlines(), start=1):
-        if re.match(rf"^\s*\[groups\.{re.escape(key)}\]\s*$", line):
-            return i
-    return None
 
 
 # ------------------------------------------------------------- expansion

@@ -314,12 +314,15 @@ def write_graph(G: nx.DiGraph, path: str | Path) -> Path:
 
     fmt = _format_of(path)
     H = _flat(G)
+    from scrisk.serialize import atomic_output
+
     p = Path(path)
     try:
-        if fmt == "graphml":
-            nx.write_graphml(H, p)
-        else:
-            nx.write_gexf(H, p)
+        with atomic_output(p) as tmp:  # a reader sees the old graph or the whole new one
+            if fmt == "graphml":
+                nx.write_graphml(H, tmp)
+            else:
+                nx.write_gexf(H, tmp)
     except OSError as exc:
         raise UnreadableFileError(f"cannot write graph: {exc.strerror}; check the folder exists and is writable",
                                   path=str(p)) from None
@@ -543,7 +546,10 @@ def export_graph(
     from scrisk.materials import hs_mask, normalize_revision, resolve_hs
     from scrisk.provenance import output_meta
 
+    from scrisk.serialize import refuse_input_overwrite
+
     _format_of(path)
+    refuse_input_overwrite(path, {"inputs": list(table.meta.inputs)})
     reg = registry(baskets)
     rev = table.meta.hs_revision
     codes = resolve_hs(material, hs, baskets=reg, revision=normalize_revision(rev) if rev else None)
@@ -554,6 +560,6 @@ def export_graph(
     G = build_trade_graph(sub, baskets=reg)
     out = write_graph(G, path)
     summary = {"file": str(out), "format": GRAPH_FORMATS[out.suffix.lower()], **graph_summary(G),
-               "flows": int(len(frame)), "value_usd": float(frame[VALUE].sum()) if len(frame) else 0.0}
+               "flows": int(len(frame)), "value_usd": math.fsum(frame[VALUE].to_numpy()) if len(frame) else 0.0}
     meta = output_meta(table, material=material, hs=hs, hs_codes=list(codes) or None, out=str(out))
     return {"meta": meta, "rows": [summary]}

@@ -66,7 +66,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from scrisk.errors import ConfigError, UnknownMaterialError, UsageError
-from scrisk.tomlfile import parse_toml, read_config_text
+from scrisk.config import parse_toml, read_config_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

@@ -32,6 +32,7 @@ as nulls), so hand-made annual tables need only the first six columns.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,8 @@ import pandas as pd
 from scrisk.errors import FlowSchemaError
 
 __all__ = [
+    "MAX_VALUE_USD",
+    "MAX_QTY_KG",
     "YEAR",
     "EXPORTER",
     "IMPORTER",
@@ -70,6 +73,15 @@ EXPORTER = "exporter"
 IMPORTER = "importer"
 HS = "hs"
 VALUE = "value_usd"
+
+MAX_VALUE_USD = 1e15
+"""Largest trade value a row may carry, in USD (forty times a year of world merchandise trade).
+
+A larger (or infinite) value is the defect ``value too large``: the cap keeps
+every sum of a table's values finite, so no total, share or identity check
+can silently turn into infinity or NaN."""
+MAX_QTY_KG = 1e16
+"""Largest quantity a row may carry, in kg (ten billion tonnes); a larger one is a bad quantity."""
 QTY = "qty_kg"
 
 MONTH = "month"
@@ -481,6 +493,6 @@ def make_flow_table(
     meta = dataclasses.replace(meta, years=years, periods=frame_periods(df))
     if report is None:
         report = ReadReport(
-            rows_read=len(df), rows_accepted=len(df), value_usd_accepted=float(df[VALUE].sum())
+            rows_read=len(df), rows_accepted=len(df), value_usd_accepted=math.fsum(df[VALUE].to_numpy())
         )
     return FlowTable(frame=df, meta=meta, report=report)

@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 from scrisk.errors import UnreadableFileError, UsageError
+from scrisk.safetext import PLAIN_NUMBER_RE, csv_cell
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
@@ -163,10 +164,10 @@ def _fieldnames(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None
 def _csv_cell(v: Any) -> Any:
     v = jsonable(v)
     if isinstance(v, list):
-        return ";".join(str(x) for x in v)
+        return csv_cell(";".join(str(x) for x in v))
     if isinstance(v, dict):
         return json.dumps(v, ensure_ascii=False)
-    return "" if v is None else v
+    return "" if v is None else csv_cell(v)
 
 
 def to_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:
@@ -497,12 +498,32 @@ def _has_float(typ: "pa.DataType") -> bool:
     return False
 
 
+_FORMULA_RE = r"^[=+\-@\t\r]"  # FORMULA_START as an RE2 class
+
+
+def _neutralise_sql(text: str) -> str:
+    '''DuckDB expression: :func:`scrisk.safetext.csv_cell` over a text expression (a formula start gets a quote).'''
+    return (f"(CASE WHEN regexp_matches({text}, '{_FORMULA_RE}') AND NOT regexp_full_match({text}, "
+            f"'{PLAIN_NUMBER_RE}') THEN chr(39) || {text} ELSE {text} END)")
+
+
+def _is_text_column(typ: "pa.DataType") -> bool:
+    import pyarrow.types as t
+
+    if t.is_dictionary(typ):
+        return _is_text_column(typ.value_type)
+    return (t.is_string(typ) or t.is_large_string(typ) or t.is_list(typ) or t.is_large_list(typ)
+            or t.is_fixed_size_list(typ))
+
+
 def _select(schema: "pa.Schema", fmt: str) -> str:
     cols = []
     for f in schema:
         src = _ident(f.name)
         if fmt == "csv":
             text = _csv_scalar(src, f.type, in_list=False)
+            if _is_text_column(f.type):
+                text = _neutralise_sql(text)
             # an empty text is an empty cell (DuckDB would quote it to tell it from NULL)
             cols.append(f"NULLIF({text}, '') AS {src}")
         else:

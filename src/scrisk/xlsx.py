@@ -131,12 +131,17 @@ def _write_table(ws, records: list[Mapping[str, Any]], columns: list[str]) -> No
 
     ws.append(columns or ["(no rows)"])
     for c in ws[1]:
+        if isinstance(c.value, str) and c.value.startswith("="):
+            c.data_type = "s"
+    for c in ws[1]:
         c.font = Font(bold=True)
     widths = [len(str(c)) for c in columns]
     for r in records:
         ws.append([_cell(r.get(c)) for c in columns])
         for j, c in enumerate(columns):
             cell = ws.cell(row=ws.max_row, column=j + 1)
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # text from an input, never a formula (=HYPERLINK, =cmd|...)
             fmt = _number_format(c, cell.value, r)
             if fmt:
                 cell.number_format = fmt

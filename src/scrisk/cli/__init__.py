@@ -21,9 +21,25 @@ app = typer.Typer(
     "over bilateral HS-level trade flows.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode="rich",
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from scrisk import __version__
+
+        typer.echo(f"scrisk {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print scrisk's version and exit."),
+) -> None:
+    """Supply-chain dependency risk analyzer."""
 
 
 def _register() -> None:

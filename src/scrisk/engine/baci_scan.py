@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Sequence
 
 from scrisk.engine.store import sql_str
+from scrisk.schema import MAX_QTY_KG, MAX_VALUE_USD
 
 __all__ = ["ScanOutcome", "scan_baci", "country_map_rows", "hs_filter_sql"]
 
@@ -162,7 +163,7 @@ def scan_baci(
         f"nullstr = {nulls}, compression = {sql_str(compression)}, encoding = 'utf-8', max_line_size = 16777216)"
     )
     qty_sql = f"CASE WHEN isnan({q}) THEN NULL ELSE {q} * 1000.0 END" if q else "CAST(NULL AS DOUBLE)"
-    qty_ok = f"({q} IS NULL OR isnan({q}) OR ({q} >= 0 AND isfinite({q} * 1000.0)))" if q else "TRUE"
+    qty_ok = (f"({q} IS NULL OR isnan({q}) OR ({q} >= 0 AND {q} * 1000.0 <= {MAX_QTY_KG!r}))" if q else "TRUE")
     filters = []
     if years:
         ys = ", ".join(sql_str(str(int(y))) for y in years)
@@ -184,7 +185,7 @@ def scan_baci(
             CAST({sql_str(hs_revision) if hs_revision else "NULL"} AS VARCHAR) AS hs_revision,
             (length({t}) = 4 AND {t} BETWEEN '1900' AND '2100' AND TRY_CAST({t} AS INTEGER) BETWEEN 1900 AND 2100
              AND length({k}) BETWEEN 5 AND 6 AND regexp_full_match({k}, '[0-9]+')
-             AND {v} >= 0 AND isfinite({v} * 1000.0)
+             AND {v} >= 0 AND {v} * 1000.0 <= {MAX_VALUE_USD!r}
              AND {qty_ok}
              AND {kinds}[ci + 1] <> 2 AND {kinds}[cj + 1] <> 2 AND ci <> cj
              AND {isos}[ci + 1] <> {isos}[cj + 1]) IS TRUE AS _ok

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import atexit
 import dataclasses
+import math
 import os
 import shutil
 import tempfile
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from scrisk.engine.store import connect, sql_list, sql_str
-from scrisk.schema import HS_REVISIONS, FlowMeta, FlowTable, ReadReport
+from scrisk.schema import HS_REVISIONS, MAX_QTY_KG, MAX_VALUE_USD, FlowMeta, FlowTable, ReadReport
 
 __all__ = ["load_into_store", "FastFile", "cache_enabled", "set_cache_enabled", "scratch_dir"]
 
@@ -168,7 +169,7 @@ def _scan_one(con, path: Path, options, cache) -> FastFile | None:
         out.unlink(missing_ok=True)
         return None
     value, years = con.execute(
-        f"SELECT coalesce(sum(value_usd), 0), list(DISTINCT year ORDER BY year) FROM read_parquet({sql_str(str(out))})"
+        f"SELECT coalesce(fsum(value_usd), 0), list(DISTINCT year ORDER BY year) FROM read_parquet({sql_str(str(out))})"
     ).fetchone()
     dups = _repeated_keys(con, out)
     ff = FastFile(
@@ -243,8 +244,8 @@ def _parquet_one(con, path: Path, options, cache) -> FastFile | None:
     bad, rows, value, years = con.execute(f"""
         SELECT count(*) FILTER (WHERE NOT coalesce({period_ok}
                    year BETWEEN 1900 AND 2100 AND regexp_full_match(hs, '[0-9]{{6}}|[0-9]{{8,10}}')
-                   AND value_usd >= 0 AND isfinite(value_usd) AND (qty_kg IS NULL OR isnan(qty_kg)
-                   OR (qty_kg >= 0 AND isfinite(qty_kg))) AND exporter <> importer
+                   AND value_usd >= 0 AND value_usd <= {MAX_VALUE_USD!r} AND (qty_kg IS NULL OR isnan(qty_kg)
+                   OR (qty_kg >= 0 AND qty_kg <= {MAX_QTY_KG!r})) AND exporter <> importer
                    AND exporter IN (SELECT code FROM _iso) AND importer IN (SELECT code FROM _iso), false)),
                count(*), coalesce(fsum(value_usd), 0), list(DISTINCT year ORDER BY year)
         FROM {src} {where}""").fetchone()
@@ -334,7 +335,7 @@ def _fast_table(files: list[FastFile], inputs: list[str]) -> FlowTable:
         rows_read=total,
         rows_accepted=total,
         rows_rejected=0,
-        value_usd_accepted=float(sum(f.value_usd for f in files)),
+        value_usd_accepted=math.fsum(f.value_usd for f in files),
         rejected=_empty_rejected(),
         files=per_file,
     )

@@ -584,8 +584,15 @@ def judge(c: Candidate, *, label: str, source_format: str, encoding: str | None)
     )
     v.reject(c.value_invalid, R.NON_NUMERIC_VALUE, lambda p: [f"value {t!r} is not a number" for t in _take_text(c.raw_value, p)])
     v.reject(c.value < 0, R.NEGATIVE_VALUE, lambda p: [f"value {t} is negative" for t in _take_text(c.raw_value, p)])
-    qty_bad = c.qty_invalid | (c.qty < 0)
-    v.reject(qty_bad, R.BAD_QUANTITY, lambda p: [f"quantity {t!r} is not a number >= 0" for t in _take_text(c.raw_qty, p)])
+    too_large = c.value > R.MAX_VALUE_USD
+    if too_large.any():
+        v.reject(too_large, R.VALUE_TOO_LARGE,
+                 lambda p: [f"value {t} is above US${R.MAX_VALUE_USD:.0e} once in USD; no flow is that large"
+                            for t in _take_text(c.raw_value, p)])
+        c.value[too_large] = np.nan  # counted as a rejected row of unknown value: no sum of values overflows
+    qty_bad = c.qty_invalid | (c.qty < 0) | (c.qty > R.MAX_QTY_KG)
+    v.reject(qty_bad, R.BAD_QUANTITY, lambda p: [f"quantity {t!r} is not a number >= 0 (at most {R.MAX_QTY_KG:.0e} kg)"
+                                                 for t in _take_text(c.raw_qty, p)])
 
     def unknown_detail(pos):
         out = []

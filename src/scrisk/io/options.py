@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["ReadOptions"]
+from scrisk.errors import UsageError
+
+__all__ = ["ReadOptions", "check_years", "check_encoding", "YEAR_RANGE"]
 
 
 @dataclass(frozen=True)
@@ -95,3 +98,53 @@ class ReadOptions:
     period_column: str | None = None
     file_years: dict = field(default_factory=dict)
     max_rejected: float | None = None
+
+    def __post_init__(self) -> None:
+        check_years(self.years)
+        if self.encoding is not None:
+            check_encoding(self.encoding)
+
+
+#: Years a trade record can carry (HS exists since 1988; SITC-era data goes back further).
+YEAR_RANGE = (1900, 2100)
+
+
+def check_years(years, *, option: str = "--year") -> None:
+    """Refuse a year no trade data can have (``--year 0``) as a usage error, before any file is read.
+
+    Examples
+    --------
+    >>> check_years((2022,))
+    >>> check_years((0,))
+    Traceback (most recent call last):
+    ...
+    scrisk.errors.UsageError: --year 0 is not a plausible year; give a four-digit year between 1900 and 2100
+    """
+    for y in years:
+        if isinstance(y, bool) or not isinstance(y, int) or not YEAR_RANGE[0] <= y <= YEAR_RANGE[1]:
+            raise UsageError(f"{option} {y} is not a plausible year; give a four-digit year between "
+                             f"{YEAR_RANGE[0]} and {YEAR_RANGE[1]}")
+
+
+def check_encoding(encoding, *, option: str = "--encoding") -> str:
+    """Return the codec name of a text encoding; refuse unknown or non-text ones (rot13, base64) as usage errors.
+
+    Examples
+    --------
+    >>> check_encoding("cp949")
+    'cp949'
+    >>> check_encoding("rot13")
+    Traceback (most recent call last):
+    ...
+    scrisk.errors.UsageError: --encoding rot13 is not a text encoding of bytes; use utf-8, utf-8-sig, cp949, shift_jis or latin-1
+    """
+    hint = "use utf-8, utf-8-sig, cp949, shift_jis or latin-1"
+    if not isinstance(encoding, str):
+        raise UsageError(f"{option} {encoding!r} is not an encoding name; {hint}")
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        raise UsageError(f"{option} {encoding} is not a known encoding; {hint}") from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise UsageError(f"{option} {encoding} is not a text encoding of bytes; {hint}")
+    return info.name

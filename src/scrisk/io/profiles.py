@@ -26,17 +26,78 @@ the current directory is used when present.
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Optional, Union
 
+from pydantic import StrictInt, StrictStr, field_validator
+
+from scrisk.config import ConfigModel, TomlLines, load_config
 from scrisk.errors import ConfigError, UsageError
 
-__all__ = ["load_profiles", "resolve_options", "COLUMN_KEYS", "DEFAULT_PROFILE_FILE"]
+__all__ = ["load_profiles", "resolve_options", "COLUMN_KEYS", "DEFAULT_PROFILE_FILE", "Profile", "ProfileFile"]
 
 COLUMN_KEYS = ("year", "exporter", "importer", "hs", "value", "qty", "month", "revision")
 _OPTION_KEYS = ("value_unit", "qty_unit", "encoding", "source", "hs_revision")
 DEFAULT_PROFILE_FILE = "scrisk.toml"
+
+
+class ProfileColumns(ConfigModel):
+    """The ``columns`` sub-table of a profile: canonical name -> file column."""
+
+    year: Optional[Union[StrictStr, StrictInt]] = None
+    exporter: Optional[StrictStr] = None
+    importer: Optional[StrictStr] = None
+    hs: Optional[StrictStr] = None
+    value: Optional[StrictStr] = None
+    qty: Optional[StrictStr] = None
+
+
+class Profile(ProfileColumns):
+    """One ``[profiles.NAME]`` table (see the module docstring)."""
+
+    value_unit: Optional[Literal["usd", "kusd"]] = None
+    qty_unit: Optional[Literal["kg", "t"]] = None
+    encoding: Optional[StrictStr] = None
+    source: Optional[Literal["baci", "baci-zip", "comtrade", "tidy", "parquet"]] = None
+    hs_revision: Optional[StrictStr] = None
+    columns: Optional[ProfileColumns] = None
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, v):
+        from scrisk.io.options import check_encoding
+
+        try:
+            return check_encoding(v, option="encoding =")
+        except UsageError as exc:
+            raise ValueError(exc.message) from None
+
+    @field_validator("year")
+    @classmethod
+    def _plausible_year(cls, v):
+        from scrisk.io.options import check_years
+
+        if isinstance(v, int):
+            try:
+                check_years((v,), option="year =")
+            except UsageError as exc:
+                raise ValueError(exc.message) from None
+        return v
+
+    def flat(self) -> dict[str, Any]:
+        """The keys given, the ``columns`` sub-table merged in."""
+        out = self.model_dump(exclude_none=True, exclude={"columns"})
+        if self.columns is not None:
+            out.update(self.columns.model_dump(exclude_none=True))
+        return out
+
+
+class ProfileFile(ConfigModel):
+    """A profile file: ``[profiles.NAME]`` tables (other top-level tables of scrisk.toml are left alone)."""
+
+    model_config = {**ConfigModel.model_config, "extra": "ignore"}
+
+    profiles: dict[str, Profile] = {}
 
 
 def load_profiles(path: str | Path) -> dict[str, dict[str, Any]]:
@@ -45,39 +106,30 @@ def load_profiles(path: str | Path) -> dict[str, dict[str, Any]]:
     Raises
     ------
     ConfigError
-        When the file is missing, is not TOML, or a profile has unknown keys.
+        When the file is missing, is not TOML, or a profile has an unknown
+        key or a bad value (with the file, the line and a suggestion).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "scrisk.toml")
+    >>> _ = open(p, "w").write('[profiles.kcs]\\nexporter = "i"\\nvalue_unit = "kusdd"\\n')
+    >>> try:
+    ...     load_profiles(p)
+    ... except ConfigError as e:
+    ...     print(e.one_line().replace(p, "scrisk.toml"))
+    scrisk.toml:3: profiles.kcs.value_unit = 'kusdd' is not one of usd, kusd; did you mean 'kusd'?
     """
     p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise ConfigError("profile file not found; check --profiles", path=str(p)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read the profile file ({exc}); save it as UTF-8 text", path=str(p)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}; fix the syntax", path=str(p)) from None
-    profiles = data.get("profiles")
-    if not isinstance(profiles, dict) or not profiles:
+    parsed, text = load_config(p, ProfileFile, what="profile", option="--profiles", error=ConfigError,
+                               missing=ConfigError)
+    if not parsed.profiles:
         raise ConfigError("no [profiles.NAME] tables; write e.g. [profiles.kcs] exporter = \"...\"", path=str(p))
+    lines = TomlLines(text)
     out: dict[str, dict[str, Any]] = {}
-    allowed = set(COLUMN_KEYS) | set(_OPTION_KEYS) | {"columns"}
-    for name, table in profiles.items():
-        if not isinstance(table, dict):
-            raise ConfigError(f"profiles.{name} must be a table", path=str(p))
-        flat = dict(table)
-        cols = flat.pop("columns", {})
-        if not isinstance(cols, dict):
-            raise ConfigError(f"profiles.{name}.columns must be a table", path=str(p))
-        flat.update(cols)
-        unknown = sorted(set(flat) - allowed)
-        if unknown:
-            raise ConfigError(
-                f"profiles.{name} has unknown keys {unknown}; allowed: {', '.join(sorted(allowed - {'columns'}))}",
-                path=str(p),
-            )
-        for k in COLUMN_KEYS:
-            if k in flat and not isinstance(flat[k], str) and not (k == "year" and isinstance(flat[k], int)):
-                raise ConfigError(f"profiles.{name}.{k} must be a column name (string)", path=str(p))
+    for name, prof in parsed.profiles.items():
+        flat = prof.flat()
+        flat["_line"] = lines.line(("profiles", name))
         out[str(name)] = flat
     return out
 
@@ -107,7 +159,7 @@ def resolve_options(options):
         raise UsageError(
             f"profile {options.profile!r} not in {path}; available: {', '.join(sorted(profiles))}"
         )
-    prof = profiles[options.profile]
+    prof = {k: v for k, v in profiles[options.profile].items() if k != "_line"}
     columns = {k: v for k, v in prof.items() if k in COLUMN_KEYS and isinstance(v, str)}
     columns.update(options.columns or {})
     changes: dict[str, Any] = {"columns": columns or None}

@@ -21,6 +21,8 @@ alike are refused (:mod:`scrisk.io.periods`); reporter-to-World rows go to
 
 from __future__ import annotations
 
+import math
+
 import glob
 import os
 import re
@@ -44,6 +46,35 @@ __all__ = ["read_flows", "expand_paths"]
 
 _GLOB_CHARS = set("*?[")
 _BACI_METADATA = re.compile(r"^(country_codes|product_codes(_HS\d{2})?)_V\d{6}[a-z]?\.csv$", re.IGNORECASE)
+
+
+def _spool_stream(path: Path) -> Path:
+    """A FIFO, ``<(cmd)`` or other stream copied once to a temporary file; other paths unchanged.
+
+    A pipe can be read only once: sniffing its start and then reopening it
+    would miss those bytes (or hang on a FIFO no one writes to again). The
+    copy is read like any file and removed when the process ends.
+    """
+    import atexit
+    import shutil
+    import stat
+    import tempfile
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return path
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return path
+    folder = tempfile.mkdtemp(prefix="scrisk-stream-")
+    atexit.register(shutil.rmtree, folder, True)
+    target = Path(folder) / (path.name or "stream")
+    try:
+        with open(path, "rb") as src, open(target, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+    except OSError as exc:
+        raise UnreadableFileError(f"cannot read the stream: {exc.strerror or exc}", path=str(path)) from None
+    return target
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
@@ -80,6 +111,7 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
             if not found:
                 raise UnreadableFileError("no file matches this pattern; check the glob and the folder", path=s)
         for f in found:
+            f = _spool_stream(f)
             key = os.path.realpath(f)
             if key not in seen:
                 seen.add(key)
@@ -298,7 +330,8 @@ def combine(results: list[FileResult], *, inputs: list[str]) -> FlowTable:
         acc = acc[keep]
     for r in results:
         r.raw = None  # release the raw text
-    per_file_acc = acc.groupby("_fid").agg(n=(VALUE, "size"), v=(VALUE, "sum")) if len(acc) else None
+    # exactly rounded sums (math.fsum): the same rows in any order give the same totals to the last bit
+    per_file_acc = acc.groupby("_fid").agg(n=(VALUE, "size"), v=(VALUE, math.fsum)) if len(acc) else None
 
     files, rejected_all = [], []
     reasons: Counter = Counter()
@@ -312,13 +345,15 @@ def combine(results: list[FileResult], *, inputs: list[str]) -> FlowTable:
         file_reasons = Counter(rej["reason"].tolist()) if len(rej) else Counter()
         if len(rej):
             vals = pd.to_numeric(rej["_value"], errors="coerce").fillna(0.0)
-            for reason, v in vals.groupby(rej["reason"]).sum().items():
+            for reason, v in vals.groupby(rej["reason"]).agg(math.fsum).items():
                 value_rej[reason] = value_rej.get(reason, 0.0) + float(v)
             unk = rej[rej["reason"] == R.UNKNOWN_COUNTRY]
             for codes, v in zip(unk["_unknown"], vals[unk.index]):
-                for code in str(codes).split("|"):
-                    if code:
-                        unknown[code] = unknown.get(code, 0.0) + float(v)
+                # a row with several unknown codes shares its value among them: the codes' values add up to
+                # the value rejected, never more
+                found = list(dict.fromkeys(c for c in str(codes).split("|") if c))
+                for code in found:
+                    unknown[code] = unknown.get(code, 0.0) + float(v) / len(found)
             rejected_all.append(rej.drop(columns=["_value", "_unknown"], errors="ignore"))
         reasons += file_reasons
         total_read += r.rows_read
@@ -346,7 +381,7 @@ def combine(results: list[FileResult], *, inputs: list[str]) -> FlowTable:
         rows_accepted=len(frame),
         rows_rejected=sum(f["rows_rejected"] for f in files),
         reasons=reasons,
-        value_usd_accepted=float(frame[VALUE].sum()) if len(frame) else 0.0,
+        value_usd_accepted=math.fsum(frame[VALUE].to_numpy()) if len(frame) else 0.0,
         value_usd_rejected=dict(sorted(value_rej.items())),
         unknown_codes=dict(sorted(unknown.items(), key=lambda kv: (-kv[1], kv[0]))),
         rejected=pd.concat(rejected_all, ignore_index=True) if rejected_all else _empty_rejected(),

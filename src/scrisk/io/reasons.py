@@ -30,6 +30,8 @@ Examples
 
 from __future__ import annotations
 
+from scrisk.schema import MAX_QTY_KG, MAX_VALUE_USD
+
 __all__ = [
     "WRONG_FIELD_COUNT",
     "MISSING_FIELD",
@@ -37,6 +39,9 @@ __all__ = [
     "MALFORMED_HS",
     "NON_NUMERIC_VALUE",
     "NEGATIVE_VALUE",
+    "VALUE_TOO_LARGE",
+    "MAX_VALUE_USD",
+    "MAX_QTY_KG",
     "BAD_QUANTITY",
     "UNKNOWN_COUNTRY",
     "SELF_TRADE",
@@ -73,8 +78,14 @@ NON_NUMERIC_VALUE = "non-numeric value"
 """The trade value is not a number."""
 NEGATIVE_VALUE = "negative value"
 """The trade value is below zero."""
+VALUE_TOO_LARGE = "value too large"
+"""The value in USD (after the unit: BACI's thousands x 1000) is above :data:`MAX_VALUE_USD` or infinite.
+
+No single flow comes near: world merchandise trade is about US$2.5e13 a year.
+The cap keeps every sum finite (no infinity, no NaN from inf - inf), so no
+total, share or identity check can silently break on overflow."""
 BAD_QUANTITY = "non-numeric or negative quantity"
-"""The quantity is present but is not a number >= 0 (an empty or NA quantity is fine)."""
+"""The quantity is present but is not a number >= 0 (or is above :data:`MAX_QTY_KG`; an empty or NA quantity is fine)."""
 UNKNOWN_COUNTRY = "unknown country code"
 """The exporter, importer, reporter or partner code is not in the country table."""
 SELF_TRADE = "self-trade"
@@ -120,6 +131,7 @@ DEFECTS: tuple[str, ...] = (
     MALFORMED_HS,
     NON_NUMERIC_VALUE,
     NEGATIVE_VALUE,
+    VALUE_TOO_LARGE,
     BAD_QUANTITY,
     UNKNOWN_COUNTRY,
     SELF_TRADE,

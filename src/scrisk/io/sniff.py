@@ -188,7 +188,12 @@ def read_sample(opener: Callable, label: str, n: int = SAMPLE_BYTES) -> bytes:
 
 def _incremental_decode(sample: bytes, encoding: str) -> str:
     dec = codecs.getincrementaldecoder(encoding)(errors="strict")
-    return dec.decode(sample, final=False)
+    try:
+        return dec.decode(sample, final=False)
+    except UnicodeDecodeError:
+        raise
+    except UnicodeError as exc:  # utf-16 without a byte-order mark, and the like
+        raise UnicodeDecodeError(encoding, sample[:1], 0, 1, str(exc)) from None
 
 
 def _script_score(text: str, encoding: str) -> float:
@@ -292,6 +297,10 @@ def parse_header(text: str, label: str = "<data>") -> tuple[tuple[str, ...], str
     """
     text = text.lstrip("\ufeff")
     first = text.split("\n", 1)[0].rstrip("\r")
+    if "\r" in first and '"' not in first:
+        raise FormatDetectionError(
+            "the lines end with CR only (an old Mac export), which scrisk does not read; convert them to LF, "
+            "e.g. tr '\\r' '\\n' < FILE > fixed.csv", path=label, line=1)
     if not first.strip():
         raise FormatDetectionError("the first line (header) is empty; a trade file starts with a header row", path=label, line=1)
     counts = {d: first.count(d) for d in (",", ";", "\t", "|")}

@@ -185,8 +185,18 @@ def write_quarantine(table: FlowTable, path: str | Path) -> Path:
         rej = rej[list(QUARANTINE_COLUMNS) + rest]
     else:
         rej = pd.DataFrame(columns=list(QUARANTINE_COLUMNS))
+    from scrisk.safetext import csv_cell
+    from scrisk.serialize import atomic_output, refuse_input_overwrite
+
+    refuse_input_overwrite(path, {"inputs": list(table.meta.inputs)})
+    for c in rej.columns:
+        if rej[c].dtype == object or str(rej[c].dtype).startswith(("string", "str")):
+            rej[c] = rej[c].map(csv_cell)
     try:
-        rej.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+        # a temporary file renamed into place: a reader sees the old or the whole new file, and two runs writing
+        # the same quarantine at once leave one complete file, never interleaved rows
+        with atomic_output(path) as tmp:
+            rej.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
     except OSError as exc:
         raise UnreadableFileError(
             f"cannot write the quarantine file: {exc.strerror or exc}; check the folder exists and is writable",
@@ -234,8 +244,13 @@ def validate_files(
 
     import dataclasses
 
+    paths = list(paths or []) or [example_flows_path()]
+    if quarantine:
+        from scrisk.serialize import refuse_input_overwrite
+
+        refuse_input_overwrite(quarantine, {"inputs": [str(p) for p in paths]})  # before a row is read
     # validate reports what it rejected rather than failing on it: the limit decides the exit code instead
     read_opts = dataclasses.replace(options, max_rejected=None) if options is not None else None
-    table = read_flows(list(paths or []) or [example_flows_path()], read_opts)
+    table = read_flows(paths, read_opts)
     qpath = write_quarantine(table, quarantine) if quarantine else None
     return ValidationResult(table=table, quarantine=qpath, options=options, mirror=mirror)

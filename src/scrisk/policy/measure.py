@@ -191,6 +191,9 @@ def pick_year(table: FlowTable, year: int | None, *, label: str = "the data") ->
     years = table.years
     if not years:
         inputs = ", ".join(table.meta.inputs) or label
+        if year is not None and table.report.rows_read == 0:  # the year filter runs in the scan: none read
+            raise UsageError(f"no rows of year {year} in {label} ({inputs}); pick a year the data holds "
+                             "(`scrisk validate FILE` lists them)")
         raise InputError(f"{label} holds no accepted rows ({inputs}); run `scrisk validate` on it to see why")
     if year is None:
         return years[-1]

@@ -55,7 +55,7 @@ from typing import Any, Mapping
 
 from scrisk.errors import PolicyError, ScriskError, UsageError
 from scrisk.policy.measure import Measure, measure_keys, policy_measures
-from scrisk.tomlfile import parse_toml, read_config_text
+from scrisk.config import parse_toml, read_config_text
 
 __all__ = [
     "SEVERITIES",

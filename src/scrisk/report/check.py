@@ -29,6 +29,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Any, Mapping, Sequence
 
+from scrisk.safetext import md_cell, text_line, xml_chars
 from scrisk.report.render import Column, format_value, to_csv, to_json, to_markdown, to_rich_table
 
 __all__ = [
@@ -204,7 +205,8 @@ def check_text(result: Mapping[str, Any]) -> str:
             lines.append(f"  {p['rule']:<{width}}  {p['severity'] or '':<7}  {p['evaluated']} evaluated, "
                          f"{p['failed']} failed, {p['warned']} warned, {p['not_judged']} not judged, "
                          f"{p['absent']} absent")
-    return "\n".join(lines) + "\n"
+    # names and messages come from policy and data files: one line each, none starting with "::"
+    return "\n".join(text_line(ln) for ln in lines) + "\n"
 
 
 # ---------------------------------------------------------------------------
@@ -288,6 +290,10 @@ def check_junit(result: Mapping[str, Any]) -> str:
         s.set("time", "0")
     for k, v in totals.items():
         root.set(k, str(v))
+    for el in root.iter():  # XML 1.0 cannot hold control characters: drop them from names and messages
+        el.attrib.update({k: xml_chars(v) for k, v in el.attrib.items()})
+        if el.text:
+            el.text = xml_chars(el.text)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
@@ -360,15 +366,15 @@ def check_markdown(result: Mapping[str, Any]) -> str:
     """
     meta, s = result.get("meta", {}), result["summary"]
     pol = meta.get("policy") or {}
-    title = f" — {pol['title']}" if pol.get("title") else ""
+    title = f" — {md_cell(pol['title'])}" if pol.get("title") else ""
     lines = [f"## scrisk check: {_MD_VERDICT[s['status']]}{title}", "", _headline(s) + ".", ""]
-    lines.append(f"- policy: `{pol.get('path') or '–'}`")
-    lines.append(f"- data: {_inputs_line(meta)}")
+    lines.append(f"- policy: `{md_cell(pol.get('path') or '–').replace('`', '')}`")
+    lines.append(f"- data: {md_cell(_inputs_line(meta))}")
     bl = _baseline_line(meta)
     if bl:
-        lines.append(f"- baseline: {bl}")
+        lines.append(f"- baseline: {md_cell(bl)}")
     for n in meta.get("notes") or []:
-        lines.append(f"- note: {n}")
+        lines.append(f"- note: {md_cell(n)}")
     if meta.get("scrisk_version"):
         lines.append(f"- scrisk {meta['scrisk_version']}, {meta.get('generated_at', '')}")
     lines.append("")
@@ -377,7 +383,7 @@ def check_markdown(result: Mapping[str, Any]) -> str:
         lines.append(to_markdown(brows, BREACH_COLUMNS, title=f"Breaches ({len(brows)})"))
     if result.get("incomplete"):
         lines += [f"### Incomplete run ({len(result['incomplete'])})", ""]
-        lines += [f"- {i['message']}" for i in result["incomplete"]]
+        lines += [f"- {md_cell(i['message'])}" for i in result["incomplete"]]
         lines.append("")
     rows = [{**r, "product": _product(r)} for r in result.get("rows", [])]
     if rows:

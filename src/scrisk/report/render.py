@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 # the plain serialisers live in the library (scrisk.serialize); re-exported here for the renderers
 from scrisk.serialize import _csv_cell, _fieldnames, jsonable, to_csv, to_json  # noqa: F401
 from scrisk.textfmt import format_share, format_usd
+from scrisk.safetext import md_cell
 
 __all__ = [
     "Column",
@@ -114,15 +115,15 @@ def to_markdown(
     """
     lines: list[str] = []
     if title:
-        lines += [f"### {title}", ""]
+        lines += [f"### {md_cell(title)}", ""]
     if meta:
         ml = _meta_line(meta)
         if ml:
-            lines += [f"_{ml}_", ""]
-    lines.append("| " + " | ".join(c.header for c in columns) + " |")
+            lines += [f"_{md_cell(ml)}_", ""]
+    lines.append("| " + " | ".join(md_cell(c.header) for c in columns) + " |")
     lines.append("|" + "|".join("---" if c.kind == "text" else "---:" for c in columns) + "|")
     for r in rows:
-        cells = [format_value(r.get(c.key), c.kind).replace("|", "\\|") for c in columns]
+        cells = [md_cell(format_value(r.get(c.key), c.kind)) for c in columns]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

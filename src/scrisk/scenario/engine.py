@@ -683,6 +683,8 @@ def _conservation_error(node_p, P, blocked_p, direct, indirect, subst, stock, pa
     if not all(np.isfinite(a).all() for a in (blocked_p, direct, indirect, subst, stock, passed, short)):
         return float("nan")  # a NaN or an infinity breaks every identity: never let max() drop it
     loss = direct + indirect
+    if not all(np.isfinite(a).all() for a in (loss, subst, stock, passed, short, blocked_p)):
+        return float("nan")
     err = 0.0
     hit = loss > 0
     if hit.any():

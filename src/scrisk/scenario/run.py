@@ -457,10 +457,13 @@ def run_scenario(
     importer_codes = expand_country_specs(importers) if importers else None
 
     years = table.years
+    if not years and year is not None:  # the year filter runs in the scan: no row of that year was read
+        raise UsageError(f"no rows of year {year} in the data; pick a year the data holds "
+                         "(`scrisk validate FILE` lists them)")
     if not years:
-        when = f" for year {year}" if year is not None else ""
-        raise UsageError(f"no flows{when} in the data; nothing to shock (check the file and the --year/--hs filters)")
-    if year is None:
+        # an input with no flows (a header-only file) is not an error, as in analyze: an empty result, exit 0
+        year = 0
+    elif year is None:
         year = max(years)
     elif int(year) not in years:
         raise UsageError(f"no flows for year {year}; the data holds {', '.join(str(y) for y in years)}")
@@ -699,7 +702,7 @@ def _run_fsc_mode(sub, exports, cut, info, measures, declines, inputs, params, a
         steps.append(r)
         iterations.update({f"{h}" if params.horizon == 1 else f"{h}@{step}": k for h, k in out.iterations.items()})
         converged.update({f"{h}" if params.horizon == 1 else f"{h}@{step}": c for h, c in out.converged.items()})
-        err = max(err, out.conservation_error)
+        err = float(np.max([err, out.conservation_error]))  # a NaN stays NaN (max() would drop it)
         if step == 1 and out.lifted:
             n = sum(len(v) for v in out.lifted.values())
             notes.append(f"production raised to net exports for {n} country-product pair(s) whose exports exceed "

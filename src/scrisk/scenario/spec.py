@@ -42,6 +42,7 @@ Errors name the file, the line and the key, and say how to fix it.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -49,7 +50,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from scrisk.errors import ScenarioError, UnknownCountryError, UnknownMaterialError, UsageError
-from scrisk.tomlfile import parse_toml, read_config_text
+from scrisk.config import parse_toml, read_config_text
 
 __all__ = [
     "MODES",
@@ -669,6 +670,9 @@ class _File:
         if isinstance(v, bool) or not ok:
             kind = "a whole number" if integer else "a number"
             raise self.fail(f"{key} in {where} must be {kind}, got {v!r}", key, table=table, nth=nth)
+        if isinstance(v, float) and not math.isfinite(v):  # NaN compares False with every bound
+            raise self.fail(f"{key} = {v} in {where} is not a finite number; give a number, e.g. {key} = 0.5", key,
+                            table=table, nth=nth)
         if v < lo or (hi is not None and v > hi):
             rng = f"between {lo:g} and {hi:g}" if hi is not None else f"at least {lo:g}"
             raise self.fail(f"{key} = {v} in {where} is out of range; give a value {rng}", key, table=table, nth=nth)

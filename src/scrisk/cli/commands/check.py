@@ -129,6 +129,12 @@ def check(
     if year and len(year) > 1:
         raise UsageError("check judges one year; give a single --year (or none for the latest year in the data)")
     allowed = parse_max_rejected(max_rejected) if max_rejected is not None else None
+    from scrisk.serialize import refuse_input_overwrite
+
+    given = [*(files or []), *([policy] if policy else []), *([baseline] if baseline else []), *(baskets or [])]
+    for dest in (output, junit):
+        if dest is not None:  # never over the data, the policy or the baseline, before anything is read
+            refuse_input_overwrite(dest, {"inputs": [str(f) for f in given]})
     options = reader_options(**reader, years=year)
     base_reader = {**reader, "period": baseline_period} if baseline_period else reader
     baseline_options = reader_options(**base_reader, years=[baseline_year] if baseline_year else None)

@@ -64,6 +64,9 @@ def graph(
     from scrisk.graph import _format_of
 
     _format_of(out)  # unknown extension: exit 2 before reading anything
+    from scrisk.serialize import refuse_input_overwrite
+
+    refuse_input_overwrite(out, {"inputs": [str(f) for f in files or []]})
     options = reader_options(
         **reader, years=year, hs=read_filter(material, hs, baskets=baskets or None),
     )

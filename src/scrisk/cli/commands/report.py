@@ -76,6 +76,10 @@ def report(
 
     if output is None:
         raise UsageError("scrisk report writes a file: give -o report.html")
+    from scrisk.serialize import refuse_input_overwrite
+
+    given = [*(files or []), *([scenario] if scenario else []), *(baskets or [])]
+    refuse_input_overwrite(output, {"inputs": [str(f) for f in given]})  # before anything is read
     prefetch()  # build the chart library bundle while the data is read
     reg = load_baskets(baskets) if baskets else None
     spec = None

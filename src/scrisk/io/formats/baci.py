@@ -198,15 +198,17 @@ def read_baci_text(src: TextSource, options, *, mapper: CountryMapper, countries
         qty, qinv = np.full(tab.num_rows, np.nan), np.zeros(tab.num_rows, dtype=bool)
     exporter = mapper.map(tab[cols["i"]])
     importer = mapper.map(tab[cols["j"]])
+    with np.errstate(over="ignore"):  # thousands above 1.8e305 overflow to inf: rejected as too large
+        value, qty = value * 1000.0, qty * 1000.0
     cand = Candidate(
         scan=scan,
         year=years,
         year_bad=year_bad,
         hs=hs,
-        value=value * 1000.0,
+        value=value,
         value_missing=vmiss,
         value_invalid=vinv,
-        qty=qty * 1000.0,
+        qty=qty,
         qty_invalid=qinv,
         exporter=exporter,
         importer=importer,

@@ -1,0 +1,317 @@
+"""One regression test (or a few) per numbered case of the hardening issue."""
+
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+import sys
+import threading
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import typer
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from cases import HDR, POLICY, TIDY  # noqa: E402
+from test_corpus import run_cli  # noqa: E402
+
+from scrisk.errors import ConfigError  # noqa: E402
+
+
+def _w(p: Path, data: bytes) -> str:
+    p.write_bytes(data)
+    return str(p)
+
+
+# ------------------------------------------------------------------ 1: overflow, NaN identities
+
+
+def test_case1_overflowing_pair_is_rejected_and_analyze_shows_finite_numbers(tmp_path, capsys):
+    import json
+
+    f = _w(tmp_path / "f.csv", HDR + b"2022,CHN,KOR,811292,1e308\n2022,JPN,KOR,811292,1e308\n"
+           b"2022,CHN,KOR,282560,3\n2022,JPN,KOR,282560,1\n")
+    code, out, err = run_cli(["analyze", f, "--format", "json"], capsys)
+    doc = json.loads(out)
+    assert code == 0 and doc["meta"]["read"]["reasons"] == {"value too large": 2}
+    (row,) = doc["rows"]
+    assert row["import_value_usd"] == 4.0 and row["top_share"] == 0.75 and row["hhi"] == pytest.approx(0.625)
+    code, out, err = run_cli(["check", f, "--policy", _w(tmp_path / "p.toml", POLICY)], capsys)
+    assert code == 1, err  # the pair is gone with a reason; the rest breaches 0.5 (0.75)
+
+
+def test_case1_baci_v_1e306_is_rejected_with_a_reason(tmp_path):
+    from scrisk.io import read_flows
+
+    (tmp_path / "country_codes_V202401.csv").write_text(
+        "country_code,country_name,country_iso2,country_iso3\n156,China,CN,CHN\n410,Korea,KR,KOR\n")
+    p = _w(tmp_path / "BACI_HS17_Y2022_V202401.csv", b"t,i,j,k,v,q\n2022,156,410,811292,1e306,NA\n")
+    t = read_flows([p])
+    assert t.report.rows_rejected == 1 and t.report.reasons == {"value too large": 1}
+    assert "1e306" in t.report.rejected["detail"].iloc[0]
+    assert t.report.value_usd_accepted == 0.0
+
+
+def test_case1_conservation_fails_on_nan():
+    from scrisk.scenario.engine import _conservation_error
+
+    nan = np.array([np.nan])
+    one = np.array([1.0])
+    assert np.isnan(_conservation_error(None, 0, one, one, np.zeros(1), nan, np.zeros(1), np.zeros(1), one))
+    err = _conservation_error(None, 0, one, one, np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1), one)
+    assert err == 0.0
+
+
+# ------------------------------------------------------------------ 2: outputs
+
+
+@pytest.mark.parametrize("argv", [
+    ["analyze", "{f}", "-o", "{f}"],
+    ["analyze", "{f}", "-o", "{d}/./f.csv"],
+    ["validate", "{f}", "--quarantine", "{f}"],
+    ["report", "{f}", "-o", "{f}"],
+    ["check", "{f}", "--policy", "{p}", "-o", "{p}"],
+])
+def test_case2_output_equal_to_an_input_is_refused_and_the_input_kept(argv, tmp_path, capsys):
+    f = _w(tmp_path / "f.csv", TIDY)
+    p = _w(tmp_path / "p.toml", POLICY)
+    code, out, err = run_cli([a.format(f=f, p=p, d=tmp_path) for a in argv], capsys)
+    assert code == 2 and "would overwrite an input" in err
+    assert Path(f).read_bytes() == TIDY and Path(p).read_bytes() == POLICY
+
+
+def test_case2_concurrent_quarantine_writers_never_interleave(tmp_path):
+    from scrisk.io import read_flows
+    from scrisk.io.validate import write_quarantine
+
+    tables = []
+    for k in range(2):
+        lines = b"".join(b"2022,CHN,KOR,%06d,-%d\n" % (100000 + i, k + 1) for i in range(3000))
+        tables.append(read_flows([_w(tmp_path / f"in{k}.csv", HDR + lines)]))
+    out = tmp_path / "q.csv"
+    singles = []
+    for k, t in enumerate(tables):
+        write_quarantine(t, tmp_path / f"single{k}.csv")
+        singles.append((tmp_path / f"single{k}.csv").read_bytes())
+    for _ in range(5):
+        threads = [threading.Thread(target=write_quarantine, args=(t, out)) for t in tables for _ in range(3)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        assert out.read_bytes() in singles
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+def test_case2_a_failed_write_leaves_the_old_file(tmp_path, monkeypatch, capsys):
+    import scrisk.io.validate as v
+
+    f = _w(tmp_path / "f.csv", HDR + b"2022,CHN,KOR,811292,-1\n")
+    q = tmp_path / "q.csv"
+    q.write_text("old\n")
+
+    def boom(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", boom)
+    code, out, err = run_cli(["validate", f, "--quarantine", str(q)], capsys)
+    assert code == 3 and "cannot write" in err and "No space left" in err and q.read_text() == "old\n"
+    assert v is not None
+
+
+# ------------------------------------------------------------------ 6: injection
+
+
+def test_case6_quarantine_and_csv_outputs_neutralise_formulas(tmp_path, capsys):
+    f = _w(tmp_path / "f.csv", HDR + b'2022,"=HYPERLINK(""http://x"")",KOR,811292,5\n2022,@SUM(A1),KOR,811292,5\n'
+           b"2022,CHN,KOR,811292,-5\n")
+    q = tmp_path / "q.csv"
+    run_cli(["validate", f, "--quarantine", str(q)], capsys)
+    got = pd.read_csv(q, dtype=str, keep_default_na=False)
+    assert got["exporter"].tolist() == ["'=HYPERLINK(\"http://x\")", "'@SUM(A1)", "CHN"]
+    assert got["value_usd"].tolist() == ["5", "5", "-5"]  # numbers stay numbers
+
+
+def test_case6_csv_writers_prefix_formula_cells_in_both_paths():
+    import io
+
+    import pyarrow as pa
+
+    from scrisk.serialize import to_csv, write_rows
+
+    rows = [{"name": "=cmd|' /C calc'!A0", "n": -1.5}, {"name": "+1+1", "n": 2.0}, {"name": "-3", "n": 0.0},
+            {"name": "\tx", "n": 1.0}, {"name": "ok", "n": 1.0}]
+    text = to_csv(rows)
+    buf = io.BytesIO()
+    write_rows(pa.Table.from_pylist(rows), {}, buf, "csv")
+    assert buf.getvalue().decode() == text
+    assert text.splitlines()[1:] == ["'=cmd|' /C calc'!A0,-1.5", "'+1+1,2.0", "-3,0.0", "'\tx,1.0", "ok,1.0"]
+
+
+def _policy_named(name: str) -> bytes:
+    return POLICY.replace(b'"kor-ga"', b'"' + name.encode() + b'"')
+
+
+def test_case6_text_format_never_starts_a_line_with_two_colons(tmp_path, capsys):
+    f = _w(tmp_path / "f.csv", TIDY)
+    p = _w(tmp_path / "p.toml", _policy_named("x\\n::error::owned\\r::warning::y"))
+    code, out, err = run_cli(["check", f, "--policy", p], capsys)
+    assert code == 1 and out
+    assert not [ln for ln in out.splitlines() if ln.lstrip().startswith("::") and not ln.startswith(" ")]
+    assert not [ln for ln in out.splitlines() if ln.startswith("::")]
+
+
+def test_case6_junit_is_well_formed_with_control_characters(tmp_path, capsys):
+    f = _w(tmp_path / "f.csv", TIDY)
+    p = _w(tmp_path / "p.toml", _policy_named("a\\u0000b\\u001bc\\u0007d"))
+    code, out, err = run_cli(["check", f, "--policy", p, "--format", "junit"], capsys)
+    root = ET.fromstring(out)
+    assert code == 1 and root.find("testsuite").get("name") == "abcd"
+
+
+def test_case6_markdown_escapes_html_pipes_and_newlines(tmp_path, capsys):
+    f = _w(tmp_path / "f.csv", TIDY)
+    p = _w(tmp_path / "p.toml", _policy_named("<img src=x onerror=alert(1)>|x\\ny"))
+    code, out, err = run_cli(["check", f, "--policy", p, "--format", "md"], capsys)
+    assert "<img" not in out and "&lt;img src=x onerror=alert(1)&gt;\\|x<br>y" in out
+    table_lines = [ln for ln in out.splitlines() if ln.startswith("|")]
+    import re
+
+    assert len({len(re.findall(r"(?<!\\)\|", ln)) for ln in table_lines}) == 1
+
+
+# ------------------------------------------------------------------ 8: errors and exit codes
+
+
+def _sub(*args, **kw):
+    return subprocess.run([sys.executable, "-m", "scrisk", *args], capture_output=True, text=True, **kw)
+
+
+def test_case8_usage_errors_are_one_line_with_the_fix(capsys):
+    for argv in (["analyze", "--no-such"], ["analyze", "--format", "xml"], ["shock", "--cut", "x"], ["nope"]):
+        code, out, err = run_cli(argv, capsys)
+        assert code == 2 and len(err.strip().splitlines()) == 1 and "--help" in err and "╭" not in err
+
+
+def test_case8_version_and_completion(capsys):
+    from scrisk import __version__
+
+    code, out, err = run_cli(["--version"], capsys)
+    assert code == 0 and out.strip() == f"scrisk {__version__}"
+    r = _sub("--show-completion", "bash", env={**os.environ, "SHELL": "/bin/bash"})
+    assert r.returncode == 0 and "complete" in r.stdout
+
+
+def test_case8_unreadable_file_is_exit_3_one_line(tmp_path, capsys):
+    f = tmp_path / "f.csv"
+    f.write_bytes(TIDY)
+    code, out, err = run_cli(["validate", str(f / "inside.csv")], capsys)  # a path through a file
+    assert code == 3 and len(err.strip().splitlines()) == 1
+
+
+def test_case8_full_disk_closed_stdout_and_recursion_are_one_line():
+    from scrisk.cli.boundary import main_with_boundary
+
+    for exc, code, words in ((OSError(errno.ENOSPC, "No space left on device"), 3, "no space left"),
+                             (RecursionError("deep"), 3, "nested too deeply"),
+                             (BrokenPipeError(errno.EPIPE, "Broken pipe"), 1, None)):  # 1: click's own
+        app = typer.Typer()
+
+        @app.command()
+        def go(exc=exc) -> None:  # noqa: B008
+            raise exc
+
+        with pytest.raises(SystemExit) as ei:
+            main_with_boundary(app, [])
+        assert ei.value.code == code
+    r = subprocess.run(f"{sys.executable} -m scrisk analyze --format csv | head -c 10 >/dev/null", shell=True,
+                       capture_output=True, text=True)
+    assert "Traceback" not in r.stderr and "Exception ignored" not in r.stderr
+
+
+def test_case8_year_outside_data_is_exit_2_in_every_command(tmp_path, capsys):
+    f = _w(tmp_path / "f.csv", TIDY)
+    p = _w(tmp_path / "p.toml", POLICY)
+    for argv in (["analyze", f], ["check", f, "--policy", p], ["shock", f, "--exporter", "CHN", "--hs", "811292"]):
+        code, out, err = run_cli([*argv, "--year", "1999"], capsys)
+        assert code == 2 and "1999" in err, (argv, err)
+
+
+def test_case8_header_only_file_is_exit_0_in_analyze_and_shock(tmp_path, capsys):
+    f = _w(tmp_path / "f.csv", HDR)
+    assert run_cli(["analyze", f], capsys)[0] == 0
+    assert run_cli(["shock", f, "--exporter", "CHN", "--hs", "811292"], capsys)[0] == 0
+
+
+# ------------------------------------------------------------------ 10: one config loader
+
+
+def test_case10_one_loader_gives_file_line_and_suggestions_for_every_kind(tmp_path):
+    from scrisk.countries import load_groups
+    from scrisk.io.profiles import load_profiles
+
+    prof = tmp_path / "scrisk.toml"
+    prof.write_text('[profiles.kcs]\nexporter = "i"\n\nqty_unti = "t"\n')
+    with pytest.raises(ConfigError) as ei:
+        load_profiles(prof)
+    assert ei.value.one_line() == (f"{prof}:4: unknown key 'qty_unti' in profiles.kcs; did you mean 'qty_unit'? "
+                                   "(allowed: year, exporter, importer, hs, value, qty, value_unit, qty_unit, "
+                                   "encoding, source, hs_revision, columns)")
+    groups = tmp_path / "g.toml"
+    groups.write_text('[groups.ASEANX]\nmembers = ["IDN"]\nas_of = "2024"\nsourc = "x"\n')
+    with pytest.raises(ConfigError) as ei:
+        load_groups(groups)
+    assert ei.value.line == 4 and "did you mean 'source'?" in ei.value.message
+
+
+def test_case10_the_hand_written_toml_module_is_gone():
+    import importlib.util
+
+    assert importlib.util.find_spec("scrisk.tomlfile") is None
+    import scrisk.config as c
+
+    assert c.TomlLines('[[rule]]\n[[rule]]\nname = "x"\n').line(("rule", 1, "name")) == 3
+
+
+# ------------------------------------------------------------------ reader cases (on the reader registry)
+
+
+def test_case3_bad_encoding_after_64_kib_is_one_line_without_a_traceback(tmp_path):
+    f = _w(tmp_path / "f.csv", HDR + b"".join(b"2022,CHN,KOR,%06d,5\n" % (100000 + i) for i in range(4000))
+           + b"2022,CHN,KOR,811292,\xff\xfe5\n")
+    r = _sub("validate", f)
+    assert r.returncode == 3 and "Traceback" not in r.stderr and "Exception ignored" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "--encoding" in r.stderr
+
+
+def test_case4_cr_only_line_endings_give_the_cause_and_fix(tmp_path, capsys):
+    f = _w(tmp_path / "f.csv", TIDY.replace(b"\n", b"\r"))
+    code, out, err = run_cli(["validate", f], capsys)
+    assert code == 3 and "CR only" in err and "convert them to LF" in err and f"{f}:1:" in err
+
+
+def test_case5_fifo_and_process_substitution_are_read_whole(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    src = _w(tmp_path / "f.csv", TIDY)
+    r = subprocess.run(f"cat {src} > {fifo} & {sys.executable} -m scrisk validate {fifo} --format json", shell=True,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and '"rows_read": 3' in r.stdout, r.stderr
+    r = subprocess.run(["bash", "-c", f"{sys.executable} -m scrisk validate <(cat {src}) --format json"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and '"rows_read": 3' in r.stdout and '"rows_accepted": 3' in r.stdout, r.stderr
+
+
+def test_case7_unknown_codes_add_up_to_the_value_rejected(tmp_path):
+    from scrisk.io import read_flows
+
+    f = _w(tmp_path / "f.csv", HDR + b"2022,XXX,YYY,811292,40000\n2022,XXX,KOR,811292,15000\n2022,CHN,KOR,811292,5\n")
+    r = read_flows([f]).report
+    assert r.value_usd_rejected == {"unknown country code": 55000.0}
+    assert sum(r.unknown_codes.values()) == 55000.0
+    assert r.unknown_codes == {"XXX": 35000.0, "YYY": 20000.0}
