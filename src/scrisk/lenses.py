@@ -256,6 +256,7 @@ def leverage(
     year: Any = None,
     as_bloc: Any = None,
     min_import_usd: float = 0.0,
+    combine: bool = False,
     params: LensParams | None = None,
 ) -> LensResult:
     """How much leverage an exporter holds, and over whom (``scrisk leverage``).
@@ -281,6 +282,10 @@ def leverage(
         Groups to treat as one country everywhere (``"EU27"``).
     min_import_usd : float, default 0
         Importers below this import value are not counted in the bands.
+    combine : bool, default False
+        Treat the selected products as one (a material basket's codes, or
+        ``hs="250410,380110"``): ``hs`` then holds the material names or the
+        codes joined by ``+``.
 
     Returns
     -------
@@ -310,7 +315,18 @@ def leverage(
                 got.update(expand_countries(_items(importers), on=_period_end(p)) or ())
             got |= {b.name for b in blocs if b.spec.upper() in {i.upper() for i in _items(importers)}}
             imp_codes = sorted(got)
-        prod, pairs = leverage_sql(src, exporter=ex.name, keys=keys, hs=codes, importers=imp_codes, params=params)
+        sql_codes = codes
+        if combine:
+            from scrisk.engine.baci_scan import hs_filter_sql
+            from scrisk.engine.store import sql_str
+
+            if not codes:
+                raise UsageError("--combine needs the products to combine: --material or --hs")
+            label = "+".join(_items(material)) if material is not None and hs is None else "+".join(codes)
+            src = f"(SELECT * REPLACE ({sql_str(label)} AS hs) FROM {src} WHERE {hs_filter_sql('hs', codes)})"
+            sql_codes = ()
+        prod, pairs = leverage_sql(src, exporter=ex.name, keys=keys, hs=sql_codes, importers=imp_codes,
+                                   params=params)
         where = _period_where(keys, periods)
         k = ", ".join(keys)
         rows = arrow_table(con.sql(f"SELECT * FROM ({prod}) WHERE {where} "
@@ -322,7 +338,7 @@ def leverage(
     meta = _meta(table, "leverage", {"exporter": ex, **{f"bloc_{b.name}": b for b in blocs}}, periods, keys, params,
                  exporter=_items(exporter), importers=_items(importers) or None, hs=_items(hs) or None,
                  material=_items(material) or None, hs_codes=list(codes) or None, year=year,
-                 as_bloc=_items(as_bloc) or None, min_import_usd=float(min_import_usd))
+                 as_bloc=_items(as_bloc) or None, min_import_usd=float(min_import_usd), combine=bool(combine))
     if rows.num_rows == 0:
         meta["notes"] = [f"{ex.name} exports none of the selected products in {', '.join(meta['periods']) or 'the data'}"]
     else:

@@ -90,7 +90,13 @@ def render_complement(result: Mapping[str, Any], fmt: str):
     a = meta.get("actors", {})
     title = "Complementarity: {} and {} against {}".format(*((a.get(k) or {}).get("code", "?")
                                                          for k in ("importer", "ally", "rival")))
-    return render(result, fmt, columns=_period(meta) + COMPLEMENT_COLUMNS, title=title)
+    cols = COMPLEMENT_COLUMNS
+    if getattr(fmt, "value", fmt) == "table":  # the terminal gets the core; md, csv and json carry every figure
+        cols = [c for c in cols if c.key not in _COMPLEMENT_WIDE]
+    return render(result, fmt, columns=_period(meta) + cols, title=title)
+
+
+_COMPLEMENT_WIDE = {"side", "cover_exports_world_usd", "cover_world_share"}
 
 
 def render_partner(result: Mapping[str, Any], fmt: str):

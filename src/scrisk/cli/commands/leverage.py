@@ -30,6 +30,9 @@ ExporterOpt = Annotated[
     typer.Option("--exporter", "-e", help="Exporter ISO3 code, group or list (CHN, EU27, JPN,KOR); a group is one "
                  "exporter and trade among its members is left out.", show_default=False),
 ]
+CombineOpt = Annotated[
+    bool, typer.Option("--combine", help="Treat the selected products (--material/--hs) as one product.")
+]
 MinImportOpt = Annotated[
     float, typer.Option("--min-import-usd", help="Importers below this import value (USD) are not counted in the bands.")
 ]
@@ -45,6 +48,7 @@ def leverage(
     year: YearOpt = None,
     as_bloc: AsBlocOpt = None,
     min_import_usd: MinImportOpt = 0.0,
+    combine: CombineOpt = False,
     baskets: BasketsOpt = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
@@ -71,7 +75,7 @@ def leverage(
         step("reading")
         result = leverage_files(files, reader_options(**reader, years=year), exporter=exporter, material=material,
                                 hs=hs, baskets=baskets or None, importers=importer, year=year, as_bloc=as_bloc,
-                                min_import_usd=min_import_usd)
+                                min_import_usd=min_import_usd, combine=combine)
     emit(result, fmt, output, render=render_leverage, show=show)
     note_rejections(result.meta)
     for msg in result.meta.get("notes", []):
