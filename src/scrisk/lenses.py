@@ -26,7 +26,7 @@ Examples
 ...     "hs": ["811292"] * 5, "value_usd": [80.0, 50.0, 20.0, 30.0, 50.0]}))
 >>> r = leverage(t, exporter="CHN").to_dict()["rows"][0]
 >>> r["export_value_usd"], r["world_share"], r["importers_monitor"], round(r["destination_hhi"], 4)
-(160.0, 0.7619047619047619, ['DEU', 'KOR'], 0.3789)
+(160.0, 0.6956521739130435, ['DEU', 'KOR', 'USA'], 0.3828)
 """
 
 from __future__ import annotations
@@ -167,7 +167,6 @@ def _blocs(con, src: str, keys: Sequence[str], actors: Sequence[Actor]) -> tuple
     for a in actors:
         if a.bloc and a.name not in blocs:
             blocs[a.name] = {p: a.members_on(_period_end(p)) for p in periods}
-    seen_names = {a.name for a in actors}
     for p in periods:
         owner: dict[str, str] = {}
         for a in actors:
@@ -177,7 +176,6 @@ def _blocs(con, src: str, keys: Sequence[str], actors: Sequence[Actor]) -> tuple
                     raise UsageError(f"{c} belongs to both {owner[c]} and {a.name} in {_period_label(p)}; "
                                      "give actors that do not overlap (e.g. EU27,-DEU)")
                 owner[c] = a.name
-    del seen_names
     return blocs, periods
 
 
@@ -242,6 +240,28 @@ def _bloc_actors(as_bloc: Any) -> list[Actor]:
     return [resolve_actor(g, "as-bloc") for g in _items(as_bloc)]
 
 
+class _Run:
+    """What every lens opens with: the blocs, the product codes, a connection, the source and its periods."""
+
+    def __init__(self, table: FlowTable, actors: Sequence[Actor], *, as_bloc: Any, material: Any, hs: Any,
+                 baskets: Any, year: Any):
+        self.blocs = _bloc_actors(as_bloc)
+        self.codes = _codes(table, material, hs, baskets)
+        self.con, self.src, self.keys, periods = _connect_source(table, list(actors) + self.blocs)
+        try:
+            self.periods = _select_periods(periods, year)
+        except UsageError:
+            self.con.close()
+            raise
+        self.where = _period_where(self.keys, self.periods)
+        self.k = ", ".join(self.keys)
+        self.common = dict(hs=_items(hs) or None, material=_items(material) or None,
+                           hs_codes=list(self.codes) or None, year=year, as_bloc=_items(as_bloc) or None)
+
+    def bloc_roles(self) -> dict[str, Actor]:
+        return {f"bloc_{b.name}": b for b in self.blocs}
+
+
 # ------------------------------------------------------------------ leverage
 
 
@@ -301,11 +321,9 @@ def leverage(
 
     params = dataclasses.replace(params or LensParams(), min_import_usd=float(min_import_usd))
     ex = resolve_actor(exporter, "exporter")
-    blocs = _bloc_actors(as_bloc)
-    codes = _codes(table, material, hs, baskets)
-    con, src, keys, periods = _connect_source(table, [ex] + blocs)
+    run = _Run(table, [ex], as_bloc=as_bloc, material=material, hs=hs, baskets=baskets, year=year)
+    con, src, keys, periods, codes, blocs = run.con, run.src, run.keys, run.periods, run.codes, run.blocs
     try:
-        periods = _select_periods(periods, year)
         imp_codes = None
         if importers is not None:
             from scrisk.countries import expand_countries
@@ -327,18 +345,16 @@ def leverage(
             sql_codes = ()
         prod, pairs = leverage_sql(src, exporter=ex.name, keys=keys, hs=sql_codes, importers=imp_codes,
                                    params=params)
-        where = _period_where(keys, periods)
-        k = ", ".join(keys)
+        where, k = run.where, run.k
         rows = arrow_table(con.sql(f"SELECT * FROM ({prod}) WHERE {where} "
                                    f"ORDER BY {k}, world_share DESC NULLS LAST, hs"))
         imps = arrow_table(con.sql(f"SELECT * FROM ({pairs}) WHERE {where} "
                                    f"ORDER BY {k}, hs, exporter_share DESC, importer"))
     finally:
         con.close()
-    meta = _meta(table, "leverage", {"exporter": ex, **{f"bloc_{b.name}": b for b in blocs}}, periods, keys, params,
-                 exporter=_items(exporter), importers=_items(importers) or None, hs=_items(hs) or None,
-                 material=_items(material) or None, hs_codes=list(codes) or None, year=year,
-                 as_bloc=_items(as_bloc) or None, min_import_usd=float(min_import_usd), combine=bool(combine))
+    meta = _meta(table, "leverage", {"exporter": ex, **run.bloc_roles()}, periods, keys, params,
+                 exporter=_items(exporter), importers=_items(importers) or None, **run.common,
+                 min_import_usd=float(min_import_usd), combine=bool(combine))
     if rows.num_rows == 0:
         meta["notes"] = [f"{ex.name} exports none of the selected products in {', '.join(meta['periods']) or 'the data'}"]
     else:
@@ -411,27 +427,22 @@ def complement(
     names = [imp.name, al.name, rv.name]
     if len(set(names)) < 3:
         raise UsageError(f"--importer, --ally and --rival must be three different actors (got {', '.join(names)})")
-    blocs = _bloc_actors(as_bloc)
-    codes = _codes(table, material, hs, baskets)
-    con, src, keys, periods = _connect_source(table, [imp, al, rv] + blocs)
+    run = _Run(table, [imp, al, rv], as_bloc=as_bloc, material=material, hs=hs, baskets=baskets, year=year)
+    con, src, keys, periods, codes = run.con, run.src, run.keys, run.periods, run.codes
     try:
-        periods = _select_periods(periods, year)
         parts = [complement_sql(src, dependent=imp.name, cover=al.name, rival=rv.name, side="ally_covers_importer",
                                 keys=keys, hs=codes, params=params),
                  complement_sql(src, dependent=al.name, cover=imp.name, rival=rv.name, side="importer_covers_ally",
                                 keys=keys, hs=codes, params=params)]
-        k = ", ".join(keys)
         sql = " UNION ALL ".join(f"SELECT * FROM ({q})" for q in parts)
         rows = arrow_table(con.sql(
-            f"SELECT * FROM ({sql}) WHERE {_period_where(keys, periods)} "
-            f"ORDER BY side = 'importer_covers_ally', {k}, from_rival_usd DESC, hs"))
+            f"SELECT * FROM ({sql}) WHERE {run.where} "
+            f"ORDER BY side = 'importer_covers_ally', {run.k}, from_rival_usd DESC, hs"))
     finally:
         con.close()
-    meta = _meta(table, "complement", {"importer": imp, "ally": al, "rival": rv,
-                                       **{f"bloc_{b.name}": b for b in blocs}}, periods, keys, params,
-                 importer=_items(importer), ally=_items(ally), rival=_items(rival), hs=_items(hs) or None,
-                 material=_items(material) or None, hs_codes=list(codes) or None, year=year,
-                 as_bloc=_items(as_bloc) or None, min_share=float(min_share), min_import_usd=float(min_import_usd))
+    meta = _meta(table, "complement", {"importer": imp, "ally": al, "rival": rv, **run.bloc_roles()}, periods, keys,
+                 params, importer=_items(importer), ally=_items(ally), rival=_items(rival), **run.common,
+                 min_share=float(min_share), min_import_usd=float(min_import_usd))
     meta["sides"] = {
         "ally_covers_importer": f"{imp.name}'s dependencies on {rv.name} (rival share >= {min_share:g}) and what "
                                 f"{al.name} could cover",
@@ -521,17 +532,15 @@ def partner_screen(
     imp, pt = resolve_actor(importer, "importer"), resolve_actor(partner, "partner")
     if imp.name == pt.name:
         raise UsageError("--importer and --partner must differ")
-    blocs = _bloc_actors(as_bloc)
-    codes = _codes(table, material, hs, baskets)
-    con, src, keys, periods = _connect_source(table, [imp, pt] + blocs)
+    run = _Run(table, [imp, pt], as_bloc=as_bloc, material=material, hs=hs, baskets=baskets, year=year)
+    con, src, keys, periods, codes = run.con, run.src, run.keys, run.periods, run.codes
     try:
-        periods = _select_periods(periods, year)
         bec = end_use_table(table.meta.hs_revision)
         con.register("_hs_end_use", bec)
         q = partner_sql(src, importer=imp.name, partner=pt.name, keys=keys, hs=codes, end_use="_hs_end_use",
                         params=params)
-        con.execute(f"CREATE TEMP TABLE _screen AS SELECT * FROM ({q}) WHERE {_period_where(keys, periods)}")
-        k = ", ".join(keys)
+        con.execute(f"CREATE TEMP TABLE _screen AS SELECT * FROM ({q}) WHERE {run.where}")
+        k = run.k
         keep = "" if show_all else "WHERE at_low"
         rows = arrow_table(con.sql(f"SELECT * FROM _screen {keep} ORDER BY {k}, from_partner_usd DESC, hs"))
         summary = arrow_table(con.sql(
@@ -542,10 +551,9 @@ def partner_screen(
         total = con.execute("SELECT coalesce(sum(import_value_usd), 0) FROM _screen").fetchone()[0]
     finally:
         con.close()
-    meta = _meta(table, "partner", {"importer": imp, "partner": pt, **{f"bloc_{b.name}": b for b in blocs}},
-                 periods, keys, params, importer=_items(importer), partner=_items(partner), hs=_items(hs) or None,
-                 material=_items(material) or None, hs_codes=list(codes) or None, year=year,
-                 as_bloc=_items(as_bloc) or None, low=float(low), high=float(high), show_all=bool(show_all))
+    meta = _meta(table, "partner", {"importer": imp, "partner": pt, **run.bloc_roles()}, periods, keys, params,
+                 importer=_items(importer), partner=_items(partner), **run.common, low=float(low), high=float(high),
+                 show_all=bool(show_all))
     meta["screen"] = {"rule": f"imports > own exports (trade deficit) and partner share >= {low:g} (at_low) / "
                               f">= {high:g} (at_high)", "after": "KIET (Korea Institute for Industrial Economics and "
                       "Trade): items with a trade deficit with the world and >= 50 % of imports from China"}

@@ -63,7 +63,7 @@ def complement(
     Exit codes: 0 ok; 2 bad options (overlapping actors, unknown code); 3 unreadable input.
     """
     from scrisk.app import complement_files
-    from scrisk.cli.output import emit, note, note_rejections
+    from scrisk.cli.output import emit_with_notes
     from scrisk.report.lenses import render_complement
 
     with progress_steps("complement") as step:
@@ -71,7 +71,4 @@ def complement(
         result = complement_files(files, reader_options(**reader, years=year), importer=importer, ally=ally,
                                   rival=rival, material=material, hs=hs, baskets=baskets or None, year=year,
                                   min_share=min_share, min_import_usd=min_import_usd, as_bloc=as_bloc)
-    emit(result, fmt, output, render=render_complement, show=show)
-    note_rejections(result.meta)
-    for msg in result.meta.get("notes", []):
-        note(msg)
+    emit_with_notes(result, fmt, output, render=render_complement, show=show)

@@ -68,7 +68,7 @@ def leverage(
     Exit codes: 0 ok; 2 bad options; 3 unreadable input.
     """
     from scrisk.app import leverage_files
-    from scrisk.cli.output import emit, note, note_rejections
+    from scrisk.cli.output import emit_with_notes
     from scrisk.report.lenses import render_leverage
 
     with progress_steps("leverage") as step:
@@ -76,7 +76,4 @@ def leverage(
         result = leverage_files(files, reader_options(**reader, years=year), exporter=exporter, material=material,
                                 hs=hs, baskets=baskets or None, importers=importer, year=year, as_bloc=as_bloc,
                                 min_import_usd=min_import_usd, combine=combine)
-    emit(result, fmt, output, render=render_leverage, show=show)
-    note_rejections(result.meta)
-    for msg in result.meta.get("notes", []):
-        note(msg)
+    emit_with_notes(result, fmt, output, render=render_leverage, show=show)

@@ -61,7 +61,7 @@ def partner(
     Exit codes: 0 ok; 2 bad options; 3 unreadable input.
     """
     from scrisk.app import partner_files
-    from scrisk.cli.output import emit, note, note_rejections
+    from scrisk.cli.output import emit_with_notes
     from scrisk.report.lenses import render_partner
 
     with progress_steps("partner") as step:
@@ -69,7 +69,4 @@ def partner(
         result = partner_files(files, reader_options(**reader, years=year), importer=importer, partner=partner,
                                material=material, hs=hs, baskets=baskets or None, year=year, low=low, high=high,
                                show_all=show_all, as_bloc=as_bloc)
-    emit(result, fmt, output, render=render_partner, show=show)
-    note_rejections(result.meta)
-    for msg in result.meta.get("notes", []):
-        note(msg)
+    emit_with_notes(result, fmt, output, render=render_partner, show=show)
