@@ -66,6 +66,8 @@ def test_complement_by_hand_both_sides_and_second_tier():
     # second tier: VNM holds 20/105 of KOR's imports and buys 50 % from CHN; JPN 5/105, buys 40/50 from CHN
     assert a["second_tier_rival_share"] == pytest.approx(20 / 105 * 0.5 + 5 / 105 * 0.8)
     assert a["total_rival_exposure"] == pytest.approx(a["rival_share"] + a["second_tier_rival_share"])
+    # the FEDS Note weights: shares of the imports not from the rival (VNM 20/25, JPN 5/25)
+    assert a["suppliers_rival_share"] == pytest.approx(20 / 25 * 0.5 + 5 / 25 * 0.8)
     b = rows["importer_covers_ally"]
     assert (b["dependent"], b["cover"]) == ("JPN", "KOR")
     assert b["rival_share"] == pytest.approx(0.8) and b["from_rival_usd"] == 40.0
@@ -173,6 +175,8 @@ def _pandas_complement(f, dep, cov, riv):
             "cover_world_share": world_c.get(h, 0.0) / world[h],
             "cover_share": min(third_c.get(h, 0.0) / from_r[h], 1.0), "second_tier_rival_share": t2,
         }
+        if total[h] > from_r[h]:
+            out[h]["suppliers_rival_share"] = t2 * total[h] / (total[h] - from_r[h])
     return out
 
 

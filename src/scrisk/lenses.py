@@ -391,7 +391,7 @@ def complement(
     could replace (capped at 1). Then the same with the roles swapped (side
     ``importer_covers_ally``): the ally's dependencies on the rival and what
     the importer could cover. Every row also has the second-tier exposure
-    to the rival (Hoang and Lewis 2024).
+    to the rival (after Hoang and Lewis, FEDS Notes, 2 August 2024).
 
     Columns are named for the roles of the side: ``dependent`` (whose
     imports), ``cover`` (who could supply), ``rival``.

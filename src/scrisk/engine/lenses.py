@@ -12,7 +12,9 @@ A lens looks at the same flow table as ``scrisk analyze`` from another side:
     a dependent country's imports of a product from a rival, what a cover
     country exports of it to the world and to third countries, the share
     of the imports from the rival those third-country exports could
-    replace, and the second-tier exposure (Hoang and Lewis, FEDS Notes
+    replace, and the second-tier exposure (after Hoang and Lewis, "As the
+    U.S. is Derisking from China, Other Foreign U.S. Suppliers Are Relying
+    More on Chinese Imports", FEDS Notes, Federal Reserve Board, 2 August
     2024: the rival's share of each supplier's own imports, weighted by
     that supplier's share of the dependent's imports);
 ``partner`` (:data:`PARTNER`)
@@ -171,6 +173,9 @@ COMPLEMENT: tuple[Indicator, ...] = (
        "_t2v / import_value_usd", "row"),
     _I("total_rival_exposure", "DOUBLE", "share", "Direct plus second-tier exposure to the rival (0-1)",
        "rival_share + second_tier_rival_share", "row"),
+    _I("suppliers_rival_share", "DOUBLE", "share", "The FEDS Note statistic: the rival's share of the imports of the "
+       "dependent's average other supplier, weighted by each supplier's share of the imports not from the rival (0-1)",
+       "CASE WHEN import_value_usd > from_rival_usd THEN _t2v / (import_value_usd - from_rival_usd) END", "row"),
 )
 """The complementarity lens for one (dependent, cover, rival); run twice for the two sides."""
 

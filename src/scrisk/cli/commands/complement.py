@@ -55,7 +55,8 @@ def complement(
     """The complementarity lens: for each of the importer's dependencies on the rival, what the ally exports
     to the world and to third countries and how much of the imports from the rival that could replace; then
     the ally's dependencies and what the importer could cover. Every row has the second-tier exposure (the
-    rival's share of each supplier's own imports, weighted by the supplier's share; Hoang and Lewis 2024).
+    rival's share of each supplier's own imports, weighted by the supplier's share; after Hoang and Lewis,
+    FEDS Notes, 2 August 2024).
 
     Examples: scrisk complement baci_2024.csv --importer KOR --ally JPN --rival CHN;
     scrisk complement baci.csv --importer KOR --ally MSP --rival CHN --format json.
