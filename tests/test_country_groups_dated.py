@@ -63,3 +63,11 @@ def test_bad_dates_are_reported(tmp_path, extra, match):
     p = _write(tmp_path, f'[groups.X]\nas_of = "2020"\nsource = "s"\ndates_source = "d"\nmembers = ["KOR"]\n{extra}\n')
     with pytest.raises(ConfigError, match=match):
         load_groups(p)
+
+
+def test_a_dated_group_dates_every_member():
+    for name, g in load_groups().items():
+        if g.dated:
+            undated = [c for c, start, _ in g.memberships if start is None]
+            assert not undated, (name, undated)
+            assert set(g.members_on("2100-01-01")) == set(g.members), name

@@ -141,6 +141,16 @@ def test_end_use_table_is_the_unsd_concordance(realdata):
     assert eu["848620"] == "capital" and eu["811292"] == "intermediate"
 
 
+def test_shipped_end_use_table_is_what_the_generator_writes(realdata, tmp_path):
+    import runpy
+
+    from scrisk.resources import package_data
+
+    gen = runpy.run_path(str(Path(__file__).resolve().parents[1] / "tools" / "gen_hs_bec_end_use.py"))
+    gen["main"](str(realdata / "hs-concordance"), tmp_path / "t.csv")
+    assert (tmp_path / "t.csv").read_bytes() == package_data("hs_bec_end_use.csv").read_bytes()
+
+
 # ------------------------------------------------------- real data, independent pandas
 
 
