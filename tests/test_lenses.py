@@ -321,3 +321,22 @@ def test_partner_screen_kor_chn_equals_pandas(atlas, year, realdata):
     s = r.table("summary").set_index("end_use")
     assert s.loc["total", "products"] == len(m) and s.loc["total", "products_low"] == len(want_low)
     assert s.loc["total", "import_value_low_usd"] == pytest.approx(m.loc[sorted(want_low)].sum())
+
+
+def test_monthly_flows_give_one_row_per_month_and_monthly_membership():
+    # GBR is an EU member on 2020-01-31 and not on 2020-02-29
+    f = pd.DataFrame({"year": [2020] * 4, "month": [1, 1, 2, 2], "exporter": ["CHN", "GBR", "CHN", "GBR"],
+                      "importer": ["FRA"] * 4, "hs": ["811292"] * 4, "value_usd": [30.0, 70.0, 30.0, 70.0]})
+    t = make_flow_table(f.astype({"month": "Int8"}))
+    r = leverage(t, exporter="CHN", as_bloc="EU27")
+    assert r.meta["period"] == "month" and r.meta["periods"] == ["2020-01", "2020-02"]
+    imps = r.table("importers").set_index("month")
+    assert imps.loc[1, "importer"] == "EU27" and imps.loc[1, "exporter_share"] == 1.0  # GBR inside: intra-EU
+    assert imps.loc[2, "exporter_share"] == pytest.approx(0.3)
+
+
+def test_mixed_annual_and_monthly_rows_are_refused():
+    f = pd.DataFrame({"year": [2020, 2020], "month": [1, None], "exporter": ["CHN", "CHN"], "importer": ["FRA", "FRA"],
+                      "hs": ["811292"] * 2, "value_usd": [1.0, 2.0]})
+    with pytest.raises(UsageError, match="mix"):
+        leverage(make_flow_table(f.astype({"month": "Int8"})), exporter="CHN")

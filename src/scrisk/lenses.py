@@ -547,8 +547,8 @@ def partner_screen(
             f"SELECT * FROM ({partner_summary_sql('_screen', keys=keys, params=params)}) "
             f"ORDER BY {k}, end_use = 'total', end_use"))
         unmapped = con.execute("SELECT count(*), coalesce(sum(import_value_usd), 0) FROM _screen "
-                               "WHERE end_use = 'unmapped'").fetchone()
-        total = con.execute("SELECT coalesce(sum(import_value_usd), 0) FROM _screen").fetchone()[0]
+                               "WHERE end_use = 'unmapped'").fetchall()[0]
+        total = con.execute("SELECT coalesce(sum(import_value_usd), 0) FROM _screen").fetchall()[0][0]
     finally:
         con.close()
     meta = _meta(table, "partner", {"importer": imp, "partner": pt, **run.bloc_roles()}, periods, keys, params,

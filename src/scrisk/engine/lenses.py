@@ -378,9 +378,28 @@ SELECT {k}, 'total' AS end_use, {cols} FROM {rows} GROUP BY {k}"""
 
 
 def period_columns(con, source: str) -> tuple[str, ...]:
-    """The period keys of a flow source: ``("year", "month")`` when it has a month column, else ``("year",)``."""
+    """The period keys of a flow source: ``("year", "month")`` for monthly flows, ``("year",)`` for annual ones.
+
+    Flows are monthly when the source has a ``month`` column filled on every
+    row, annual when it has none or it is null on every row.
+
+    Raises
+    ------
+    UsageError
+        Annual and monthly rows mixed (their sums would double count).
+    """
+    from scrisk.errors import UsageError
+
     names = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
-    return ("year", "month") if "month" in names else ("year",)
+    if "month" not in names:
+        return ("year",)
+    monthly, annual = con.execute(
+        f"SELECT count(*) FILTER (WHERE month IS NOT NULL), count(*) FILTER (WHERE month IS NULL) FROM {source}"
+    ).fetchall()[0]
+    if monthly and annual:
+        raise UsageError(f"the flows mix {annual:,} annual and {monthly:,} monthly rows; read annual and monthly "
+                         "files separately")
+    return ("year", "month") if monthly else ("year",)
 
 
 def bloc_source(con, source: str, blocs: Mapping[str, Mapping[tuple, Iterable[str]]], keys: Sequence[str]) -> str:
