@@ -192,6 +192,7 @@ def supply_risk_files(files: Paths, production: Iterable[str | Path], wgi: Any, 
     return supply_risk(table, read_production(list(production)), wgi, baskets=reg, material=material, year=year,
                        **options)
 
+
 def leverage_files(files: Paths = None, read: ReadOptions | None = None, *, exporter: Any, material: Any = None,
                    hs: Any = None, baskets: Any = None, **options: Any):
     """Read trade files and measure an exporter's leverage over its customers (``scrisk leverage``).

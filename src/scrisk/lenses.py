@@ -37,33 +37,23 @@ import pandas as pd
 
 from scrisk.engine.lenses import LensParams
 from scrisk.errors import UsageError
+from scrisk.results import RowsResult
 from scrisk.schema import FlowTable
 
 __all__ = ["LensResult", "leverage", "complement", "partner_screen", "Actor", "resolve_actor", "end_use_table"]
 
 
-class LensResult:
+class LensResult(RowsResult):
     """The result of a lens: ``meta``, ranked ``rows`` (Arrow) and named extra tables.
 
     ``to_dict()`` is ``{"meta", "rows", **extras}`` with every table as a list
-    of row dicts; ``to_arrow()`` / ``to_pandas()`` give the main rows.
+    of row dicts; ``to_arrow()`` / ``to_pandas()`` give the main rows
+    (:class:`~scrisk.results.RowsResult`).
     """
 
     def __init__(self, rows, meta: dict[str, Any], extras: Mapping[str, Any] | None = None):
-        self._table = rows
-        self.meta = meta
+        super().__init__(rows, meta)
         self.extras = dict(extras or {})
-
-    def __len__(self) -> int:
-        return self._table.num_rows
-
-    def to_arrow(self):
-        """The main rows as a :class:`pyarrow.Table`."""
-        return self._table
-
-    def to_pandas(self) -> pd.DataFrame:
-        """The main rows as a pandas DataFrame."""
-        return self._table.to_pandas()
 
     def table(self, name: str) -> pd.DataFrame:
         """An extra table (``importers``, ``summary``...) as a pandas DataFrame."""
@@ -77,8 +67,7 @@ class LensResult:
         """``{"meta", "rows", **extras}``, JSON-ready (the stable contract)."""
         from scrisk.serialize import jsonable
 
-        return {"meta": jsonable(self.meta), "rows": jsonable(self._table.to_pylist()),
-                **jsonable(self.contract_extras())}
+        return {**super().to_dict(), **jsonable(self.contract_extras())}
 
 
 class Actor:
