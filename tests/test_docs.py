@@ -13,8 +13,8 @@ COMMANDS = [c.name for c in app.registered_commands]
 
 
 def test_every_command_is_registered():
-    assert sorted(COMMANDS) == ["analyze", "check", "chokepoints", "diff", "graph", "materials", "production", "report",
-                                "shock", "supply-risk", "validate"]
+    assert sorted(COMMANDS) == ["analyze", "check", "chokepoints", "complement", "diff", "graph", "leverage",
+                                "materials", "partner", "production", "report", "shock", "supply-risk", "validate"]
 
 
 @pytest.mark.parametrize("name", COMMANDS)
@@ -34,7 +34,7 @@ def test_readme_quick_start_has_exactly_two_commands():
 
 
 @pytest.mark.parametrize("name", ["validate", "analyze", "graph", "shock", "check", "diff", "report", "chokepoints",
-                                  "supply-risk"])
+                                  "supply-risk", "leverage", "complement", "partner"])
 def test_every_reading_command_takes_the_shared_reader_options(name):
     import typer.main
 

@@ -228,6 +228,7 @@ def _ranked_rows(
     change: bool,
     labeller: Callable[[list[str]], pd.Series],
     progress: Callable[[str], None] | None,
+    blocs: list | None = None,
 ):
     """Run the indicator query for year ``y``, label, flag, explain and rank in the engine.
 
@@ -248,6 +249,12 @@ def _ranked_rows(
         if screen:
             opts.append("screen")
         src = flow_source(con, table)
+        if blocs:
+            from scrisk.engine.lenses import bloc_source
+            from scrisk.lenses import _blocs
+
+            members, _ = _blocs(con, src, ("year",), blocs)
+            src = bloc_source(con, src, members, ("year",))
         step("indicators")
         ind = indicator_sql(src, years=window_years, importers=imp_codes, hs=codes, options=opts, params=params,
                             output_years=[y] if y is not None else [])
@@ -335,6 +342,7 @@ def analyze(
     bands: Bands = Bands(),
     criteria: ScreenCriteria = ScreenCriteria(),
     progress: Callable[[str], None] | None = None,
+    as_bloc: str | Iterable[str] | None = None,
 ) -> AnalysisResult:
     """Rank the import dependencies in a flow table and explain each one.
 
@@ -376,6 +384,12 @@ def analyze(
         Score weights, band thresholds and screen thresholds.
     progress : callable, optional
         Called with a short step name as the work advances (for progress bars).
+    as_bloc : str or iterable of str, optional
+        Groups to treat as one country (``"EU27"``): members' flows are added
+        and trade among them left out, so ``importers="EU27", as_bloc="EU27"``
+        gives one EU row per product with extra-EU imports, and the EU is one
+        exporter in every world figure. Dated groups use the members of each
+        year (on its last day); so does ``importers`` without ``as_bloc``.
 
     Returns
     -------
@@ -416,11 +430,6 @@ def analyze(
     reg = registry(baskets)
     revision = table.meta.hs_revision
     codes = resolve_hs(material, hs, baskets=reg, revision=normalize_revision(revision) if revision else None)
-    imp_codes = expand_country_spec(importers)
-    friends = expand_country_spec(friendly) if friendly is not None else None
-    if friendly is not None and friends is None:
-        raise UsageError("--friendly needs country codes or groups, e.g. --friendly G7,EU27")
-
     loaded = list(table.years)
     notes: list[str] = []
     if revision is None and material:
@@ -435,6 +444,15 @@ def analyze(
                                  "(`scrisk validate FILE` lists them)")
             have = ", ".join(str(v) for v in loaded)
             raise UsageError(f"year {y} is not in the data (loaded years: {have}); pick one of them with --year")
+    from scrisk.countries import period_end
+    from scrisk.lenses import resolve_actor
+
+    blocs = [resolve_actor(g, "as-bloc") for g in _split(as_bloc)]
+    on = period_end(y) if y is not None else None
+    imp_codes = _with_blocs(importers, blocs, on)
+    friends = _with_blocs(friendly, blocs, on) if friendly is not None else None
+    if friendly is not None and friends is None:
+        raise UsageError("--friendly needs country codes or groups, e.g. --friendly G7,EU27")
     scores = as_wgi_scores(wgi, year=y) if wgi is not None else None
 
     parameters = {
@@ -451,6 +469,7 @@ def analyze(
         "top": top,
         "sort": sort,
         "hhi_scale": int(hhi_scale),
+        "as_bloc": _split(as_bloc) or None,
     }
     meta = output_meta(table, **parameters)
 
@@ -472,6 +491,7 @@ def analyze(
         change=prev_year is not None,
         labeller=lambda hs_codes: _labels(pd.Series(hs_codes, dtype="string"), reg, revision, material),
         progress=progress,
+        blocs=blocs,
     )
     total, n_below = stats["total"], stats["below"]
 
@@ -544,6 +564,8 @@ def analyze(
                 + ", ".join(str(e) for e, _ in miss[:8])
             )
         meta["wgi"] = info
+    if blocs:
+        meta["blocs"] = {b.name: {str(v): list(b.members_on(period_end(v))) for v in window_years} for b in blocs}
     meta["notes"] = notes
     return AnalysisResult(meta=meta, table=tab)
 
@@ -568,6 +590,19 @@ def _other_revision_codes(table: FlowTable, material: Any, codes: Iterable[str],
     return [f"the data's HS revision is unknown, so the baskets are read as HS2017 ({', '.join(codes)}); it also holds "
             f"codes the baskets use in another revision, not counted: {found}. Declare the files' revision "
             "(the hs_revision key of a --profile, or a classification column) to convert them"]
+def _with_blocs(spec: Any, blocs: list, on: str | None) -> tuple[str, ...] | None:
+    """Expand ``--importer``/``--friendly`` on date ``on``; a group given with ``as_bloc`` stays one code."""
+    from scrisk.countries import _group_key, expand_countries
+
+    items = _split(spec)
+    if not items:
+        return None
+    names = {_group_key(b.spec): b for b in blocs}
+    kept = [i for i in items if _group_key(i) not in names]
+    chosen = [names[_group_key(i)].name for i in items if _group_key(i) in names]
+    codes = set(expand_countries(kept, on=on) or ()) if kept else set()
+    collapsed = {c for b in blocs for c in b.members_on(on)}
+    return tuple(sorted((codes - collapsed) | set(chosen)))
 
 
 def read_filter(

@@ -16,6 +16,9 @@ command                      function                            result
 ``scrisk shock``             :func:`shock_files`                 :class:`~scrisk.scenario.run.ShockResult`
 ``scrisk check``             :func:`check_files`                 :class:`~scrisk.policy.check.CheckResult`
 ``scrisk diff``              :func:`diff_files`                  :class:`~scrisk.policy.diff.DiffResult`
+``scrisk leverage``          :func:`leverage_files`              :class:`~scrisk.lenses.LensResult`
+``scrisk complement``        :func:`complement_files`            :class:`~scrisk.lenses.LensResult`
+``scrisk partner``           :func:`partner_files`               :class:`~scrisk.lenses.LensResult`
 ============================ =================================== ==========================
 
 Examples
@@ -36,7 +39,8 @@ from typing import Any, Callable, Iterable
 from scrisk.io.options import ReadOptions
 
 __all__ = ["analyze_files", "validate_files", "graph_files", "shock_files", "check_files", "diff_files",
-           "chokepoints_files", "production_files", "supply_risk_files", "load"]
+           "chokepoints_files", "production_files", "supply_risk_files",
+           "leverage_files", "complement_files", "partner_files", "load"]
 
 Paths = Iterable[str | Path] | None
 
@@ -189,3 +193,43 @@ def supply_risk_files(files: Paths, production: Iterable[str | Path], wgi: Any, 
     table, reg = load(files, read, hs=codes, baskets=reg)
     return supply_risk(table, read_production(list(production)), wgi, baskets=reg, material=material, year=year,
                        **options)
+
+
+def leverage_files(files: Paths = None, read: ReadOptions | None = None, *, exporter: Any, material: Any = None,
+                   hs: Any = None, baskets: Any = None, **options: Any):
+    """Read trade files and measure an exporter's leverage over its customers (``scrisk leverage``).
+
+    ``options`` are those of :func:`scrisk.lenses.leverage` (``importers``,
+    ``year``, ``as_bloc``, ``min_import_usd``).
+
+    Examples
+    --------
+    >>> r = leverage_files(exporter="CHN", hs="811292")
+    >>> [(x["hs"], x["exporter"]) for x in r.to_dict()["rows"]][:1]
+    [('811292', 'CHN')]
+    """
+    from scrisk.lenses import leverage
+
+    table, reg = load(files, read, material=material, hs=hs, baskets=baskets)
+    return leverage(table, exporter=exporter, material=material, hs=hs, baskets=reg, **options)
+
+
+def complement_files(files: Paths = None, read: ReadOptions | None = None, *, importer: Any, ally: Any, rival: Any,
+                     material: Any = None, hs: Any = None, baskets: Any = None, **options: Any):
+    """Read trade files and run the complementarity lens (``scrisk complement``); see :func:`scrisk.lenses.complement`."""
+    from scrisk.lenses import complement
+
+    table, reg = load(files, read, material=material, hs=hs, baskets=baskets)
+    return complement(table, importer=importer, ally=ally, rival=rival, material=material, hs=hs, baskets=reg,
+                      **options)
+
+
+def partner_files(files: Paths = None, read: ReadOptions | None = None, *, importer: Any, partner: Any,
+                  material: Any = None, hs: Any = None, baskets: Any = None, **options: Any):
+    """Read trade files and run the KIET-style named-partner screen (``scrisk partner``); see
+    :func:`scrisk.lenses.partner_screen`."""
+    from scrisk.lenses import partner_screen
+
+    table, reg = load(files, read, material=material, hs=hs, baskets=baskets)
+    return partner_screen(table, importer=importer, partner=partner, material=material, hs=hs, baskets=reg,
+                          **options)

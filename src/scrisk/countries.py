@@ -90,6 +90,7 @@ __all__ = [
     "CountryGroup",
     "load_groups",
     "expand_countries",
+    "period_end",
 ]
 
 COMTRADE_WORLD = 0
@@ -465,10 +466,61 @@ class CountryGroup:
     as_of: str
     source: str
     note: str = ""
+    memberships: tuple[tuple[str, str | None, str | None], ...] = ()
+    dates_source: str = ""
 
     def sorted_members(self) -> tuple[str, ...]:
         """Members in alphabetical order."""
         return tuple(sorted(self.members))
+
+    @property
+    def dated(self) -> bool:
+        """True when the group records when members joined or left."""
+        return any(start or end for _, start, end in self.memberships)
+
+    def members_on(self, date: str | None) -> tuple[str, ...]:
+        """Members on ``date`` (ISO ``YYYY[-MM[-DD]]``, read as its first day), alphabetically.
+
+        A member counts from its start date (inclusive) to its end date (its
+        last day as a member, inclusive); members without dates count always.
+        ``None`` gives today's members (:attr:`members`).
+
+        Examples
+        --------
+        >>> eu = load_groups()["EU27"]
+        >>> "GBR" in eu.members_on("2019-12-31"), "GBR" in eu.members_on("2020-12-31")
+        (True, False)
+        >>> len(eu.members_on("2012-12-31")), len(eu.members_on("2013-12-31"))
+        (27, 28)
+        """
+        if date is None or not self.memberships:
+            return self.sorted_members()
+        day = _day(date, end=False)
+        return tuple(sorted({c for c, start, end in self.memberships
+                             if (start is None or _day(start, end=False) <= day)
+                             and (end is None or day <= _day(end, end=True))}))
+
+
+def _day(text: str, *, end: bool) -> str:
+    """``YYYY``/``YYYY-MM``/``YYYY-MM-DD`` as a full ISO day: the first day, or the last with ``end``."""
+    import calendar
+
+    parts = str(text).split("-")
+    y = int(parts[0])
+    m = int(parts[1]) if len(parts) > 1 else (12 if end else 1)
+    d = int(parts[2]) if len(parts) > 2 else (calendar.monthrange(y, m)[1] if end else 1)
+    return f"{y:04d}-{m:02d}-{d:02d}"
+
+
+def period_end(year: int, month: int | None = None) -> str:
+    """The last day of a year or a month, the date a group's membership is taken on for that period.
+
+    Examples
+    --------
+    >>> period_end(2020), period_end(2024, 2)
+    ('2020-12-31', '2024-02-29')
+    """
+    return _day(f"{int(year):04d}" + (f"-{int(month):02d}" if month else ""), end=True)
 
 
 def load_groups(path: str | Path | None = None, *, table: CountryTable | None = None) -> dict[str, CountryGroup]:
@@ -509,6 +561,9 @@ class GroupSpec(ConfigModel):
     source: Annotated[StrictStr, Field(min_length=1)]
     title: Optional[StrictStr] = None
     note: StrictStr = ""
+    joined: dict[StrictStr, StrictStr] = {}
+    left: dict[StrictStr, StrictStr] = {}
+    dates_source: StrictStr = ""
 
     @field_validator("as_of")
     @classmethod
@@ -557,6 +612,12 @@ def _load_groups(path: Path, table: CountryTable) -> dict[str, CountryGroup]:
             raise ConfigError(f"group {key!r} is defined twice (names ignore case, '-' and '_')", path=str(path), line=line)
         if table.resolve(name) is not None:
             raise ConfigError(f"group name {key!r} is also a country code; rename the group", path=str(path), line=line)
+        memberships = _memberships({"joined": g.joined, "left": g.left}, resolved, table, where=where,
+                                   path=str(path), line=line)
+        dates_source = g.dates_source.strip()
+        if any(a or b for _, a, b in memberships) and not dates_source:
+            raise ConfigError(f"{where} needs dates_source naming where the join and leave dates come from",
+                              path=str(path), line=line)
         out[name] = CountryGroup(
             name=name,
             title=g.title if g.title is not None else key,
@@ -564,8 +625,40 @@ def _load_groups(path: Path, table: CountryTable) -> dict[str, CountryGroup]:
             as_of=g.as_of.strip(),
             source=g.source.strip(),
             note=g.note.strip(),
+            memberships=memberships,
+            dates_source=dates_source,
         )
     return out
+
+
+def _memberships(g: Mapping[str, Any], members: list[str], table: CountryTable, *, where: str, path: str,
+                 line: int | None) -> tuple[tuple[str, str | None, str | None], ...]:
+    """(code, start, end) of every member, current and former, from ``joined`` and ``left`` tables."""
+    dates: dict[str, dict[str, str]] = {}
+    for field in ("joined", "left"):
+        raw = g.get(field, {})
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{where} {field} must be a table of ISO3 = \"YYYY-MM-DD\"", path=path, line=line)
+        got: dict[str, str] = {}
+        for code, day in raw.items():
+            iso = table.resolve(str(code))
+            if iso is None:
+                raise ConfigError(f"{where} {field} names {code!r}, not a known ISO3 code", path=path, line=line)
+            if not _AS_OF.match(str(day)):
+                raise ConfigError(f"{where} {field}.{code} = {day!r} is not a date YYYY-MM-DD (or YYYY-MM, YYYY)",
+                                  path=path, line=line)
+            got[iso] = str(day)
+        dates[field] = got
+    joined, left = dates["joined"], dates["left"]
+    stray = sorted(set(joined) - set(members) - set(left))
+    if stray:
+        raise ConfigError(f"{where} joined lists {', '.join(stray)}, neither a member nor in left", path=path, line=line)
+    current = [c for c in members if c in left]
+    if current:
+        raise ConfigError(f"{where} {', '.join(current)} is both a member and in left; a member that left and "
+                          "rejoined is not supported", path=path, line=line)
+    rows = [(c, joined.get(c), None) for c in members] + [(c, joined.get(c), left[c]) for c in sorted(left)]
+    return tuple(rows)
 
 
 def _group_key(name: str) -> str:
@@ -581,8 +674,13 @@ def expand_countries(
     *,
     table: CountryTable | None = None,
     groups: Mapping[str, CountryGroup] | None = None,
+    on: str | None = None,
 ) -> tuple[str, ...] | None:
     """Expand a user's country list into ISO3 codes.
+
+    ``on`` (an ISO date, e.g. :func:`period_end` of the data's year) takes
+    each group's members on that date (EU27 on 2015-12-31 includes GBR);
+    without it, today's members.
 
     ``spec`` is a comma-separated string or an iterable of items; each item
     is an ISO3 code, an alias (``S19``, ``ROM``) or a group name (``G7``,
@@ -631,7 +729,7 @@ def expand_countries(
                 raise UnknownCountryError("'-*' excludes everything; name the countries to keep instead")
             star = True
             continue
-        codes = _resolve_item(name, table, groups)
+        codes = _resolve_item(name, table, groups, on)
         if neg:
             exclude.update(codes)
         else:
@@ -661,10 +759,10 @@ def _items(spec: Any) -> list[str]:
     return out
 
 
-def _resolve_item(name: str, table: CountryTable, groups: Mapping[str, CountryGroup]) -> list[str]:
+def _resolve_item(name: str, table: CountryTable, groups: Mapping[str, CountryGroup], on: str | None = None) -> list[str]:
     key = _group_key(name)
     if key in groups:
-        return list(groups[key].sorted_members())
+        return list(groups[key].members_on(on))
     iso = table.resolve(name)
     if iso is not None:
         return [iso]

@@ -59,6 +59,12 @@ def _register() -> None:
     app.command("production")(production.production)
     app.command("supply-risk")(production.supply_risk)
 
+    from scrisk.cli.commands import complement, leverage, partner
+
+    app.command("leverage")(leverage.leverage)
+    app.command("complement")(complement.complement)
+    app.command("partner")(partner.partner)
+
     from scrisk.cli.commands import report
 
     app.command("report")(report.report)

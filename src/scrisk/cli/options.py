@@ -37,6 +37,7 @@ __all__ = [
     "ImporterOpt",
     "MaterialOpt",
     "HsOpt",
+    "AsBlocOpt",
 ]
 
 
@@ -147,6 +148,13 @@ FileExporterOpt = Annotated[
 FileImporterOpt = Annotated[
     Optional[str], typer.Option("--importer", help="For a file of one country's imports by origin: that importer (ISO3).")
 ]
+AsBlocOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--as-bloc", help="Group(s) to treat as one country (EU27, MSP, ...): members' flows added, trade "
+                 "among them left out (EU27 imports = extra-EU imports); dated groups use each period's members. "
+                 "Repeatable or comma-separated."),
+]
+
 ReporterSideOpt = Annotated[
     Optional[str],
     typer.Option("--comtrade-side", help="Which Comtrade reports to use: exports, imports, or both (prefer importer reports; default).")

@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 from scrisk.cli.boundary import err_console, out_console
 from scrisk.errors import UsageError
 
-__all__ = ["emit", "write_rendered", "resolve_format", "note", "note_rejections", "progress_steps", "SHOW_DEFAULT"]
+__all__ = ["emit", "emit_with_notes", "write_rendered", "resolve_format", "note", "note_rejections", "progress_steps", "SHOW_DEFAULT"]
 
 SHOW_DEFAULT = 25
 """Rows the table format shows unless ``--show N`` says otherwise."""
@@ -266,6 +266,15 @@ def emit(
         err_console.print(f"wrote {n:,} row{'' if n == 1 else 's'} to {output}", markup=False, highlight=False)
         return
     write_rendered(render(_as_dict(result, limit), value), output, meta)
+
+
+def emit_with_notes(result: Any, fmt: Any, output: Path | None, *, render: Callable[..., Any],
+                    show: int | None = None, kind: str | None = None) -> None:
+    """:func:`emit` the result, then say its rejected rows and its ``meta.notes`` on stderr."""
+    emit(result, fmt, output, render=render, kind=kind, show=show)
+    note_rejections(result.meta)
+    for msg in result.meta.get("notes", []):
+        note(msg)
 
 
 def _write_xlsx(data: Mapping[str, Any], output: Path, kind: str) -> None:

@@ -21,6 +21,7 @@ from scrisk.cli.options import (
     OutputOpt,
     ShowOpt,
     YearOpt,
+    AsBlocOpt,
     reader_options,
 )
 
@@ -80,6 +81,7 @@ def analyze(
     min_import_usd: MinImportOpt = 10_000_000.0,
     baskets: BasketsOpt = None,
     hhi_scale: HhiScaleOpt = 1,
+    as_bloc: AsBlocOpt = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
     show: ShowOpt = None,
@@ -96,7 +98,8 @@ def analyze(
 
     Examples: scrisk analyze --importer KOR --top 10;
     scrisk analyze baci.csv --material gallium --friendly G7,EU27 --format json;
-    scrisk analyze data/*.csv --importer EU27 --screen --format md.
+    scrisk analyze data/*.csv --importer EU27 --screen --format md;
+    scrisk analyze baci.csv --importer EU27 --as-bloc EU27 (the EU as one importer, extra-EU imports).
 
     Exit codes: 0 ok; 2 bad options (unknown material or country, year not
     in the data); 3 unreadable input.
@@ -110,7 +113,7 @@ def analyze(
             files, reader_options(**reader, years=year), importers=importer, hs=hs, material=material,
             baskets=baskets or None, year=max(year) if year else None, friendly=friendly, wgi=wgi,
             min_import_usd=min_import_usd, screen=screen, top=top, sort=sort.value, hhi_scale=hhi_scale,
-            progress=step,
+            progress=step, as_bloc=as_bloc,
         )
     emit(result, fmt, output, render=render_analysis, kind="analyze",
          show=show if show is not None else 0 if top is not None else TABLE_MAX_ROWS)
