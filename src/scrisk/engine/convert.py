@@ -47,7 +47,7 @@ from scrisk.errors import UnreadableFileError, UsageError
 from scrisk.io.options import ReadOptions
 from scrisk.schema import FLOW_COLUMNS, YEAR, FlowTable
 
-__all__ = ["convert_files", "ConvertResult", "write_dataset", "DATASET_META", "dataset_meta"]
+__all__ = ["convert_files", "ConvertResult", "write_dataset", "DATASET_META", "dataset_meta", "file_dataset_meta"]
 
 DATASET_META = "_scrisk.json"
 """The provenance file at the root of a converted dataset."""
@@ -85,6 +85,17 @@ def dataset_meta(path: str | Path) -> dict[str, Any] | None:
         return json.loads(p.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def file_dataset_meta(path: str | Path) -> dict[str, Any] | None:
+    """The ``_scrisk.json`` of the converted dataset a Parquet file belongs to (``DIR/year=Y/part-0.parquet``)."""
+    p = Path(path)
+    roots = [p.parent] + ([p.parent.parent] if p.parent.name.startswith(f"{YEAR}=") else [])
+    for root in roots:
+        got = dataset_meta(root)
+        if got is not None:
+            return got
+    return None
 
 
 def _check_target(out: Path, inputs: Iterable[Path]) -> None:

@@ -33,7 +33,7 @@ from scrisk.schema import FlowMeta, FlowTable, ReadReport
 
 __all__ = ["load_into_store", "FastFile", "cache_enabled", "set_cache_enabled", "scratch_dir"]
 
-FAST_PATH_VERSION = 1
+FAST_PATH_VERSION = 2
 """Bump when the fast path's output for the same input changes: cached entries are not reused."""
 
 _cache_enabled = os.environ.get("SCRISK_NO_CACHE", "") in ("", "0")
@@ -243,8 +243,12 @@ def _parquet_one(con, path: Path, options, cache) -> FastFile | None:
         con.execute(f"COPY (SELECT year, exporter, importer, hs, value_usd, qty_kg FROM {src} {where}) "
                     f"TO {sql_str(str(target))} (FORMAT parquet, COMPRESSION zstd)")
     dups = _repeated_keys(con, target)
+    from scrisk.engine.convert import file_dataset_meta
+
+    recorded = file_dataset_meta(path) or {}  # a dataset scrisk convert wrote records its HS revision and release
     ff = FastFile(label=str(path), parquet=target, rows=int(rows), value_usd=float(value),
-                  years=tuple(int(y) for y in years or ()), hs_revision=options.hs_revision, release=None,
+                  years=tuple(int(y) for y in years or ()),
+                  hs_revision=options.hs_revision or recorded.get("hs_revision"), release=recorded.get("release"),
                   encoding="", notes=[], duplicate_free=not dups, source_format="parquet")
     if cache is not None and key is not None:
         if in_place:

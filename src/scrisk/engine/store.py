@@ -119,7 +119,7 @@ def configure(*, memory_limit: str | None = None, temp_directory: str | None = N
             raise UsageError(f"--engine {engine!r} is not one of {', '.join(ENGINES)}")
         changes["engine"] = engine
     if spark_master is not None:
-        changes["spark_master"] = str(spark_master)
+        changes["spark_master"] = str(spark_master) or None
     if memory_limit is not None:
         changes["memory_limit"] = check_memory_limit(memory_limit)
     if temp_directory is not None:
