@@ -364,7 +364,7 @@ def is_dataset_path(path: str | Path) -> bool:
     """
     s = str(path)
     if _URL.match(s) and not re.match(r"^[A-Za-z]:[\\/]", s):
-        return not s.startswith("file:/") or Path(s[5:].lstrip("/") and "/" + s[5:].lstrip("/")).exists()
+        return True
     p = Path(os.path.expanduser(s))
     return p.is_dir() or p.suffix.lower() == ".parquet"
 
@@ -390,6 +390,19 @@ def _reason_names() -> dict[str, str]:
             "negative value": "NEGATIVE_VALUE", "negative quantity": "NEGATIVE_QTY",
             "unknown country code": "UNKNOWN_COUNTRY", "self-trade": "SELF_TRADE"}
     return {k: getattr(R, v, k) for k, v in want.items()}
+
+
+def _read_root(spark, loc: str):
+    """One input as a DataFrame: a local folder's ``*.parquet`` files only (partitions discovered from the folder),
+    anything else as Spark reads it."""
+    p = Path(loc)
+    if _URL.match(loc) or not p.is_dir():
+        return spark.read.parquet(loc)
+    files = sorted(str(f) for f in p.rglob("*.parquet")
+                   if f.is_file() and not any(part.startswith(("_", ".")) for part in f.relative_to(p).parts))
+    if not files:
+        raise InputError("the folder holds no Parquet files; convert the trade files with scrisk convert", path=loc)
+    return spark.read.option("basePath", str(p)).parquet(*files)
 
 
 def load_dataset(paths: Sequence[str | Path], options=None, *, check_keys: bool = True) -> SparkFlowTable:
@@ -418,7 +431,10 @@ def load_dataset(paths: Sequence[str | Path], options=None, *, check_keys: bool 
         if not _URL.match(s) and not Path(s).exists():
             raise SparkEngineError("no such file or folder; check the path", path=s)
     with _errors("reading the dataset", where):
-        df = spark.read.parquet(*locs)
+        frames = [_read_root(spark, s) for s in locs]
+        df = frames[0]
+        for other in frames[1:]:
+            df = df.unionByName(other, allowMissingColumns=True)
         cols = set(df.columns)
         missing = [c for c in FLOW_COLUMNS if c not in cols and c != "qty_kg"]
         if missing:
