@@ -13,8 +13,8 @@ COMMANDS = [c.name for c in app.registered_commands]
 
 
 def test_every_command_is_registered():
-    assert sorted(COMMANDS) == ["analyze", "check", "chokepoints", "diff", "graph", "materials", "production", "report",
-                                "shock", "supply-risk", "validate"]
+    assert sorted(COMMANDS) == ["analyze", "check", "chokepoints", "convert", "diff", "graph", "materials", "production",
+                                "report", "shock", "supply-risk", "validate"]
 
 
 @pytest.mark.parametrize("name", COMMANDS)

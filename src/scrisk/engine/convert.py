@@ -27,7 +27,7 @@ Examples
 >>> out = pathlib.Path(tempfile.mkdtemp()) / "flows"
 >>> r = convert_files([], out)
 >>> [(p["year"], p["rows"]) for p in r.to_dict()["rows"]]
-[(2022, 111), (2024, 123)]
+[(2022, 895), (2024, 848)]
 >>> sorted(p.name for p in out.iterdir())
 ['_scrisk.json', 'year=2022', 'year=2024']
 >>> json.loads((out / "_scrisk.json").read_text())["hs_revision"]

@@ -41,8 +41,9 @@ Examples
 --------
 >>> print(to_spark_sql("SELECT fsum(v) AS s, min(struct_pack(nv := -v, e := exporter)) AS t FROM f"))
 SELECT SUM(v) AS s, MIN(NAMED_STRUCT('nv', -v, 'e', exporter)) AS t FROM f
->>> to_spark_sql("SELECT scrisk_pct(0.5) AS p").startswith("SELECT CASE WHEN 0.5 IS NULL OR ISNAN(0.5)")
-True
+>>> pct = to_spark_sql("SELECT scrisk_pct(s) AS p FROM t")
+>>> pct.startswith("SELECT CASE WHEN s IS NULL OR ISNAN(s) THEN '?'"), "BROUND(s * 100, 0)" in pct
+(True, True)
 """
 
 from __future__ import annotations
@@ -126,6 +127,16 @@ def _java_ok() -> bool:
     return bool(shutil.which("java") or (home and (Path(home) / "bin" / "java").exists()))
 
 
+def _quiet_driver_log() -> None:
+    """Start the driver JVM (when scrisk starts it) with errors-only logging, unless the user set how it starts."""
+    if os.environ.get("PYSPARK_SUBMIT_ARGS") or os.environ.get("SPARK_CONF_DIR"):
+        return
+    conf = Path(__file__).resolve().parents[1] / "data" / "spark-log4j2.properties"
+    if conf.is_file():
+        os.environ["PYSPARK_SUBMIT_ARGS"] = (f"--driver-java-options -Dlog4j2.configurationFile={conf.as_uri()} "
+                                             "pyspark-shell")
+
+
 def session(master: str | None = None):
     """The process's SparkSession (started on first use; see the module docstring for the master).
 
@@ -154,28 +165,32 @@ def session(master: str | None = None):
         _probe(master)
     if _session is not None:
         stop_session()
+    _quiet_driver_log()
     builder = SparkSession.builder.appName("scrisk")
-    if master and master.startswith("sc://"):
+    connect = bool(master and master.startswith("sc://"))
+    if connect:
         builder = builder.remote(master)
-    else:
-        if master:
-            builder = builder.master(master)
-        local = master is None or master.startswith("local")
-        builder = (builder.config("spark.sql.ansi.enabled", "false")
-                   .config("spark.sql.session.timeZone", "UTC")
-                   .config("spark.sql.execution.arrow.pyspark.enabled", "true"))
-        if local:
-            # one machine: few shuffle partitions (adaptive execution merges them further), no web UI
-            builder = (builder.config("spark.sql.shuffle.partitions", str(max(2 * (os.cpu_count() or 1), 4)))
-                       .config("spark.ui.enabled", "false")
-                       .config("spark.ui.showConsoleProgress", "false"))
+    elif master:
+        builder = builder.master(master)
+        if master.startswith("local"):
+            builder = builder.config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
     try:
         _session = builder.getOrCreate()
+        # the SQL semantics the declarations assume (NULL on division by zero, as DuckDB), also on a session
+        # that already existed (spark-submit, Databricks)
+        _session.conf.set("spark.sql.ansi.enabled", "false")
+        _session.conf.set("spark.sql.session.timeZone", "UTC")
+        _session.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")
+        if not connect:
+            _session.sparkContext.setLogLevel("ERROR")
+            if _session.sparkContext.master.startswith("local") and \
+                    _session.conf.get("spark.sql.shuffle.partitions") == "200":
+                # one machine: few shuffle partitions (adaptive execution merges them further)
+                _session.conf.set("spark.sql.shuffle.partitions", str(max(2 * (os.cpu_count() or 1), 4)))
     except Exception as exc:  # noqa: BLE001 - one line at the boundary
+        _session = None
         raise SparkEngineError(f"cannot start Spark on {master or 'the configured master'}: {_first_line(exc)}; "
                                "check --spark-master, SPARK_MASTER and the Java runtime") from None
-    _session.sparkContext.setLogLevel("ERROR") if hasattr(_session, "sparkContext") and not (
-        master or "").startswith("sc://") else None
     _session_master = master
     return _session
 
@@ -195,7 +210,7 @@ def _first_line(exc: BaseException) -> str:
     for line in text.splitlines():
         line = line.strip()
         if line and not line.startswith(("Traceback", "py4j", "JVM stacktrace")):
-            return re.sub(r"\s+", " ", line)[:400]
+            return re.sub(r"\s+", " ", re.sub(r"\s*SQLSTATE: \w+\.?", "", line)).strip()[:400]
     return type(exc).__name__
 
 
