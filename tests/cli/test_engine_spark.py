@@ -78,6 +78,15 @@ def test_check_and_diff_same_json_on_both_engines(monkeypatch, capsys, spark, da
     same(on_spark["summary"], duck["summary"])
 
 
+def test_chokepoints_same_json_on_both_engines(monkeypatch, capsys, spark, dataset):
+    args = ("chokepoints", str(dataset))
+    code, duck, _ = _json(monkeypatch, capsys, *args)
+    code_s, on_spark, err = _json(monkeypatch, capsys, *args, *SPARK)
+    assert code == code_s == 0, err
+    assert len(duck["rows"]) > 5
+    same(on_spark["rows"], duck["rows"])
+
+
 def test_shock_stays_local_reading_its_flows_from_spark(monkeypatch, capsys, spark, dataset):
     args = ("shock", str(dataset), "--exporter", "CHN", "--material", "gallium", "--cut", "0.5")
     code, duck, _ = _json(monkeypatch, capsys, *args)
