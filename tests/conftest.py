@@ -67,3 +67,35 @@ def tiny_flows() -> pd.DataFrame:
     from scrisk.schema import BASE_COLUMNS, complete_flows
 
     return complete_flows(pd.DataFrame(rows, columns=list(BASE_COLUMNS)))
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session (``local[2]``) for the whole test run, as the Spark engine uses it.
+
+    Skipped with the reason when pyspark or a Java runtime is missing on a user's machine; in CI (``$CI`` set)
+    that is a failure instead, since .ci/run installs both.
+    """
+    import os
+    import shutil
+
+    missing = None
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        missing = "pyspark is not installed (pip install -e '.[spark]')"
+    if missing is None and not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        missing = "no Java runtime (apt-get install default-jre-headless)"
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"the Spark engine tests must run in CI: {missing}")
+        pytest.skip(f"Spark engine tests skipped: {missing}")
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    from scrisk.engine import spark as engine
+    from scrisk.engine.store import configure
+
+    configure(spark_master="local[2]")
+    s = engine.session("local[2]")
+    yield s
+    configure(engine="duckdb", spark_master="")
+    engine.stop_session()

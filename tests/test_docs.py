@@ -13,8 +13,9 @@ COMMANDS = [c.name for c in app.registered_commands]
 
 
 def test_every_command_is_registered():
-    assert sorted(COMMANDS) == ["analyze", "check", "chokepoints", "complement", "diff", "graph", "leverage",
-                                "materials", "partner", "production", "report", "shock", "supply-risk", "validate"]
+    assert sorted(COMMANDS) == ["analyze", "check", "chokepoints", "complement", "convert", "diff", "graph",
+                                "leverage", "materials", "partner", "production", "report", "shock", "supply-risk",
+                                "validate"]
 
 
 @pytest.mark.parametrize("name", COMMANDS)

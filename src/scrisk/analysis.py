@@ -239,7 +239,10 @@ def _ranked_rows(
     from scrisk.engine.indicators import flags_sql, indicator_sql, prepare, why_sql
     from scrisk.engine.store import arrow_table, connect, flow_source, sql_str
 
+    from scrisk.engine.spark import is_spark_table
+
     step = progress or (lambda s: None)
+    spark = is_spark_table(table)
     con = connect()
     try:
         from scrisk.engine.hs_revision import split_shares
@@ -248,18 +251,30 @@ def _ranked_rows(
                        hs_split=split_shares(table))
         if screen:
             opts.append("screen")
-        src = flow_source(con, table)
-        if blocs:
-            from scrisk.engine.lenses import bloc_source
-            from scrisk.lenses import _blocs
-
-            members, _ = _blocs(con, src, ("year",), blocs)
-            src = bloc_source(con, src, members, ("year",))
         step("indicators")
-        ind = indicator_sql(src, years=window_years, importers=imp_codes, hs=codes, options=opts, params=params,
-                            output_years=[y] if y is not None else [])
         year_sql = str(int(y)) if y is not None else "NULL"
-        con.execute(f"CREATE TEMP TABLE _ind AS SELECT * FROM ({ind}) WHERE year = {year_sql}")
+        compile_args = dict(years=window_years, importers=imp_codes, hs=codes, params=params,
+                            output_years=[y] if y is not None else [])
+        if spark:
+            # the indicator rows are computed on Spark; ranking, flags and reasons run here on those rows
+            from scrisk.engine.spark import indicator_rows
+
+            if blocs:
+                raise UsageError("--as-bloc runs on the DuckDB engine; leave out --engine spark")
+            con.register("_ind_rows", indicator_rows(table, friendly=friends, screen=screen,
+                                                     wgi=scores.scores if scores is not None else None,
+                                                     where=f"year = {year_sql}", **compile_args))
+            con.execute("CREATE TEMP TABLE _ind AS SELECT * FROM _ind_rows")
+        else:
+            src = flow_source(con, table)
+            if blocs:
+                from scrisk.engine.lenses import bloc_source
+                from scrisk.lenses import _blocs
+
+                members, _ = _blocs(con, src, ("year",), blocs)
+                src = bloc_source(con, src, members, ("year",))
+            ind = indicator_sql(src, options=opts, **compile_args)
+            con.execute(f"CREATE TEMP TABLE _ind AS SELECT * FROM ({ind}) WHERE year = {year_sql}")
         total, below, limited = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE NOT above_min_value), count(*) FILTER (WHERE world_coverage_limited) "
             "FROM _ind").fetchone()
@@ -310,14 +325,24 @@ def _ranked_rows(
             if imp_codes is not None:
                 base.append("importer IN (" + (", ".join(sql_str(c) for c in imp_codes) or "NULL") + ")")
             cond = " AND ".join(base)
-            stats["wgi_missing"] = [
-                (e, float(v)) for e, v in con.execute(
-                    f"SELECT exporter, sum(value_usd) AS v FROM {src} WHERE {cond} AND exporter NOT IN "
-                    "(SELECT code FROM _wgi) GROUP BY exporter ORDER BY v DESC, exporter").fetchall()
+            queries = [
+                "SELECT exporter, sum(value_usd) AS v FROM {src} WHERE " + cond + " AND exporter NOT IN "
+                "(SELECT code FROM _wgi) GROUP BY exporter ORDER BY v DESC, exporter",
+                "SELECT coalesce(sum(value_usd), 0) FROM {src} WHERE " + cond.replace('value_usd > 0', 'TRUE'),
             ]
-            stats["wgi_total"] = float(con.execute(
-                f"SELECT coalesce(sum(value_usd), 0) FROM {src} WHERE {cond.replace('value_usd > 0', 'TRUE')}"
-            ).fetchone()[0])
+            if spark:
+                from scrisk.engine.spark import SparkQueries
+
+                q = SparkQueries()
+                try:
+                    q.prepare(wgi=scores.scores)
+                    missing, total_v = (q.rows(t.format(src=q.source(table)), "the WGI coverage") for t in queries)
+                finally:
+                    q.close()
+            else:
+                missing, total_v = (con.execute(t.format(src=src)).fetchall() for t in queries)
+            stats["wgi_missing"] = [(e, float(v)) for e, v in missing]
+            stats["wgi_total"] = float(total_v[0][0])
     finally:
         con.close()
     return tab, stats

@@ -33,13 +33,24 @@ def load_flows(paths: Iterable[str | Path] | None = None, options: ReadOptions |
     >>> t.meta.hs_revision, t.years, t.report.rows_rejected
     ('HS2017', (2022, 2024), 0)
     """
+    from scrisk.engine.store import settings
+
+    options = options or ReadOptions()
+    paths = list(paths or [])
+    if settings().engine == "spark":
+        # --engine spark: datasets are read by Spark, other files here and sent (scrisk.engine.spark.load)
+        from scrisk.engine.spark import load
+
+        return load(paths, options, local=_read_local)
+    return _read_local(paths, options)
+
+
+def _read_local(paths: list, options: ReadOptions) -> FlowTable:
     import dataclasses
 
     from scrisk.io import read_flows
     from scrisk.resources import example_flows_path
 
-    options = options or ReadOptions()
-    paths = list(paths or [])
     if not paths:
         paths = [example_flows_path()]
         if options.hs_revision is None:

@@ -160,7 +160,26 @@ def chokepoints(
             step("production")
             prod_meta, notes = _production_pick(con, production, reg, [y])
         step("chokepoints")
-        sql = chokepoint_sql(flow_source(con, table), years=[y], hs=tuple(codes or ()), options=opts, params=params)
+        from scrisk.engine.spark import is_spark_table
+
+        if is_spark_table(table):
+            # the lens query runs on Spark (the production pick sent there); ranking runs here on its rows
+            from scrisk.engine.spark import SparkQueries
+
+            q = SparkQueries()
+            try:
+                if production is not None:
+                    from scrisk.engine.store import arrow_table
+
+                    q.register("_prod_pick", arrow_table(con.sql("SELECT * FROM _prod_pick")))
+                con.register("_lens_rows", q.arrow(chokepoint_sql(q.source(table), years=[y], hs=tuple(codes or ()),
+                                                                  options=opts, params=params), "the chokepoint query"))
+            finally:
+                q.close()
+            sql = "SELECT * FROM _lens_rows"
+        else:
+            sql = chokepoint_sql(flow_source(con, table), years=[y], hs=tuple(codes or ()), options=opts,
+                                 params=params)
         key = SORTS[sort]
         ranked = (f"SELECT row_number() OVER (ORDER BY {key} DESC NULLS LAST, world_export_value_usd DESC, hs) AS rank, "
                   f"* FROM ({sql}) ORDER BY rank" + (f" LIMIT {int(top)}" if top else ""))

@@ -43,7 +43,7 @@ def _root(
 
 
 def _register() -> None:
-    from scrisk.cli.commands import analyze, check, diff, graph, materials, shock, validate
+    from scrisk.cli.commands import analyze, check, convert, diff, graph, materials, shock, validate
 
     app.command("validate")(validate.validate)
     app.command("analyze")(analyze.analyze)
@@ -52,6 +52,7 @@ def _register() -> None:
     app.command("shock")(shock.shock)
     app.command("check")(check.check)
     app.command("diff")(diff.diff)
+    app.command("convert")(convert.convert)
 
     from scrisk.cli.commands import chokepoints, production
 

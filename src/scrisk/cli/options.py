@@ -32,6 +32,8 @@ __all__ = [
     "reader_options",
     "READER_FLAGS",
     "with_reader_flags",
+    "with_spark_flags",
+    "SPARK_FLAGS",
     "BasketsOpt",
     "ProfilesOpt",
     "ImporterOpt",
@@ -312,6 +314,65 @@ def _single_code(value: Any) -> str | None:
     if isinstance(value, str) and len(value.strip()) == 3 and value.strip().isalpha():
         return value.strip().upper()
     return None
+
+
+class Engine(str, Enum):
+    """Where the indicator queries over the flows run."""
+
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+EngineOpt = Annotated[
+    Optional[Engine],
+    typer.Option("--engine", help="Run the indicator queries on duckdb (this machine; default) or spark "
+                 "(local[*] or a cluster: --spark-master). With spark, folders, .parquet files and URLs "
+                 "(s3a://, gs://, abfss://, dbfs:/) are read by the cluster."),
+]
+SparkMasterOpt = Annotated[
+    Optional[str],
+    typer.Option("--spark-master", help="Spark master URL: local[4], spark://host:7077, yarn, k8s://..., "
+                 "sc://host:15002 (default: $SPARK_MASTER, else Spark's own configuration)."),
+]
+
+SPARK_FLAGS: dict[str, Any] = {"engine": EngineOpt, "spark_master": SparkMasterOpt}
+"""The engine choice of the commands that can run on Spark (analyze, check, diff, shock)."""
+
+
+def apply_spark_flags(engine: "Engine | None", spark_master: str | None) -> None:
+    """Pick the engine (and Spark master) for this run (unset: ``$SCRISK_ENGINE``, else duckdb)."""
+    import os
+
+    from scrisk.engine.store import configure
+
+    configure(engine=engine.value if engine is not None else (os.environ.get("SCRISK_ENGINE") or "duckdb"),
+              spark_master=spark_master or "")
+
+
+def _add_flags(command: Callable[..., Any], flags: dict[str, Any], apply: Callable[..., None],
+               collect: str | None = None) -> Callable[..., Any]:
+    """Wrap ``command`` so Typer sees ``flags`` too; ``apply`` gets their values (or ``collect`` names a dict)."""
+    sig = inspect.signature(command, eval_str=True)
+    own = [p for p in sig.parameters.values() if p.name != collect]
+    extra = [
+        inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=ann)
+        for name, ann in flags.items()
+    ]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        values = {name: kwargs.pop(name, None) for name in flags}
+        extra_kw = apply(values)
+        return command(*args, **(extra_kw or {}), **kwargs)
+
+    wrapper.__signature__ = sig.replace(parameters=own + extra)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in own + extra}
+    return wrapper
+
+
+def with_spark_flags(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a command ``--engine duckdb|spark`` and ``--spark-master URL``, declared once here."""
+    return _add_flags(command, SPARK_FLAGS, lambda v: apply_spark_flags(v["engine"], v["spark_master"]))
 
 
 def with_reader_flags(command: Callable[..., Any] | None = None, *, analysis: bool = True) -> Any:

@@ -65,6 +65,7 @@ __all__ = [
     "flags_sql",
     "why_sql",
     "SQL_MACROS",
+    "MACROS",
     "PANDAS_DTYPES",
     "prepare",
 ]
@@ -324,16 +325,24 @@ PANDAS_DTYPES: dict[str, str] = {"year": "int64", "importer": "string", "hs": "s
     i.name: i.pandas for i in INDICATORS if i.output
 }
 
-SQL_MACROS: tuple[str, ...] = (
+MACROS: dict[str, tuple[tuple[str, ...], str]] = {
     # a 0-1 share as a whole percentage that never rounds to 100 % or 0 % (scrisk.metrics.composite.format_pct)
-    "CREATE OR REPLACE TEMP MACRO scrisk_pct(s) AS CASE WHEN s IS NULL OR isnan(s) THEN '?' "
-    "WHEN s >= 1.0 THEN '100%' WHEN s <= 0.0 THEN '0%' WHEN round_even(s * 100, 0) >= 100 THEN '>99%' "
-    "WHEN round_even(s * 100, 0) <= 0 THEN '<1%' ELSE CAST(CAST(round_even(s * 100, 0) AS BIGINT) AS VARCHAR) || '%' END",
+    "scrisk_pct": (("s",), "CASE WHEN s IS NULL OR isnan(s) THEN '?' "
+                   "WHEN s >= 1.0 THEN '100%' WHEN s <= 0.0 THEN '0%' WHEN round_even(s * 100, 0) >= 100 THEN '>99%' "
+                   "WHEN round_even(s * 100, 0) <= 0 THEN '<1%' "
+                   "ELSE CAST(CAST(round_even(s * 100, 0) AS BIGINT) AS VARCHAR) || '%' END"),
     # US dollars to three significant figures (scrisk.textfmt.format_usd_short)
-    "CREATE OR REPLACE TEMP MACRO scrisk_usd_short(v) AS CASE WHEN abs(v) >= 1e9 THEN 'US$' || printf('%.3g', v / 1e9) || 'B' "
-    "WHEN abs(v) >= 1e6 THEN 'US$' || printf('%.3g', v / 1e6) || 'M' WHEN abs(v) >= 1e3 THEN 'US$' || printf('%.3g', v / 1e3) || 'k' "
-    "ELSE 'US$' || printf('%.0f', v) END",
+    "scrisk_usd_short": (("v",), "CASE WHEN abs(v) >= 1e9 THEN 'US$' || printf('%.3g', v / 1e9) || 'B' "
+                         "WHEN abs(v) >= 1e6 THEN 'US$' || printf('%.3g', v / 1e6) || 'M' "
+                         "WHEN abs(v) >= 1e3 THEN 'US$' || printf('%.3g', v / 1e3) || 'k' "
+                         "ELSE 'US$' || printf('%.0f', v) END"),
+}
+"""The SQL macros the declarations' text expressions use: name -> (parameters, DuckDB body)."""
+
+SQL_MACROS: tuple[str, ...] = tuple(
+    f"CREATE OR REPLACE TEMP MACRO {name}({', '.join(args)}) AS {body}" for name, (args, body) in MACROS.items()
 )
+"""The macros as DuckDB statements (:func:`prepare` runs them)."""
 
 
 def indicator(name: str) -> Indicator:
@@ -428,6 +437,8 @@ def indicator_sql(
     out_names = [i.name for i in output_indicators(options=opts)]
     split_col = ", sp.share AS _split" if "hs_split" in opts else ""
     split_join = " LEFT JOIN _hs_split sp ON sp.year = imp.year AND sp.hs = imp.hs" if "hs_split" in opts else ""
+    # world's own columns only (year and hs come from imp): one column per name on every engine
+    world_cols = ", ".join(f"world.{i.name}" for i in INDICATORS if i.stage == "world")
     return f"""
 WITH f AS NOT MATERIALIZED (
   SELECT year, exporter, importer, hs, value_usd AS v FROM {source} WHERE {' AND '.join(where)}
@@ -441,7 +452,7 @@ xt AS (SELECT year, hs, exporter, fsum(v) AS xv, count(*) AS xn FROM f GROUP BY 
 world AS (SELECT year, hs, {', '.join(_select('world', opts, p))} FROM xt GROUP BY year, hs),
 cov AS (SELECT year, count(DISTINCT exporter) AS ne, max(xn) AS ni FROM xt GROUP BY year),
 base AS (
-  SELECT imp.*, world.*, tx.xv AS _top_xv, ox.xv AS _own_xv, cov.ne AS _cov_ne, cov.ni AS _cov_ni{split_col}
+  SELECT imp.*, {world_cols}, tx.xv AS _top_xv, ox.xv AS _own_xv, cov.ne AS _cov_ne, cov.ni AS _cov_ni{split_col}
   FROM imp JOIN world USING (year, hs)
   LEFT JOIN xt tx ON tx.year = imp.year AND tx.hs = imp.hs AND tx.exporter = imp._top.e
   LEFT JOIN xt ox ON ox.year = imp.year AND ox.hs = imp.hs AND ox.exporter = imp.importer

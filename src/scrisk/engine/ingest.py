@@ -264,9 +264,13 @@ def _parquet_one(con, path: Path, options, cache) -> FastFile | None:
                     f"{rev} AS hs_revision FROM {src} {where}) "
                     f"TO {sql_str(str(target))} (FORMAT parquet, COMPRESSION zstd)")
     dups = _repeated_keys(con, target)
+    from scrisk.engine.convert import file_dataset_meta
+
     periods, revisions = _periods_revisions(con, target)
+    recorded = file_dataset_meta(path) or {}  # a dataset scrisk convert wrote records its HS revision and release
     ff = FastFile(label=str(path), parquet=target, rows=int(rows), value_usd=float(value),
-                  years=tuple(int(y) for y in years or ()), hs_revision=_one_revision(revisions), release=None,
+                  years=tuple(int(y) for y in years or ()),
+                  hs_revision=_one_revision(revisions) or recorded.get("hs_revision"), release=recorded.get("release"),
                   encoding="", notes=[], duplicate_free=not dups, source_format="parquet", periods=periods)
     if cache is not None and key is not None:
         if in_place:

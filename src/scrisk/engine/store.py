@@ -67,17 +67,28 @@ class EngineSettings:
         Where work larger than memory spills (None: DuckDB's default, next to the database).
     threads : int or None
         Worker threads (None: one per core).
+    engine : str
+        ``duckdb`` (default) or ``spark``: where the indicator queries over the flows run
+        (:mod:`scrisk.engine.spark`).
+    spark_master : str or None
+        The Spark master URL (None: ``$SPARK_MASTER``, else Spark's own configuration).
     """
 
     memory_limit: str | None = None
     temp_directory: str | None = None
     threads: int | None = None
+    engine: str = "duckdb"
+    spark_master: str | None = None
 
 
 _settings = EngineSettings(
     memory_limit=os.environ.get("SCRISK_MEMORY_LIMIT") or None,
     temp_directory=os.environ.get("SCRISK_TEMP_DIR") or None,
+    engine=os.environ.get("SCRISK_ENGINE") or "duckdb",
 )
+
+ENGINES = ("duckdb", "spark")
+"""The engines the indicator queries can run on."""
 
 
 def check_memory_limit(text: str) -> str:
@@ -95,13 +106,20 @@ def check_memory_limit(text: str) -> str:
     return f"{m.group(1)}{unit}"
 
 
-def configure(*, memory_limit: str | None = None, temp_directory: str | None = None, threads: int | None = None) -> EngineSettings:
+def configure(*, memory_limit: str | None = None, temp_directory: str | None = None, threads: int | None = None,
+              engine: str | None = None, spark_master: str | None = None) -> EngineSettings:
     """Set the engine settings for connections opened from now on; return them.
 
     Arguments left as None keep their current value.
     """
     global _settings
-    changes = {}
+    changes: dict = {}
+    if engine is not None:
+        if engine not in ENGINES:
+            raise UsageError(f"--engine {engine!r} is not one of {', '.join(ENGINES)}")
+        changes["engine"] = engine
+    if spark_master is not None:
+        changes["spark_master"] = str(spark_master) or None
     if memory_limit is not None:
         changes["memory_limit"] = check_memory_limit(memory_limit)
     if temp_directory is not None:

@@ -133,12 +133,22 @@ def indicators(
         table = FlowTable(frame=flows)
     loaded = sorted({int(y) for y in (years if years is not None else table.years)})
     params = Params.of(min_import_usd=min_import_usd, bands=bands, criteria=criteria, weights=weights)
+    scores = as_wgi_scores(wgi).scores if wgi is not None else None
+    from scrisk.engine.spark import is_spark_table
+
+    if is_spark_table(table):
+        from scrisk.engine.spark import indicator_rows
+
+        _note(progress, "indicators (Spark)")
+        tab = indicator_rows(table, friendly=friendly, wgi=scores, screen=screen, years=loaded,
+                             importers=None if importers is None else list(importers), hs=tuple(hs or ()),
+                             params=params)
+        return arrow_to_indicator_frame(tab, friendly=friendly is not None, wgi=wgi is not None, screen=screen)
     con = connect()
     try:
         from scrisk.engine.hs_revision import split_shares
 
-        opts = prepare(con, friendly=friendly, wgi=as_wgi_scores(wgi).scores if wgi is not None else None,
-                       hs_split=split_shares(table))
+        opts = prepare(con, friendly=friendly, wgi=scores, hs_split=split_shares(table))
         if screen:
             opts.append("screen")
         _note(progress, "indicators")

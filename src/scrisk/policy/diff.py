@@ -264,14 +264,38 @@ def _pair_flows_sql(src: str, year: int, *, importers, codes) -> str:
 
 
 def _vintage_sql(con, table: FlowTable, year: int, *, importers, codes) -> str:
-    """The declared indicators of :data:`DIFF_MEASURES` per (importer, hs) of one vintage's year, as SQL over ``con``."""
+    """The declared indicators of :data:`DIFF_MEASURES` per (importer, hs) of one vintage's year, as SQL over ``con``.
+
+    On the Spark engine the indicator query runs there and its rows come back as a local table.
+    """
     from scrisk.engine.indicators import Params, indicator_sql
+    from scrisk.engine.spark import is_spark_table
     from scrisk.engine.store import flow_source
 
-    sql = indicator_sql(flow_source(con, table), years=[int(year)],
-                        importers=None if importers is None else list(importers), hs=tuple(codes or ()),
-                        params=Params())
+    args = dict(years=[int(year)], importers=None if importers is None else list(importers), hs=tuple(codes or ()),
+                params=Params())
+    if is_spark_table(table):
+        from scrisk.engine.spark import indicator_rows
+
+        name = f"_vintage_{int(year)}_{id(table)}"
+        con.register(name, indicator_rows(table, **args))
+        return f"SELECT {IMPORTER}, {HS}, {', '.join(DIFF_MEASURES)} FROM {name}"
+    sql = indicator_sql(flow_source(con, table), **args)
     return f"SELECT {IMPORTER}, {HS}, {', '.join(DIFF_MEASURES)} FROM ({sql})"
+
+
+def _pair_flows(con, table: FlowTable, name: str, year: int, *, importers, codes) -> str:
+    """The query of :func:`_pair_flows_sql` over ``table`` in ``con``; on the Spark engine it runs there
+    and its rows come back as the local table ``name``."""
+    from scrisk.engine.spark import SparkQueries, is_spark_table
+    from scrisk.engine.store import flow_source
+
+    if not is_spark_table(table):
+        return _pair_flows_sql(flow_source(con, table), year, importers=importers, codes=codes)
+    q = SparkQueries()
+    con.register(name, q.arrow(_pair_flows_sql(q.source(table), year, importers=importers, codes=codes),
+                               "the supplier comparison"))
+    return f"SELECT * FROM {name}"
 
 
 def _kind_masks(*, hhi_threshold: float, single_source: float, min_import_usd: float, min_pair_usd: float
@@ -307,7 +331,7 @@ def _diff_rows(con, *, old: FlowTable, new: FlowTable, oy: int, ny: int, importe
     """
     from scrisk.engine.indicators import prepare
     from scrisk.engine.ingest import scratch_dir
-    from scrisk.engine.store import flow_source, sql_str
+    from scrisk.engine.store import sql_str
     from scrisk.serialize import ParquetRows
 
     prepare(con)
@@ -333,8 +357,8 @@ FROM _o FULL OUTER JOIN _n ON _o.{IMPORTER} = _n.{IMPORTER} AND _o.{HS} = _n.{HS
     con.register("_labels", pd.DataFrame({HS: list(labels), "material": list(labels.values())}, dtype="string"))
 
     gained, lost = CHANGES.index("supplier_gained"), CHANGES.index("supplier_lost")
-    o = _pair_flows_sql(flow_source(con, old), oy, importers=importers, codes=ocodes)
-    n = _pair_flows_sql(flow_source(con, new), ny, importers=importers, codes=ncodes)
+    o = _pair_flows(con, old, "_o_flows", oy, importers=importers, codes=ocodes)
+    n = _pair_flows(con, new, "_n_flows", ny, importers=importers, codes=ncodes)
     con.execute(f"""
 CREATE TEMP TABLE _sup AS
 WITH c AS (SELECT {IMPORTER}, {HS} FROM _pairs WHERE {masks['_common']}), o AS ({o}), n AS ({n})

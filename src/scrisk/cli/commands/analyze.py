@@ -11,6 +11,7 @@ import typer
 from scrisk.cli.output import progress_steps
 from scrisk.cli.options import (
     with_reader_flags,
+    with_spark_flags,
     HsOpt,
     ImporterOpt,
     MaterialOpt,
@@ -66,6 +67,7 @@ MinImportOpt = Annotated[
 HhiScaleOpt = Annotated[int, typer.Option("--hhi-scale", help="HHI output scale: 1 (0-1) or 10000 (0-10,000).")]
 
 
+@with_spark_flags
 @with_reader_flags
 def analyze(
     files: FilesArg = None,

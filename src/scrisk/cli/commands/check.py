@@ -11,6 +11,7 @@ from rich.markup import escape
 
 from scrisk.cli.options import (
     with_reader_flags,
+    with_spark_flags,
     BasketsOpt,
     FilesArg,
     OutputOpt,
@@ -86,6 +87,7 @@ def _append(path: Path, text: str) -> None:
     note(f"appended the summary to {path}")
 
 
+@with_spark_flags
 @with_reader_flags
 def check(
     files: FilesArg = None,

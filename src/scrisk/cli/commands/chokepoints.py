@@ -20,6 +20,7 @@ from scrisk.cli.options import (
     YearOpt,
     reader_options,
     with_reader_flags,
+    with_spark_flags,
 )
 from scrisk.cli.output import progress_steps
 
@@ -43,6 +44,7 @@ ProductionOpt = Annotated[
 ]
 
 
+@with_spark_flags
 @with_reader_flags
 def chokepoints(
     files: FilesArg = None,

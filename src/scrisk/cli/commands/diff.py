@@ -9,6 +9,7 @@ import typer
 
 from scrisk.cli.options import (
     with_reader_flags,
+    with_spark_flags,
     BasketsOpt,
     HsOpt,
     ImporterOpt,
@@ -54,6 +55,7 @@ FailOnNewOpt = Annotated[bool, typer.Option("--fail-on-new-single-source", help=
                                             "single-source dependency OLD did not have.")]
 
 
+@with_spark_flags
 @with_reader_flags
 def diff(
     old: OldArg = None,

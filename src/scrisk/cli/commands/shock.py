@@ -11,6 +11,7 @@ import typer
 from scrisk.cli.output import progress_steps
 from scrisk.cli.options import (
     with_reader_flags,
+    with_spark_flags,
     BasketsOpt,
     HsOpt,
     MaterialOpt,
@@ -147,6 +148,7 @@ TopOpt = Annotated[
                  "25 in table/md, all in json/csv)."),
 ]
 
+@with_spark_flags
 @with_reader_flags
 def shock(
     files: FilesArg = None,

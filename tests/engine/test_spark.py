@@ -1,0 +1,138 @@
+"""The Spark engine against the DuckDB engine: every indicator equal to 1e-9, on real BACI and generated data.
+
+One local Spark session (``local[2]``, the session-scoped ``spark`` fixture)
+serves every test. The indicator rows of both engines come from the same
+declarations (:data:`scrisk.engine.indicators.INDICATORS`); the DuckDB side
+is itself checked against independent pandas computations in
+tests/metrics/test_realdata.py, and a few figures are recomputed here with
+plain pandas too.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from scrisk.engine.indicators import output_indicators
+from scrisk.metrics.indicators import indicators
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "metrics"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+
+from atlas import atlas_table, raw_atlas  # noqa: E402
+
+OPTIONS = ("friendly", "wgi", "screen")
+FRIENDLY = ["USA", "JPN", "DEU", "FRA", "GBR", "CAN", "ITA", "AUS", "KOR"]
+
+
+def assert_same_indicators(a: pd.DataFrame, b: pd.DataFrame) -> int:
+    """Every column of two indicator frames equal: numbers to 1e-9 (relative above 1), the rest exactly."""
+    assert list(a.columns) == list(b.columns)
+    assert len(a) == len(b) and len(a) > 0
+    keys = ["year", "importer", "hs"]
+    a = a.sort_values(keys).reset_index(drop=True)
+    b = b.sort_values(keys).reset_index(drop=True)
+    for c in a.columns:
+        x, y = a[c], b[c]
+        assert (x.isna() == y.isna()).all(), c
+        if pd.api.types.is_float_dtype(x):
+            xv, yv = x.to_numpy(float), y.to_numpy(float)
+            ok = np.isnan(xv) | (np.abs(xv - yv) <= 1e-9 * np.maximum(1.0, np.abs(xv)))
+            assert ok.all(), (c, a.loc[~ok, keys + [c]].head(), yv[~ok][:5])
+        else:
+            assert (x[x.notna()].astype(object) == y[y.notna()].astype(object)).all(), c
+    return len(a)
+
+
+@pytest.fixture(scope="module")
+def atlas_both(atlas, spark):
+    from scrisk.engine.spark import to_spark
+
+    table = atlas_table(atlas)
+    wgi = {c: float(s) for c, s in zip(["CHN", "RUS", "USA", "JPN", "BRA", "COD"], [6.1, 7.9, 2.6, 1.9, 5.2, 8.8])}
+    kw = dict(friendly=FRIENDLY, wgi=wgi, screen=True, min_import_usd=0.0)
+    return table, indicators(table, **kw), indicators(to_spark(table), **kw)
+
+
+def test_every_indicator_equal_on_baci_2022_2024(atlas_both):
+    _, duck, spark = atlas_both
+    n = assert_same_indicators(duck, spark)
+    assert n > 6000 and set(spark["year"]) == {2022, 2024}
+    # every output indicator of every declaration is compared (friendly, WGI and screen ones included)
+    assert {i.name for i in output_indicators(options=OPTIONS)} <= set(spark.columns)
+
+
+def test_spark_figures_match_pandas_on_baci(atlas, atlas_both):
+    """A few pairs recomputed from the raw CSV with plain pandas (no scrisk code)."""
+    _, _, spark = atlas_both
+    raw = raw_atlas(atlas, 2024)
+    for importer, hs in [("KOR", "811292"), ("JPN", "283691"), ("USA", "850511")]:
+        by = raw[(raw["j"] == importer) & (raw["cmd"] == hs) & (raw["value"] > 0)].groupby("i")["value"].sum()
+        shares = by / by.sum()
+        r = spark[(spark["year"] == 2024) & (spark["importer"] == importer) & (spark["hs"] == hs)].iloc[0]
+        assert r["import_value_usd"] == pytest.approx(by.sum(), rel=1e-12)
+        assert r["hhi"] == pytest.approx(float((shares ** 2).sum()), rel=1e-12)
+        assert r["top_share"] == pytest.approx(float(shares.max()), rel=1e-12)
+        assert int(r["n_suppliers"]) == len(by)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """A generated multi-year dataset (four years, hive year=YYYY/ layout), converted by scrisk convert."""
+    from generate import generate_partitioned
+
+    from scrisk.engine.convert import convert_files
+
+    src = generate_partitioned(tmp_path_factory.mktemp("gen") / "raw", 40_000, years=(2021, 2022, 2023, 2024),
+                               n_countries=60, n_products=120)
+    out = tmp_path_factory.mktemp("gen") / "flows"
+    convert_files([src], out)
+    return out
+
+
+def test_every_indicator_equal_on_generated_multiyear_dataset(generated, spark):
+    from scrisk.api import load_flows
+    from scrisk.engine.spark import load_dataset
+
+    on_spark = load_dataset([generated])
+    local = load_flows([generated])
+    assert on_spark.years == local.years == (2021, 2022, 2023, 2024)
+    assert on_spark.report.rows_read == local.report.rows_read == 40_000
+    assert on_spark.meta.hs_revision == local.meta.hs_revision
+    kw = dict(screen=True, min_import_usd=1e5)
+    assert_same_indicators(indicators(local, **kw), indicators(on_spark, **kw))
+
+
+def test_dataset_rows_rejected_with_reasons_on_spark(tmp_path, spark):
+    from scrisk.engine.spark import load_dataset
+
+    rows = pa.table({"year": [2024] * 4, "exporter": ["CHN", "JPN", "KOR", "XXX"], "importer": ["KOR", "KOR", "KOR", "KOR"],
+                     "hs": ["811292", "8112", "811292", "811292"], "value_usd": [5.0, 1.0, 2.0, 3.0],
+                     "qty_kg": [None, None, None, None]}, schema=pa.schema(
+        [("year", pa.int64()), ("exporter", pa.string()), ("importer", pa.string()), ("hs", pa.string()),
+         ("value_usd", pa.float64()), ("qty_kg", pa.float64())]))
+    (tmp_path / "year=2024").mkdir()
+    pq.write_table(rows.drop(["year"]), tmp_path / "year=2024" / "part-0.parquet")  # year from the path, as Spark writes
+    t = load_dataset([tmp_path])
+    r = t.report
+    assert (r.rows_read, r.rows_accepted, r.rows_rejected) == (4, 1, 3)
+    assert dict(r.reasons) == {"malformed HS code": 1, "self-trade": 1, "unknown country code": 1}
+    assert r.value_usd_accepted == 5.0 and t.years == (2024,)
+    assert t.frame["exporter"].tolist() == ["CHN"]
+
+
+def test_repeated_keys_are_an_error(tmp_path, spark):
+    from scrisk.engine.spark import load_dataset
+    from scrisk.errors import InputError
+
+    df = pd.DataFrame({"year": [2024, 2024], "exporter": ["CHN", "CHN"], "importer": ["KOR", "KOR"],
+                       "hs": ["811292", "811292"], "value_usd": [1.0, 2.0], "qty_kg": [np.nan, np.nan]})
+    df.to_parquet(tmp_path / "a.parquet")
+    with pytest.raises(InputError, match="repeat"):
+        load_dataset([tmp_path / "a.parquet"])
