@@ -329,7 +329,7 @@ def test_user_groups_file_errors_name_the_line(tmp_path):
                  '[groups.BAD]\nas_of = "2024"\nsource = "me"\nmembers = ["KOR", "JAPAN"]\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"member 'JAPAN' is not a known ISO3 code") as e:
         load_groups(p)
-    assert e.value.line == 6 and e.value.path == str(p)
+    assert e.value.line == 9 and e.value.path == str(p)  # the members line of [groups.BAD]
     p.write_text('[groups.MINE]\nas_of = "01/2024"\nsource = "me"\nmembers = ["KOR"]\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="as_of"):
         load_groups(p)

@@ -451,12 +451,13 @@ def load_dataset(paths: Sequence[str | Path], options=None, *, check_keys: bool 
         for other in frames[1:]:
             df = df.unionByName(other, allowMissingColumns=True)
         cols = set(df.columns)
-        missing = [c for c in FLOW_COLUMNS if c not in cols and c != "qty_kg"]
+        # qty_kg, month and hs_revision may be absent (a dataset written before the flow table had them): nulls
+        missing = [c for c in FLOW_COLUMNS if c not in cols and c not in ("qty_kg", "month", "hs_revision")]
         if missing:
             raise InputError(f"the dataset lacks the canonical column(s) {', '.join(missing)} (it has "
                              f"{', '.join(sorted(cols))}); write it with scrisk convert", path=where)
-        types = {"year": "bigint", "exporter": "string", "importer": "string", "hs": "string",
-                 "value_usd": "double", "qty_kg": "double"}
+        types = {"year": "bigint", "month": "tinyint", "exporter": "string", "importer": "string", "hs": "string",
+                 "value_usd": "double", "qty_kg": "double", "hs_revision": "string"}
         sel = [F.col(c).cast(types.get(c, "string")).alias(c) if c in cols else F.lit(None).cast(types[c]).alias(c)
                for c in FLOW_COLUMNS]
         revisions = []
