@@ -30,6 +30,8 @@ Every change but the single-source ones concerns a pair whose imports reach
 from __future__ import annotations
 
 import dataclasses
+import os
+import tempfile
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -382,7 +384,8 @@ FROM o SEMI JOIN c USING ({IMPORTER}, {HS}) ANTI JOIN n USING ({IMPORTER}, {HS},
         kept_pairs.append(f"SELECT -1 AS k, p.{IMPORTER}, p.{HS}, NULL::VARCHAR AS supplier, "
                           f"NULL::DOUBLE AS supplier_value_usd, {pair_cols} FROM _pairs p WHERE false")
     change = "CASE k " + " ".join(f"WHEN {i} THEN '{c}'" for i, c in enumerate(CHANGES)) + " END"
-    out = scratch_dir() / f"diff-{id(con):x}-{len(list(scratch_dir().iterdir()))}.parquet"
+    fd, out = tempfile.mkstemp(prefix="diff-", suffix=".parquet", dir=scratch_dir())
+    os.close(fd)  # a unique name; DuckDB's COPY writes the file
     con.execute("SET preserve_insertion_order = true")
     con.execute(f"""
 COPY (
