@@ -87,3 +87,20 @@ def test_year_and_hs_filters_are_pushed_into_the_scan(tmp_path):
 def test_hs_filter_is_one_set_lookup_per_prefix_length():
     assert hs_filter_sql("hs", ["8542", "85", "8541"]) == (
         "(substr(hs, 1, 2) IN ('85') OR substr(hs, 1, 4) IN ('8541', '8542'))")
+
+
+def test_a_long_code_list_matches_every_written_form_as_the_exact_reader(tmp_path):
+    # 200 six-digit codes take the ENUM cast in the scan; codes written unpadded, with '.0' or spaces (which the
+    # cast misses) must still be kept exactly when the exact reader keeps them
+    listed = [f"{n:06d}" for n in range(10110, 10310)] + ["0711"]
+    rows = [("2022", "156", "410", "10110", "1", "NA"), ("2022", "156", "410", "010111", "2", "NA"),
+            ("2022", "156", "410", "10112.0", "3", "NA"), ("2022", "156", "410", " 10113", "4", "NA"),
+            ("2022", "156", "410", "71120", "5", "NA"), ("2022", "156", "410", "811292", "6", "NA"),
+            ("2022", "842", "410", "10114", "7", "NA")]
+    p = _write(tmp_path / "BACI_HS17_Y2022_V202601.csv", rows)
+    _same(p, ReadOptions(hs=tuple(listed)))
+    (tmp_path / "clean").mkdir()
+    plain = [r for r in rows if r[3] in ("10110", "010111", "71120", "811292", "10114")]
+    clean = _write(tmp_path / "clean" / "BACI_HS17_Y2022_V202601.csv", plain)
+    t = read_flows([clean], ReadOptions(hs=tuple(listed)))
+    assert t.parquet and sorted(t.frame["hs"]) == ["010110", "010111", "010114", "071120"]

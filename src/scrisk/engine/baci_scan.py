@@ -97,6 +97,34 @@ def hs_filter_sql(expr: str, prefixes: Sequence[str]) -> str:
     return "(" + " OR ".join(parts) + ")" if parts else "TRUE"
 
 
+_ENUM_FILTER_MIN = 64
+"""An ``--hs`` list with at least this many six-digit codes is matched through an ENUM cast in the scan."""
+
+
+def _written_forms(hs: Sequence[str]) -> list[str]:
+    """Every way a six-digit code of ``hs`` can be written in a BACI ``k`` column and still pad to itself.
+
+    BACI writes codes as integers, so ``010110`` appears as ``10110``; each
+    form pads back (``lpad(k, 6, '0')``) to the listed code with nothing to
+    trim or strip.
+
+    Examples
+    --------
+    >>> _written_forms(["010110", "811292", "85"])
+    ['010110', '10110', '811292']
+    """
+    out: dict[str, None] = {}
+    for code in hs:
+        code = str(code)
+        if len(code) == 6 and code.isdigit():
+            out[code] = None
+            stripped = code
+            while len(stripped) > 1 and stripped[0] == "0":
+                stripped = stripped[1:]
+                out[stripped] = None
+    return list(out)
+
+
 def scan_baci(
     con,
     path: Path,
@@ -170,7 +198,15 @@ def scan_baci(
         filters.append(f"(NOT (length({t}) = 4 AND {t} BETWEEN '1900' AND '2100') OR {t} IN ({ys}))")
     if hs:
         padded = f"lpad(regexp_replace(trim({k}), '\\.0+$', ''), 6, '0')"
-        filters.append(hs_filter_sql(padded, hs))
+        exact = hs_filter_sql(padded, hs)
+        written = _written_forms(hs)
+        if len(written) >= _ENUM_FILTER_MIN:
+            # a long code list: most rows match a code as written, a cast to an ENUM of those forms (one hash
+            # lookup); only the others pay for trimming, stripping and padding
+            con.execute("DROP TYPE IF EXISTS _hs_code")
+            con.execute("CREATE TYPE _hs_code AS ENUM (" + ", ".join(sql_str(c) for c in written) + ")")
+            exact = f"(CASE WHEN TRY_CAST({k} AS _hs_code) IS NOT NULL THEN TRUE ELSE {exact} END)"
+        filters.append(exact)
     where = ("WHERE " + " AND ".join(filters)) if filters else ""
     # a year is four characters between '1900' and '2100' that parse as such a number: only four digits do
     query = f"""
