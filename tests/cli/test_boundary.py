@@ -12,10 +12,10 @@ def _run(*args, env=None):
 
 def test_error_text_with_brackets_reaches_the_user_intact(tmp_path):
     pol = tmp_path / "p.toml"
-    pol.write_text('[[rule]]\nname = "x"\nimporter = "KOR"\nhs = ["811292"]\nmax_top_shar = 0.9\n')
+    pol.write_text('max_top_share = 0.9\n[[rule]]\nname = "x"\nimporter = "KOR"\nhs = ["811292"]\nmax_top_shar = 0.9\n')
     r = _run("check", "--policy", str(pol))
     assert r.returncode == 3
-    assert "[[rule]]" in r.stderr and "max_top_shar" in r.stderr and f"{pol}:5" in r.stderr
+    assert "inside a [[rule]] table" in r.stderr and "max_top_share" in r.stderr and f"{pol}:1" in r.stderr
     assert "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
 
