@@ -457,10 +457,143 @@ def test_case3_bad_encoding_after_64_kib_is_one_line_without_a_traceback(tmp_pat
     assert len(r.stderr.strip().splitlines()) == 1 and "--encoding" in r.stderr
 
 
-def test_case4_cr_only_line_endings_give_the_cause_and_fix(tmp_path, capsys):
-    f = _w(tmp_path / "f.csv", TIDY.replace(b"\n", b"\r"))
+def _accounting(paths):
+    from scrisk.io import read_flows
+
+    t = read_flows(paths)
+    r = t.report
+    assert r.rows_read == r.rows_accepted + r.rows_rejected == len(t) + r.rows_rejected
+    return r
+
+
+def _empty_rows(r) -> list:
+    rej = r.rejected
+    return sorted(int(x) for x in rej.loc[rej["reason"] == R_EMPTY_ROW, "line"])
+
+
+R_EMPTY_ROW = "empty row"
+
+
+def test_case4_delimiter_only_lines_are_read_rows_rejected_with_their_line(tmp_path, capsys):
+    from scrisk.io import reasons as R
+
+    assert R.EMPTY_ROW == R_EMPTY_ROW and R.is_defect(R.EMPTY_ROW) and R.EMPTY_ROW in R.ALL_REASONS
+    # lines 2, 6 and 8 hold only delimiters (8: quoted empties, 9: blank after them); 4 and 7 are blank
+    text = HDR + b",,,,\n2022,CHN,KOR,811292,5\n\n 2022 ,JPN,KOR,811292,5\n,,,,\r\n\n\"\",\"\",\"\",\"\",\"\"\n\n"
+    f = _w(tmp_path / "f.csv", text)
+    r = _accounting([f])
+    assert (r.rows_read, r.rows_accepted, r.rows_rejected) == (5, 2, 3)
+    assert dict(r.reasons) == {"empty row": 3} and _empty_rows(r) == [2, 6, 8]
+    q = tmp_path / "q.csv"
+    code, out, err = run_cli(["validate", f, "--quarantine", str(q)], capsys)
+    got = pd.read_csv(q, dtype=str, keep_default_na=False)
+    assert code == 1 and got[["file", "line", "reason"]].values.tolist() == [[f, "2", "empty row"], [f, "6", "empty row"],
+                                                                              [f, "8", "empty row"]]
+
+
+def test_case4_delimiter_only_lines_in_comtrade_zip_and_gzip(tmp_path):
+    import gzip
+    import zipfile
+
+    from cases import COMTRADE
+
+    r = _accounting([_w(tmp_path / "c.csv", COMTRADE + b",,,,,,,,,\n\n")])
+    assert (r.rows_read, r.rows_rejected, _empty_rows(r)) == (2, 1, [3])
+    r = _accounting([_w(tmp_path / "t.csv.gz", gzip.compress(TIDY + b",,,,\n"))])
+    assert (r.rows_read, r.rows_rejected, _empty_rows(r)) == (4, 1, [5])
+    from cases import BACI, BACI_NAME
+
+    with zipfile.ZipFile(tmp_path / "BACI_HS17_V202401.zip", "w") as z:
+        z.writestr(BACI_NAME, BACI + b",,,,,\n,,,\n")
+    r = _accounting([str(tmp_path / "BACI_HS17_V202401.zip")])
+    assert (r.rows_read, r.reasons["empty row"], _empty_rows(r)) == (4, 1, [4])
+
+
+def test_case4_delimiter_only_lines_in_baci_on_the_fast_path_and_the_exact_reader(tmp_path, monkeypatch):
+    from cases import BACI, BACI_NAME, CC
+
+    import scrisk.engine.baci_scan as scan
+    from scrisk.engine import ingest
+
+    outcomes = []
+    real = scan.scan_baci
+    monkeypatch.setattr(scan, "scan_baci", lambda *a, **k: outcomes.append(real(*a, **k)) or outcomes[-1])
+    monkeypatch.setattr(ingest, "_cache_enabled", False)
+    for k, (tail, read, lines) in enumerate(((b"\n", 2, []), (b",,,,,\n\n,,,,,\n", 4, [4, 6]))):
+        (tmp_path / f"d{k}").mkdir()
+        (tmp_path / f"d{k}" / "country_codes_V202401.csv").write_bytes(CC)
+        r = _accounting([_w(tmp_path / f"d{k}" / BACI_NAME, BACI + tail)])
+        assert (r.rows_read, r.rows_accepted, _empty_rows(r)) == (read, 2, lines)
+    # the parallel scan read both: the first passed whole, the second went to the exact reader for its reasons
+    assert [(o.clean, o.rows) for o in outcomes] == [(True, 2), (False, 4)]
+
+
+def test_case4_the_duckdb_baci_scan_never_drops_a_delimiter_only_line(tmp_path):
+    from cases import BACI, BACI_NAME, CC
+
+    from scrisk.engine.baci_scan import scan_baci
+    from scrisk.engine.store import connect
+    from scrisk.io.formats import sniff
+    from scrisk.io.formats.baci import _columns, baci_countries
+    from scrisk.io.options import ReadOptions
+
+    (tmp_path / "country_codes_V202401.csv").write_bytes(CC)
+    p = tmp_path / BACI_NAME
+    for tail, clean, rows in ((b"\n", True, 2), (b",,,,,\n", False, 3), (b'"","","","","",""\n', False, 3)):
+        p.write_bytes(BACI + tail)
+        fmt, src = sniff(p, ReadOptions())
+        mapper, _ = baci_countries(p, ReadOptions(), release="V202401")
+        con = connect()
+        out = scan_baci(con, p, header=src.header, roles=_columns(src), delimiter=",", compression="none",
+                        mapper=mapper, out=tmp_path / "o.parquet")
+        con.close()
+        assert (out.clean, out.rows) == (clean, rows), tail  # a row the exact reader must judge, never a clean pass
+
+
+def test_case4_a_parquet_row_of_nulls_is_an_empty_row_in_both_parquet_paths(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from cases import _parquet_with_a_null_row
+
+    f = _w(tmp_path / "f.parquet", _parquet_with_a_null_row())
+    r = _accounting([f])
+    assert (r.rows_read, r.rows_rejected, dict(r.reasons), _empty_rows(r)) == (2, 1, {"empty row": 1}, [2])
+    canonical = pa.table({"year": pa.array([2022, None], pa.int64()), "exporter": ["CHN", None],
+                          "importer": ["KOR", None], "hs": ["811292", None], "value_usd": [5.0, None],
+                          "qty_kg": pa.array([None, None], pa.float64()), "month": pa.array([None, None], pa.int8()),
+                          "hs_revision": pa.array([None, None], pa.string())})
+    pq.write_table(canonical, tmp_path / "c.parquet")
+    r = _accounting([str(tmp_path / "c.parquet")])
+    assert (r.rows_read, r.rows_rejected, _empty_rows(r)) == (2, 1, [2])
+
+
+@pytest.mark.parametrize("name, data", [
+    ("f.csv", TIDY.replace(b"\n", b"\r")),
+    ("q.csv", b'"year","exporter","importer","hs","value_usd"\r"2022","CHN","KOR","811292","5"\r'),
+    ("f.csv.gz", None),
+    ("BACI_HS17_Y2022_V202401.csv", None),
+])
+def test_case4_cr_only_line_endings_give_the_cause_and_fix(name, data, tmp_path, capsys):
+    import gzip
+
+    from cases import BACI, CC
+
+    if name.endswith(".gz"):
+        data = gzip.compress(TIDY.replace(b"\n", b"\r"))
+    if name.startswith("BACI"):
+        (tmp_path / "country_codes_V202401.csv").write_bytes(CC)
+        data = BACI.replace(b"\n", b"\r")
+    f = _w(tmp_path / name, data)
     code, out, err = run_cli(["validate", f], capsys)
-    assert code == 3 and "CR only" in err and "convert them to LF" in err and f"{f}:1:" in err
+    assert code == 3 and len(err.strip().splitlines()) == 1
+    assert f"{f}:1: the lines end with CR only" in err and "convert them to LF" in err
+
+
+def test_case4_a_header_on_lf_then_cr_only_lines_is_read_with_blank_and_delimiter_only_lines_told_apart(tmp_path):
+    rows = b"2022,CHN,KOR,811292,900\r\r,,,,\r2022,JPN,KOR,811292,100\r"
+    r = _accounting([_w(tmp_path / "f.csv", HDR + rows)])
+    assert (r.rows_read, r.rows_accepted, _empty_rows(r)) == (3, 2, [4])
 
 
 def test_case5_fifo_and_process_substitution_are_read_whole(tmp_path):
