@@ -784,7 +784,7 @@ def _suggest(name: str, table: CountryTable, groups: Mapping[str, CountryGroup] 
         hints.append(f"{names[n]} ({table._name[names[n]]})")
     group_names = sorted(groups) if groups else []
     hints.extend(difflib.get_close_matches(_group_key(key), group_names, n=2, cutoff=0.5))
-    if len(key) == 3:
+    if len(key) in (3, 4):  # a mistyped ISO3 code: KOT, KORR
         hints.extend(f"{c} ({table._name[c]})" for c in difflib.get_close_matches(key, sorted(table.iso3_codes("country")), n=3, cutoff=0.6))
     uniq = list(dict.fromkeys(hints))[:5]
     text = f"; did you mean {', '.join(uniq)}? Use" if uniq else "; use"

@@ -63,10 +63,13 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Annotated, Any, Iterable, Literal, Mapping, Optional
 
+from pydantic import BeforeValidator, Field, model_validator
+
+from scrisk.config import (ConfigModel, Invalid, Text, did_you_mean, nonempty, number, parse_toml, read_config_text,
+                           required, strings, validate)
 from scrisk.errors import ConfigError, UnknownMaterialError, UsageError
-from scrisk.config import parse_toml, read_config_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -104,12 +107,6 @@ DEFAULT_REVISIONS: tuple[str, ...] = ("HS2017", "HS2022")
 DEFAULT_REVISION = "HS2017"
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
-_BASKET_KEYS = ("name", "title", "description", "aliases", "sources", "code", "link", "production", "crm")
-_CODE_KEYS = ("hs", "revisions", "stage", "description", "precision", "hs2022")
-_LINK_KEYS = ("upstream", "downstream", "note")
-_PRODUCTION_KEYS = ("stage", "hs", "usgs", "usgs_type", "bgs", "bgs_sub", "note")
-_CRM_KEYS = ("source", "stage", "eol_rir", "si_sr", "import_reliance", "trade_parameter")
-_TP_KEYS = ("country", "stage", "scope", "t")
 PRODUCTION_STAGES: tuple[str, ...] = ("mine", "refinery")
 """Production stages: mine (extraction) and refinery (refinery, smelter or primary metal; EU CRM 'processing')."""
 
@@ -338,340 +335,230 @@ def normalize_revision(revision: str | None) -> str:
 # loading
 
 
-def _line_of(text: str, key: str, *, header: str | None = None, nth: int = 0, value: str | None = None) -> int | None:
-    """Find the 1-based line of ``key = ...`` (inside the nth ``[[header]]`` table when given)."""
-    lines = text.splitlines()
-    key_re = re.compile(r"^\s*(?:" + re.escape(key) + r'|"' + re.escape(key) + r'")\s*=' + (r".*" + re.escape(value) if value else ""))
-    start, end = 0, len(lines)
-    if header is not None:
-        hdr_re = re.compile(r"^\s*\[\[\s*" + re.escape(header) + r"\s*\]\]")
-        hits = [i for i, ln in enumerate(lines) if hdr_re.match(ln)]
-        if nth < len(hits):
-            start = hits[nth]
-            nxt = [i for i, ln in enumerate(lines) if i > start and re.match(r"^\s*\[", ln)]
-            end = nxt[0] if nxt else len(lines)
-            for i in range(start, end):
-                if key_re.match(lines[i]):
-                    return i + 1
-            return start + 1
-    for i in range(0, len(lines)):
-        if key_re.match(lines[i]):
-            return i + 1
-    return None
+def _hs_text(*lengths: int) -> Any:
+    """An HS code written as a quoted string of one of ``lengths`` digits (a bare number loses leading zeros)."""
+    want = " or ".join(str(n) for n in lengths)
+
+    def check(v: Any) -> str:
+        if isinstance(v, int) and not isinstance(v, bool):
+            raise Invalid("{where} = {value} is a number; write HS codes as quoted strings so leading zeros are "
+                          f'kept, e.g. {{key}} = "{str(v).zfill(6)}"')
+        if not isinstance(v, str) or not v.strip().isdigit() or len(v.strip()) not in lengths:
+            raise Invalid(f"{{where}} = {{value}} is not an HS code; give {want} digits as a quoted string, "
+                          'e.g. {key} = "811292"')
+        return v.strip()
+
+    return Annotated[str, BeforeValidator(check)]
 
 
-class _Ctx:
-    """Where an error is: file, text, table prefix ('' or 'basket.') and basket index."""
-
-    def __init__(self, path: Path, text: str, prefix: str):
-        self.path = path
-        self.text = text
-        self.prefix = prefix
-        self.code_offset = 0  # [[code]] tables of earlier baskets in the file
-        self.link_offset = 0
-
-    def fail(self, message: str, *, key: str, header: str | None = None, nth: int = 0, value: Any = None) -> ConfigError:
-        val = None
-        if isinstance(value, str) and value:
-            val = value
-        elif value is not None and not isinstance(value, (dict, list)):
-            val = str(value)
-        line = _line_of(self.text, key, header=(self.prefix + header) if header else None, nth=nth, value=val)
-        if line is None and val is not None:
-            line = _line_of(self.text, key, header=(self.prefix + header) if header else None, nth=nth)
-        return ConfigError(message, path=str(self.path), line=line)
-
-
-def _check_keys(ctx: _Ctx, table: Mapping[str, Any], allowed: tuple[str, ...], what: str, *, header: str | None, nth: int) -> None:
-    for k in table:
-        if k not in allowed:
-            close = difflib.get_close_matches(k, allowed, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise ctx.fail(
-                f"unknown key {k!r} in {what}; {hint}allowed keys: {', '.join(allowed)}", key=k, header=header, nth=nth
-            )
-
-
-def _hs_value(ctx: _Ctx, v: Any, key: str, what: str, *, lengths: tuple[int, ...], header: str, nth: int) -> str:
-    if isinstance(v, int) and not isinstance(v, bool):
-        raise ctx.fail(
-            f"{key} = {v} in {what} is a number; write HS codes as quoted strings so leading zeros are kept, "
-            f'e.g. {key} = "{str(v).zfill(6)}"',
-            key=key, header=header, nth=nth, value=str(v),
-        )
-    if not isinstance(v, str) or not v.isdigit() or len(v) not in lengths:
-        want = " or ".join(str(n) for n in lengths)
-        raise ctx.fail(
-            f"{key} = {v!r} in {what} is not an HS code; give {want} digits as a quoted string, e.g. {key} = \"811292\"",
-            key=key, header=header, nth=nth, value=v if isinstance(v, str) else None,
-        )
-    return v
-
-
-def _str_value(ctx: _Ctx, table: Mapping[str, Any], key: str, what: str, *, header: str | None, nth: int,
-               required: bool = True) -> str | None:
-    if key not in table:
-        if required:
-            where = _line_of(ctx.text, key, header=(ctx.prefix + header) if header else None, nth=nth)
-            raise ConfigError(f"{what} lacks the required key {key!r}; add {key} = \"...\"", path=str(ctx.path),
-                              line=where)
-        return None
-    v = table[key]
-    if not isinstance(v, str):
-        raise ctx.fail(f"{key} in {what} must be a string, not {type(v).__name__}", key=key, header=header, nth=nth)
-    return v.strip()
-
-
-def _str_list(ctx: _Ctx, table: Mapping[str, Any], key: str, what: str, *, header: str | None, nth: int) -> tuple[str, ...]:
-    v = table.get(key, [])
-    if isinstance(v, str):
-        v = [v]
-    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-        raise ctx.fail(f"{key} in {what} must be a list of strings, e.g. {key} = [\"a\", \"b\"]", key=key, header=header,
-                       nth=nth)
-    return tuple(x.strip() for x in v)
-
-
-def _parse_code(ctx: _Ctx, t: Any, bname: str, nth: int) -> HSCode:
-    what = f"[[{ctx.prefix}code]] #{nth + 1} of basket {bname!r}"
-    if not isinstance(t, dict):
-        raise ctx.fail(f"{what} must be a table", key="code")
-    _check_keys(ctx, t, _CODE_KEYS, what, header="code", nth=nth)
-    if "hs" not in t:
-        raise _missing(ctx, "hs", what, "code", nth)
-    hs = _hs_value(ctx, t["hs"], "hs", what, lengths=(6,), header="code", nth=nth)
-    what = f"code {hs} of basket {bname!r}"
-    revs_raw = _str_list(ctx, t, "revisions", what, header="code", nth=nth) if "revisions" in t else DEFAULT_REVISIONS
-    if not revs_raw:
-        raise ctx.fail(f"revisions of {what} is empty; list at least one, e.g. [\"HS2017\", \"HS2022\"]",
-                       key="revisions", header="code", nth=nth)
-    revs: list[str] = []
-    for r in revs_raw:
+def _revisions(v: Any) -> tuple[str, ...]:
+    items = [v] if isinstance(v, str) else v
+    if not isinstance(items, list) or not items:
+        raise Invalid('{where} must list at least one HS revision, e.g. {key} = ["HS2017", "HS2022"]')
+    out: list[str] = []
+    for r in items:
         try:
-            nr = normalize_revision(r)
+            nr = normalize_revision(r) if isinstance(r, str) else None
         except UsageError:
-            raise ctx.fail(f"unknown HS revision {r!r} in {what}; use one of {', '.join(REVISIONS)}", key="revisions",
-                           header="code", nth=nth) from None
-        if nr not in revs:
-            revs.append(nr)
-    revs.sort(key=REVISIONS.index)
-    stage = _str_value(ctx, t, "stage", what, header="code", nth=nth)
-    if stage not in STAGES:
-        raise ctx.fail(f"stage {stage!r} of {what} is not one of {', '.join(STAGES)}", key="stage", header="code",
-                       nth=nth, value=stage)
-    desc = _str_value(ctx, t, "description", what, header="code", nth=nth)
-    if not desc:
-        raise ctx.fail(f"description of {what} is empty; say what the code covers", key="description", header="code",
-                       nth=nth)
-    precision = _str_value(ctx, t, "precision", what, header="code", nth=nth, required=False) or None
-    hs2022 = None
-    if "hs2022" in t:
-        hs2022 = _hs_value(ctx, t["hs2022"], "hs2022", what, lengths=(6,), header="code", nth=nth)
-        if "HS2022" in revs:
-            raise ctx.fail(
-                f"{what} lists HS2022 in revisions and also hs2022 = {hs2022!r}; give hs2022 only for HS2017-only codes",
-                key="hs2022", header="code", nth=nth)
-    return HSCode(hs=hs, revisions=tuple(revs), description=desc, stage=stage, precision=precision, hs2022=hs2022)
+            nr = None
+        if nr is None:
+            raise Invalid(f"{{where}} holds {r!r}, not an HS revision{did_you_mean(r, REVISIONS)} "
+                          f"(use {', '.join(REVISIONS)})")
+        if nr not in out:
+            out.append(nr)
+    return tuple(sorted(out, key=REVISIONS.index))
 
 
-def _missing(ctx: _Ctx, key: str, what: str, header: str, nth: int) -> ConfigError:
-    line = _line_of(ctx.text, key, header=ctx.prefix + header, nth=nth)
-    return ConfigError(f"{what} lacks the required key {key!r}", path=str(ctx.path), line=line)
+def _basket_name(v: Any) -> str:
+    if not isinstance(v, str) or not _NAME_RE.match(normalize_name(v)):
+        raise Invalid('{where} = {value} must be letters, digits and underscores, e.g. name = "gallium"')
+    return normalize_name(v)
 
 
-def _parse_link(ctx: _Ctx, t: Any, bname: str, nth: int, codes: tuple[HSCode, ...]) -> Link:
-    what = f"[[{ctx.prefix}link]] #{nth + 1} of basket {bname!r}"
-    if not isinstance(t, dict):
-        raise ctx.fail(f"{what} must be a table", key="link")
-    _check_keys(ctx, t, _LINK_KEYS, what, header="link", nth=nth)
-    for k in ("upstream", "downstream"):
-        if k not in t:
-            raise _missing(ctx, k, what, "link", nth)
-    up = _hs_value(ctx, t["upstream"], "upstream", what, lengths=(2, 4, 6), header="link", nth=nth)
-    down = _hs_value(ctx, t["downstream"], "downstream", what, lengths=(2, 4, 6), header="link", nth=nth)
-    own = {x for c in codes for x in c.all_codes()}
-    if not any(c.startswith(up) for c in own):
-        raise ctx.fail(
-            f"upstream {up!r} of {what} is not a code of the basket; links start from the basket's own codes "
-            f"({', '.join(sorted(own)) or 'none'})",
-            key="upstream", header="link", nth=nth, value=up)
-    if up == down:
-        raise ctx.fail(f"{what} links {up} to itself", key="downstream", header="link", nth=nth, value=down)
-    note = _str_value(ctx, t, "note", what, header="link", nth=nth, required=False) or ""
-    return Link(upstream=up, downstream=down, note=note)
+class CodeSpec(ConfigModel):
+    """One ``[[code]]`` table of a basket file (see the module docstring)."""
+
+    hs: _hs_text(6) = required("{where} lacks the required key 'hs'; add hs = \"811292\" (HS6, quoted)")
+    revisions: Annotated[tuple[str, ...], BeforeValidator(_revisions)] = DEFAULT_REVISIONS
+    stage: Literal[STAGES] = required("{where} lacks the required key 'stage'; add stage = \"refined\" "
+                                      f"({' | '.join(STAGES)})")
+    description: Annotated[Text, nonempty("say what the code covers")] = required(
+        "{where} lacks the required key 'description'; add description = \"...\" (what the code covers)")
+    precision: Text = ""
+    hs2022: _hs_text(6) = None
+
+    @model_validator(mode="after")
+    def _hs2022_only_for_hs2017_codes(self):
+        if self.hs2022 is not None and "HS2022" in self.revisions:
+            raise Invalid("{where} = {value}, but revisions lists HS2022 too; give hs2022 only for HS2017-only codes",
+                          at=("hs2022",))
+        return self
+
+    def to_code(self) -> HSCode:
+        return HSCode(hs=self.hs, revisions=self.revisions, description=self.description, stage=self.stage,
+                      precision=self.precision or None, hs2022=self.hs2022)
 
 
-def _parse_basket(ctx: _Ctx, t: Mapping[str, Any], nth: int) -> Basket:
-    hdr = "basket" if ctx.prefix else None
-    where = f"[[basket]] #{nth + 1}" if ctx.prefix else "the basket"
+class LinkSpec(ConfigModel):
+    """One ``[[link]]`` table: an upstream code of the basket and the code or heading it feeds."""
 
-    def bfail(message: str, key: str, value: Any = None) -> ConfigError:
-        if ctx.prefix:
-            line = _line_of(ctx.text, key, header="basket", nth=nth, value=value if isinstance(value, str) else None)
-        else:
-            line = _line_of(ctx.text, key, value=value if isinstance(value, str) else None)
-        return ConfigError(message, path=str(ctx.path), line=line)
+    upstream: _hs_text(2, 4, 6) = required("{where} lacks the required key 'upstream'; add upstream = \"811292\" "
+                                           "(a code of the basket)")
+    downstream: _hs_text(2, 4, 6) = required("{where} lacks the required key 'downstream'; add downstream = "
+                                             "\"381800\" (any HS code or heading)")
+    note: Text = ""
 
-    for k in t:
-        if k not in _BASKET_KEYS:
-            close = difflib.get_close_matches(k, _BASKET_KEYS, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise bfail(f"unknown key {k!r} in {where}; {hint}allowed keys: {', '.join(_BASKET_KEYS)}", k)
-    if "name" not in t:
-        raise ConfigError(f"{where} lacks the required key 'name'; add name = \"my_material\"", path=str(ctx.path),
-                          line=_line_of(ctx.text, "basket", header="basket", nth=nth) if ctx.prefix else None)
-    raw_name = t["name"]
-    if not isinstance(raw_name, str) or not _NAME_RE.match(normalize_name(raw_name)):
-        raise bfail(f"name {raw_name!r} in {where} must be letters, digits and underscores, e.g. name = \"gallium\"",
-                    "name", raw_name)
-    name = normalize_name(raw_name)
-    what = f"basket {name!r}"
-    title = _str_value(ctx, t, "title", what, header=hdr, nth=nth, required=False) or name.replace("_", " ").title()
-    desc = _str_value(ctx, t, "description", what, header=hdr, nth=nth, required=False) or ""
-    aliases = tuple(dict.fromkeys(normalize_name(a) for a in _str_list(ctx, t, "aliases", what, header=hdr, nth=nth)))
-    sources = _str_list(ctx, t, "sources", what, header=hdr, nth=nth)
-    raw_codes = t.get("code", [])
-    if not isinstance(raw_codes, list) or not raw_codes:
-        raise bfail(f"{what} has no codes; add at least one [[{ctx.prefix}code]] table with hs, stage and description",
-                    "name", raw_name)
-    # global index of this basket's first code among all [[basket.code]] headers of the file
-    offset, loffset = ctx.code_offset, ctx.link_offset
-    codes: list[HSCode] = []
-    seen: set[str] = set()
-    for i, rc in enumerate(raw_codes):
-        c = _parse_code(ctx, rc, name, offset + i)
-        if c.hs in seen:
-            raise ctx.fail(f"code {c.hs} appears twice in {what}; keep one entry", key="hs", header="code",
-                           nth=offset + i, value=c.hs)
-        seen.add(c.hs)
-        codes.append(c)
-    codes.sort(key=lambda c: (STAGES.index(c.stage), c.hs))
-    raw_links = t.get("link", [])
-    if not isinstance(raw_links, list):
-        raise bfail(f"link in {what} must be [[{ctx.prefix}link]] tables", "link")
-    links = tuple(_parse_link(ctx, rl, name, loffset + i, tuple(codes)) for i, rl in enumerate(raw_links))
-    ctx.code_offset = offset + len(raw_codes)
-    ctx.link_offset = loffset + len(raw_links)
-    raw_prod = t.get("production", [])
-    if not isinstance(raw_prod, list):
-        raise bfail(f"production in {what} must be [[{ctx.prefix}production]] tables", "production")
-    production = tuple(_parse_production(ctx, rp, name, i, tuple(codes)) for i, rp in enumerate(raw_prod))
-    crm = _parse_crm(ctx, t["crm"], name) if "crm" in t else None
-    return Basket(name=name, title=title, description=desc, aliases=aliases, codes=tuple(codes), links=links,
-                  sources=sources, origin=str(ctx.path), production=production, crm=crm)
+    @model_validator(mode="after")
+    def _not_itself(self):
+        if self.upstream == self.downstream:
+            raise Invalid("{where} = {value} links the upstream code to itself; give the product it feeds",
+                          at=("downstream",))
+        return self
 
 
-def _parse_production(ctx: _Ctx, t: Any, bname: str, nth: int, codes: tuple[HSCode, ...]) -> ProductionSource:
-    what = f"[[{ctx.prefix}production]] #{nth + 1} of basket {bname!r}"
-    if not isinstance(t, dict):
-        raise ctx.fail(f"{what} must be a table", key="production")
-    _check_keys(ctx, t, _PRODUCTION_KEYS, what, header="production", nth=nth)
-    stage = _str_value(ctx, t, "stage", what, header="production", nth=nth)
-    if stage not in PRODUCTION_STAGES:
-        raise ctx.fail(f"stage {stage!r} of {what} is not one of {', '.join(PRODUCTION_STAGES)}", key="stage",
-                       header="production", nth=nth, value=stage)
-    own = {x for c in codes for x in c.all_codes()}
-    hs = _str_list(ctx, t, "hs", what, header="production", nth=nth)
-    for h in hs:
-        if h not in own:
-            raise ctx.fail(f"hs {h!r} of {what} is not a code of the basket ({', '.join(sorted(own))})", key="hs",
-                           header="production", nth=nth, value=h)
-    opt = {k: (_str_value(ctx, t, k, what, header="production", nth=nth, required=False) or None)
-           for k in ("usgs", "usgs_type", "bgs", "note")}
-    if not opt["usgs"] and not opt["bgs"]:
-        raise ctx.fail(f"{what} names no source; give usgs = \"galli\" (the USGS MCS code) and/or bgs = \"...\"",
-                       key="stage", header="production", nth=nth)
-    sub = _str_value(ctx, t, "bgs_sub", what, header="production", nth=nth, required=False) or ""
-    return ProductionSource(stage=stage, hs=hs, usgs=(opt["usgs"] or "").lower() or None,
-                            usgs_type=(opt["usgs_type"] or "").lower() or None, bgs=(opt["bgs"] or "").lower() or None,
-                            bgs_sub=sub.lower(), note=opt["note"] or "")
+class ProductionSpec(ConfigModel):
+    """One ``[[production]]`` table: where production statistics report the material at one stage."""
+
+    stage: Literal[PRODUCTION_STAGES] = required(
+        "{where} lacks the required key 'stage'; add stage = \"refinery\" (mine or refinery)")
+    hs: strings(split=False) = ()
+    usgs: Text = ""
+    usgs_type: Text = ""
+    bgs: Text = ""
+    bgs_sub: Text = ""
+    note: Text = ""
+
+    @model_validator(mode="after")
+    def _names_a_source(self):
+        if not self.usgs and not self.bgs:
+            raise Invalid('{where} names no source; give usgs = "galli" (the USGS MCS code) and/or bgs = "..."')
+        return self
+
+    def to_source(self) -> ProductionSource:
+        return ProductionSource(stage=self.stage, hs=self.hs, usgs=self.usgs.lower() or None,
+                                usgs_type=self.usgs_type.lower() or None, bgs=self.bgs.lower() or None,
+                                bgs_sub=self.bgs_sub.lower(), note=self.note)
 
 
-def _share_value(ctx: _Ctx, v: Any, key: str, what: str, *, lo: float = 0.0, hi: float = 1.0) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= float(v) <= hi:
-        raise ctx.fail(f"{key} = {v!r} in {what} must be a number from {lo:g} to {hi:g}", key=key)
-    return float(v)
+_Share = number(lo=0, hi=1, share=True)
 
 
-def _parse_crm(ctx: _Ctx, t: Any, bname: str) -> CrmParameters:
-    what = f"[{ctx.prefix}crm] of basket {bname!r}"
-    if not isinstance(t, dict):
-        raise ctx.fail(f"{what} must be a table", key="crm")
-    for k in t:
-        if k not in _CRM_KEYS:
-            close = difflib.get_close_matches(k, _CRM_KEYS, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise ctx.fail(f"unknown key {k!r} in {what}; {hint}allowed keys: {', '.join(_CRM_KEYS)}", key=k)
-    for k in ("source", "stage", "eol_rir", "si_sr", "import_reliance"):
-        if k not in t:
-            raise ctx.fail(f"{what} lacks the required key {k!r}", key="crm")
-    source = _str_value(ctx, t, "source", what, header=None, nth=0) or ""
-    stage = _str_value(ctx, t, "stage", what, header=None, nth=0)
-    if stage not in PRODUCTION_STAGES:
-        raise ctx.fail(f"stage {stage!r} of {what} is not one of {', '.join(PRODUCTION_STAGES)}", key="stage",
-                       value=stage)
-    ir_raw = t["import_reliance"]
-    if not isinstance(ir_raw, dict) or not ir_raw:
-        raise ctx.fail(f"import_reliance in {what} must be a table stage = IR, e.g. {{refinery = 0.98}}",
-                       key="import_reliance")
-    ir = {}
-    for st, v in ir_raw.items():
-        if st not in PRODUCTION_STAGES:
-            raise ctx.fail(f"import_reliance stage {st!r} in {what} is not one of {', '.join(PRODUCTION_STAGES)}",
-                           key="import_reliance")
-        ir[st] = _share_value(ctx, v, "import_reliance", what)
-    if stage not in ir:
-        raise ctx.fail(f"{what} assesses stage {stage!r} but gives no import_reliance for it", key="import_reliance")
-    tps: dict[tuple[str, str, str], float] = {}
-    raw_tp = t.get("trade_parameter", [])
-    if not isinstance(raw_tp, list):
-        raise ctx.fail(f"trade_parameter in {what} must be a list of tables", key="trade_parameter")
-    for row in raw_tp:
-        if not isinstance(row, dict) or set(row) - set(_TP_KEYS) or not {"country", "t"} <= set(row):
-            raise ctx.fail(f"trade_parameter entries in {what} are {{country = \"CHN\", stage = \"mine\", "
-                           "scope = \"global\", t = 1.1}}", key="trade_parameter")
-        scope = str(row.get("scope", "global"))
-        st = str(row.get("stage", stage))
-        if scope not in ("global", "eu") or st not in PRODUCTION_STAGES:
-            raise ctx.fail(f"trade_parameter scope {scope!r} / stage {st!r} in {what}: scope is global or eu, "
-                           f"stage one of {', '.join(PRODUCTION_STAGES)}", key="trade_parameter")
-        tps[(scope, st, str(row["country"]).upper())] = _share_value(ctx, row["t"], "t", what, lo=0.0, hi=5.0)
-    return CrmParameters(source=source, stage=stage, eol_rir=_share_value(ctx, t["eol_rir"], "eol_rir", what),
-                         si_sr=_share_value(ctx, t["si_sr"], "si_sr", what), import_reliance=ir,
-                         trade_parameter=tps)
+class TradeParameterSpec(ConfigModel):
+    """One entry of ``trade_parameter``: ``{country = "CHN", stage = "mine", scope = "global", t = 1.1}``."""
+
+    country: Text = required("{where} lacks the required key 'country'; write {country = \"CHN\", t = 1.1}")
+    stage: Optional[Literal[PRODUCTION_STAGES]] = None
+    scope: Literal["global", "eu"] = "global"
+    t: number(lo=0, hi=5, example="1.1") = required("{where} lacks the required key 't'; write "
+                                                     "{country = \"CHN\", t = 1.1}")
+
+
+class CrmSpec(ConfigModel):
+    """The ``[crm]`` table: EU CRM supply-risk parameters of the material."""
+
+    source: Text = required("{where} lacks the required key 'source'; say where the parameters come from")
+    stage: Literal[PRODUCTION_STAGES] = required("{where} lacks the required key 'stage'; add stage = \"refinery\" "
+                                                 "(the assessed stage)")
+    eol_rir: _Share = required("{where} lacks the required key 'eol_rir' (end-of-life recycling input rate, 0-1)")
+    si_sr: _Share = required("{where} lacks the required key 'si_sr' (substitution index for supply risk, 0-1)")
+    import_reliance: Annotated[dict[Literal[PRODUCTION_STAGES], _Share], Field(min_length=1)] = required(
+        "{where} lacks the required key 'import_reliance'; add import_reliance = {refinery = 0.98}")
+    trade_parameter: list[TradeParameterSpec] = []
+
+    @model_validator(mode="after")
+    def _assessed_stage_has_reliance(self):
+        if self.stage not in self.import_reliance:
+            raise Invalid(f"{{where}} gives no import reliance for the assessed stage {self.stage!r}; add "
+                          f"{self.stage} = ... to it", at=("import_reliance",))
+        return self
+
+    def to_parameters(self) -> CrmParameters:
+        tps = {(tp.scope, tp.stage or self.stage, tp.country.upper()): tp.t for tp in self.trade_parameter}
+        return CrmParameters(source=self.source, stage=self.stage, eol_rir=self.eol_rir, si_sr=self.si_sr,
+                             import_reliance=dict(self.import_reliance), trade_parameter=tps)
+
+
+class BasketSpec(ConfigModel):
+    """One basket: the whole file in the one-basket layout, or one ``[[basket]]`` table."""
+
+    name: Annotated[str, BeforeValidator(_basket_name)] = required(
+        "{where} has no name; add name = \"my_material\" (letters, digits and underscores)")
+    title: Text = ""
+    description: Text = ""
+    aliases: strings(split=False) = ()
+    sources: strings(split=False) = ()
+    code: Annotated[list[CodeSpec], Field(min_length=1)] = required(
+        "{where} has no codes; add at least one [[{table}]] table with hs, stage and description")
+    link: list[LinkSpec] = []
+    production: list[ProductionSpec] = []
+    crm: CrmSpec = None
+
+    @model_validator(mode="after")
+    def _codes_are_the_baskets_own(self):
+        seen: set[str] = set()
+        for i, c in enumerate(self.code):
+            if c.hs in seen:
+                raise Invalid("{where} = {value} appears twice in the basket; keep one entry", at=("code", i, "hs"))
+            seen.add(c.hs)
+        own = sorted({x for c in self.code for x in c.to_code().all_codes()})
+        for i, link in enumerate(self.link):
+            if not any(c.startswith(link.upstream) for c in own):
+                raise Invalid(f"{{where}} = {{value}} is not a code of the basket; links start from the basket's own "
+                              f"codes ({', '.join(own)})", at=("link", i, "upstream"))
+        for i, prod in enumerate(self.production):
+            for h in prod.hs:
+                if h not in own:
+                    raise Invalid(f"{{where}} holds {h!r}, not a code of the basket ({', '.join(own)})",
+                                  at=("production", i, "hs"))
+        return self
+
+    def to_basket(self, origin: str) -> Basket:
+        codes = sorted((c.to_code() for c in self.code), key=lambda c: (STAGES.index(c.stage), c.hs))
+        return Basket(name=self.name, title=self.title or self.name.replace("_", " ").title(),
+                      description=self.description,
+                      aliases=tuple(dict.fromkeys(normalize_name(a) for a in self.aliases)), codes=tuple(codes),
+                      links=tuple(Link(x.upstream, x.downstream, x.note) for x in self.link), sources=self.sources,
+                      origin=origin, production=tuple(p.to_source() for p in self.production),
+                      crm=self.crm.to_parameters() if self.crm is not None else None)
+
+
+class BasketsFile(ConfigModel):
+    """A basket file in the several-baskets layout: ``[[basket]]`` tables and nothing else."""
+
+    basket: list[BasketSpec]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _only_baskets(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            for k in data:
+                if k != "basket":
+                    raise Invalid("{where} is a top-level key next to [[basket]] tables; put it inside a "
+                                  "[[basket]] table", at=(k,))
+        return data
+
+    @model_validator(mode="after")
+    def _names_unique(self):
+        seen: set[str] = set()
+        for i, b in enumerate(self.basket):
+            if b.name in seen:
+                raise Invalid("{where} = {value}: the basket is defined twice in the file; keep one",
+                              at=("basket", i, "name"))
+            seen.add(b.name)
+        return self
 
 
 def _read_file(path: Path) -> list[Basket]:
     path = Path(path)
     text = read_config_text(path, what="basket", option="--baskets", error=ConfigError)
     data = parse_toml(text, path=str(path), error=ConfigError)
-    if "basket" in data:
-        others = [k for k in data if k != "basket"]
-        if others:
-            raise ConfigError(
-                f"top-level key {others[0]!r} next to [[basket]] tables; put it inside a [[basket]] table",
-                path=str(path), line=_line_of(text, others[0]))
-        tables = data["basket"]
-        if not isinstance(tables, list):
-            raise ConfigError("basket must be [[basket]] tables (an array of tables)", path=str(path),
-                              line=_line_of(text, "basket"))
-        ctx = _Ctx(path, text, "basket.")
-    elif data:
-        tables = [data]
-        ctx = _Ctx(path, text, "")
-    else:
+    if not data:
         raise ConfigError("no basket in file; add name = \"...\" and [[code]] tables, or [[basket]] tables",
                           path=str(path))
-    out: list[Basket] = []
-    names: set[str] = set()
-    for i, t in enumerate(tables):
-        b = _parse_basket(ctx, t, i)
-        if b.name in names:
-            raise ConfigError(f"basket {b.name!r} is defined twice in the file; keep one", path=str(path),
-                              line=_line_of(text, "name", value=b.name))
-        names.add(b.name)
-        out.append(b)
-    return out
+    if "basket" in data:
+        spec = validate(BasketsFile, data, text=text, path=str(path), error=ConfigError)
+        return [b.to_basket(str(path)) for b in spec.basket]
+    return [validate(BasketSpec, data, text=text, path=str(path), error=ConfigError).to_basket(str(path))]
 
 
 @lru_cache(maxsize=4)

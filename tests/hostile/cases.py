@@ -26,6 +26,21 @@ SCEN = b'[[measure]]\nexporters = ["CHN"]\nhs = ["811292"]\ncut = 0.5\n'
 BASKET = b'[[basket]]\nname = "testmat"\ndescription = "t"\n[[basket.code]]\nhs = "811292"\n'
 
 
+COMTRADE = (b"typeCode,freqCode,refYear,reporterCode,reporterISO,flowCode,partnerCode,partnerISO,cmdCode,primaryValue\n"
+            b"C,A,2022,410,KOR,M,156,CHN,811292,900\n")
+
+
+def _parquet_with_a_null_row() -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO()
+    pq.write_table(pa.table({"year": pa.array([2022, None], pa.int64()), "exporter": ["CHN", None],
+                             "importer": ["KOR", None], "hs": ["811292", None],
+                             "value_usd": pa.array([5.0, None], pa.float64())}), buf)
+    return buf.getvalue()
+
+
 def _zip(name: str, data: bytes) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
@@ -118,9 +133,9 @@ CASES: list[Case] = [
       3, r"p:1: nested more than 64 levels"),
     C("policy is a folder", ("check", "{f}", "--policy", "{dir}"), {"f": TIDY}, 3, r"folder"),
     C("scenario cut = nan", ("shock", "{f}", "--scenario", "{s}"), {"f": TIDY, "s": SCEN.replace(b"0.5", b"nan")},
-      3, r"s:4: cut = nan.*not a finite number"),
+      3, r"s:4: measure\[1\]\.cut = nan is not a finite number"),
     C("scenario headroom = nan", ("shock", "{f}", "--scenario", "{s}"),
-      {"f": TIDY, "s": b"[engine]\nheadroom = nan\n" + SCEN}, 3, r"s:2: headroom = nan"),
+      {"f": TIDY, "s": b"[engine]\nheadroom = nan\n" + SCEN}, 3, r"s:2: engine\.headroom = nan is not a finite number"),
     C("scenario unknown key", ("shock", "{f}", "--scenario", "{s}"),
       {"f": TIDY, "s": SCEN.replace(b"exporters", b"exporter")}, 3, r"s:2:.*'exporter'.*exporters"),
     C("scenario cut out of range", ("shock", "{f}", "--scenario", "{s}"),
@@ -172,12 +187,22 @@ CASES: list[Case] = [
     C("missing field", ("validate", "{f}"), {"f": _t(b"2022,,KOR,811292,5")}, 1, None, (1, 0, 1)),
     C("too many fields", ("validate", "{f}"), {"f": _t(b"2022,CHN,KOR,811292,5,7")}, 1, None, (1, 0, 1)),
     C("too few fields", ("validate", "{f}"), {"f": _t(b"2022,CHN,KOR")}, 1, None, (1, 0, 1)),
-    # left (documented in io.reasons): a line of empty fields is skipped like a blank line, not counted
-    C("delimiter-only line", ("validate", "{f}"), {"f": _t(b",,,,", b"2022,CHN,KOR,811292,5")}, 0, None, (1, 1, 0)),
+    C("delimiter-only line", ("validate", "{f}"), {"f": _t(b",,,,", b"2022,CHN,KOR,811292,5")}, 1, None, (2, 1, 1)),
+    C("quoted empty fields line", ("validate", "{f}"), {"f": _t(b'"","","","",""', b"2022,CHN,KOR,811292,5")}, 1, None,
+      (2, 1, 1)),
+    C("delimiter-only line in BACI", ("validate", "{b}"), {BACI_NAME: BACI + b",,,,,\n\n"}, 1, None, (3, 2, 1)),
+    C("delimiter-only line in Comtrade", ("validate", "{f}"), {"f": COMTRADE + b",,,,,,,,,\n"}, 1, None, (2, 1, 1)),
+    C("row of nulls in Parquet", ("validate", "{f}.parquet"), {"f.parquet": _parquet_with_a_null_row()}, 1, None,
+      (2, 1, 1)),
     C("blank lines", ("validate", "{f}"), {"f": _t(b"", b"2022,CHN,KOR,811292,5", b"")}, 0, None, (1, 1, 0)),
     C("CRLF line endings", ("validate", "{f}"), {"f": TIDY.replace(b"\n", b"\r\n")}, 0, None, (3, 3, 0)),
     C("CR-only line endings", ("validate", "{f}"), {"f": TIDY.replace(b"\n", b"\r")}, 3,
       r"f:1: the lines end with CR only.*convert them to LF"),
+    C("CR-only line endings, quoted header", ("validate", "{f}"),
+      {"f": b'"year","exporter","importer","hs","value_usd"\r"2022","CHN","KOR","811292","5"\r'}, 3,
+      r"f:1: the lines end with CR only.*convert them to LF"),
+    C("CR-only line endings in BACI", ("validate", "{b}"), {BACI_NAME: BACI.replace(b"\n", b"\r")}, 3,
+      r"Y2022_V202401\.csv:1: the lines end with CR only.*convert them to LF"),
     C("BOM", ("validate", "{f}"), {"f": b"\xef\xbb\xbf" + TIDY}, 0, None, (3, 3, 0)),
     C("semicolon delimiter", ("validate", "{f}"), {"f": TIDY.replace(b",", b";")}, 0, None, (3, 3, 0)),
     C("quoted fields", ("validate", "{f}"), {"f": _t(b'"2022","CHN","KOR","811292","5"')}, 0, None, (1, 1, 0)),

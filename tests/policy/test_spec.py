@@ -104,7 +104,7 @@ def test_misspelt_top_level_key_and_rule_key_at_top_level():
         ('hs = ["811292"]', "hs = [811292]", "quoted strings", "hs"),
         ('hs = ["811292"]', 'hs = ["81129"]', "not an HS code", "hs"),
         ('hs = ["811292"]', 'hs = ["8112921000"]', "not an HS code", "hs"),
-        ('importer = "KOR"', 'importer = "KOREA"', "importer in rule 'kor-ga'", "importer"),
+        ('importer = "KOR"', 'importer = "KOREA"', "rule['kor-ga'].importer: unknown country", "importer"),
         ('importer = "KOR"', "importer = []", "non-empty list", "importer"),
         ('material = "Lithium"', 'material = "lithum"', "did you mean 'lithium'?", "material"),
         ("min_import_usd = 0\n", "min_import_usd = -1\n", "out of range", "min_import_usd"),

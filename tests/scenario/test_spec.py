@@ -89,7 +89,7 @@ def test_resolve_expands_groups_materials_and_exemptions():
         ('name = "x"\n[[measure]]\nexporters = ["JPN"]\nhs = ["370790"]\ncutt = 0.5\n', 5, ["'cutt'", "'cut'"]),
         ('colour = "red"\n[[measure]]\nexporters = ["JPN"]\nhs = ["370790"]\n', 1, ["'colour'"]),
         ('[[measure]]\nexporters = ["JPN"]\nhs = ["370790"]\n[engine]\nheadroom = 0.1\nspeed = 2\n', 6,
-         ["'speed'", "[engine]"]),
+         ["'speed'", "in engine"]),
         ('[[measure]]\nexporters = ["JPN"]\nhs = ["370790"]\n\n[[measure]]\nexporters = ["CHN"]\nhs = [811292]\n', 7,
          ["quoted", "811292"]),
         ('[[measure]]\nexporters = ["JPN"]\nhs = ["370790"]\ncut = 1.5\n', 4, ["cut", "between 0 and 1"]),

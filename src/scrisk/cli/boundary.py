@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import os
 import sys
+import weakref
 
 import typer
 from rich.console import Console
@@ -72,6 +73,22 @@ def _stdout_closed() -> None:
         pass
 
 
+_commands: "weakref.WeakKeyDictionary[typer.Typer, tuple[tuple[int, int, int], object]]" = weakref.WeakKeyDictionary()
+
+
+def _click_command(app: typer.Typer):
+    """The click command of ``app``, built once (Typer rebuilds it from the signatures on every call).
+
+    Rebuilt when a command, group or callback is registered after it was built.
+    """
+    shape = (len(app.registered_commands), len(app.registered_groups), id(app.registered_callback))
+    got = _commands.get(app)
+    if got is None or got[0] != shape:
+        got = (shape, typer.main.get_command(app))
+        _commands[app] = got
+    return got[1]
+
+
 def main_with_boundary(app: typer.Typer, argv: list[str] | None = None) -> None:
     """Run ``app``; turn every error into one stderr line and an exit code, then exit."""
     from typer import exceptions as typer_exc
@@ -81,7 +98,7 @@ def main_with_boundary(app: typer.Typer, argv: list[str] | None = None) -> None:
     args = [a for a in (sys.argv[1:] if argv is None else argv) if a != "--debug"]
     code = 0
     try:
-        command = typer.main.get_command(app)
+        command = _click_command(app)
         rv = command.main(args=args, prog_name="scrisk", standalone_mode=False)
         code = rv if isinstance(rv, int) else 0
     except ScriskError as exc:

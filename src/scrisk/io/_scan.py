@@ -11,10 +11,17 @@ positions, corrected for (a) lines with the wrong number of fields, which the
 parser hands to a callback with their record number, (b) blank lines, which
 are read as empty rows and then dropped, and (c) quoted fields containing
 line breaks, whose extra lines are counted per row.
+
+The parser reads a blank line and a line of only delimiters (``,,,,``) alike,
+as a row of empty fields. Only a blank line is skipped: when a file has rows
+of empty fields, their lines are looked up in the text once more
+(:func:`blank_lines`) and the others stay rows, to be rejected as *empty row*.
 """
 
 from __future__ import annotations
 
+import codecs
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -26,7 +33,7 @@ import pyarrow.csv as pacsv
 from scrisk.errors import ScriskError, UnreadableFileError
 from scrisk.io.sniff import TextSource, exc_text
 
-__all__ = ["Scan", "InvalidRow", "scan_csv", "BLOCK_SIZE"]
+__all__ = ["Scan", "InvalidRow", "scan_csv", "blank_lines", "BLOCK_SIZE"]
 
 BLOCK_SIZE = 1 << 24
 """Bytes per parse block (16 MiB); a single line may not be longer."""
@@ -83,6 +90,50 @@ def _blank_mask(batch: pa.RecordBatch) -> np.ndarray:
     if mask is None:
         return np.zeros(batch.num_rows, dtype=bool)
     return mask.to_numpy(zero_copy_only=False)
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def blank_lines(src: TextSource, lines: np.ndarray) -> np.ndarray:
+    """Bool mask: which of ``lines`` (1-based physical line numbers) are blank in the text of ``src``.
+
+    A line is blank when it holds nothing but its line ending; lines end
+    as the parser ends them, at LF, CRLF or a lone CR. The text is read in
+    blocks until the last line asked for.
+
+    Examples
+    --------
+    >>> import io
+    >>> from contextlib import nullcontext
+    >>> text = b"a,b\\n1,2\\n\\n,\\r\\n\\r\\n,\\r\\r"
+    >>> src = TextSource("t.csv", lambda: nullcontext(io.BytesIO(text)), "utf-8", ",", ("a", "b"))
+    >>> blank_lines(src, np.array([3, 4, 5, 6, 7])).tolist()
+    [True, False, True, False, True]
+    """
+    want = np.unique(np.asarray(lines, dtype=np.int64))
+    blank: list[int] = []
+    k, lineno, carry = 0, 1, ""
+    decode = codecs.getincrementaldecoder(src.encoding)(errors="replace").decode
+    with src.opener() as stream:
+        while k < len(want):
+            block = stream.read(1 << 22)
+            text = carry + decode(block, final=not block)
+            if block and text.endswith("\r"):  # the CR of a CRLF split across blocks: wait for the LF
+                text, carry = text[:-1], "\r"
+            else:
+                carry = ""
+            parts = _LINE_BREAK.split(text)
+            carry = parts.pop() + carry if block else ""
+            end = lineno + len(parts)
+            while k < len(want) and want[k] < end:
+                if not parts[want[k] - lineno]:
+                    blank.append(int(want[k]))
+                k += 1
+            lineno = end
+            if not block:
+                break
+    return np.isin(np.asarray(lines, dtype=np.int64), np.asarray(blank, dtype=np.int64))
 
 
 def _newline_counts(batch: pa.RecordBatch) -> np.ndarray | None:
@@ -195,6 +246,7 @@ def scan_csv(src: TextSource, keep: Callable[[pa.RecordBatch], np.ndarray | None
     )
     kept: list[pa.RecordBatch] = []
     kept_pos: list[np.ndarray] = []
+    kept_empty: list[np.ndarray] = []  # kept rows whose every field is empty: blank lines or only delimiters
     nl_rows: list[np.ndarray] = []
     nl_counts: list[np.ndarray] = []
     pos = 0
@@ -212,17 +264,20 @@ def scan_csv(src: TextSource, keep: Callable[[pa.RecordBatch], np.ndarray | None
                     nz = counts > 0
                     nl_rows.append(idx[nz])
                     nl_counts.append(counts[nz])
-                mask = ~_blank_mask(batch)
-                if keep is not None and mask.any():
+                empty = _blank_mask(batch)
+                mask = np.ones(n, dtype=bool)
+                if keep is not None:
                     sub = keep(batch)
                     if sub is not None:
                         mask &= sub
                 if mask.all():
                     kept.append(batch)
                     kept_pos.append(idx)
+                    kept_empty.append(empty)
                 elif mask.any():
                     kept.append(batch.filter(pa.array(mask)))
                     kept_pos.append(idx[mask])
+                    kept_empty.append(empty[mask])
                 pos += n
     except ScriskError:
         raise
@@ -239,6 +294,17 @@ def scan_csv(src: TextSource, keep: Callable[[pa.RecordBatch], np.ndarray | None
         np.concatenate(nl_counts) if nl_counts else np.zeros(0, dtype=np.int64),
         inv_nl,
     )
+    empty = np.concatenate(kept_empty) if kept_empty else np.zeros(0, dtype=bool)
+    if empty.any():
+        # blank lines are skipped; lines of only delimiters stay rows (rejected as 'empty row')
+        drop = np.zeros(len(empty), dtype=bool)
+        try:
+            drop[empty] = blank_lines(src, lines[empty])
+        except (OSError, ValueError, EOFError, UnicodeError, LookupError) as exc:
+            raise _arrow_error(exc, src) from exc
+        if drop.any():
+            table = table.filter(pa.array(~drop))
+            lines = lines[~drop]
     order = np.argsort(inv_rec, kind="stable")
     bad = [
         InvalidRow(line=int(inv_lines[k]), text=invalid[i][1], expected=len(names), actual=int(invalid[i][2]))

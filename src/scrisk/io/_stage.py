@@ -530,7 +530,7 @@ def _take_text(arr, pos: np.ndarray) -> list[str]:
 def judge(c: Candidate, *, label: str, source_format: str, encoding: str | None) -> FileResult:
     """Apply the checks in the documented order, then split the rows into accepted and rejected frames.
 
-    Order: missing field; format-specific checks; aggregate partner;
+    Order: empty row; missing field; format-specific checks; aggregate partner;
     aggregate HS code; bad year; malformed HS code; non-numeric value;
     negative value; non-numeric or negative quantity; unknown country code;
     self-trade; late format-specific checks. (Lines with the wrong number
@@ -543,6 +543,11 @@ def judge(c: Candidate, *, label: str, source_format: str, encoding: str | None)
     empties["value"] = empties.get("value", np.zeros(n, dtype=bool)) | c.value_missing
     any_empty = np.logical_or.reduce(list(empties.values())) if empties else np.zeros(n, dtype=bool)
     if any_empty.any():
+        every = any_empty.copy()
+        for col in c.scan.table.columns:
+            every &= blank(col)
+        v.reject(every, R.EMPTY_ROW, "every field is null or empty" if source_format == "parquet"
+                 else "the line holds only delimiters: every field is empty")
         def missing_detail(pos):
             names = list(empties)
             mat = np.stack([empties[k][pos] for k in names], axis=1)

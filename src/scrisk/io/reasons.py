@@ -17,8 +17,9 @@ Reasons are of two kinds:
   counted like defects but do not make ``scrisk validate`` fail.
 
 Rows outside a ``--year``/``--hs`` filter are never read (the filter runs in
-the scan), so they are neither counted nor rejected. Blank lines (and lines
-of empty fields only) are skipped the same way.
+the scan), so they are neither counted nor rejected. Blank lines are skipped
+the same way; a line of only delimiters (``,,,,``) is a row, rejected as
+:data:`EMPTY_ROW`.
 
 Examples
 --------
@@ -34,6 +35,7 @@ from scrisk.schema import MAX_QTY_KG, MAX_VALUE_USD
 
 __all__ = [
     "WRONG_FIELD_COUNT",
+    "EMPTY_ROW",
     "MISSING_FIELD",
     "BAD_YEAR",
     "MALFORMED_HS",
@@ -68,6 +70,9 @@ __all__ = [
 # --- defects -------------------------------------------------------------
 WRONG_FIELD_COUNT = "wrong number of fields"
 """The line has more or fewer fields than the header."""
+EMPTY_ROW = "empty row"
+"""Every field of the row is empty: a line of only delimiters (``,,,,``, as spreadsheets export trailing rows)
+or a Parquet row of nulls. A blank line is not a row."""
 MISSING_FIELD = "missing field"
 """A required field (year, exporter, importer, HS code, value) is empty."""
 BAD_YEAR = "bad year"
@@ -126,6 +131,7 @@ WORLD_TOTAL = "reporter-to-World total"
 
 DEFECTS: tuple[str, ...] = (
     WRONG_FIELD_COUNT,
+    EMPTY_ROW,
     MISSING_FIELD,
     BAD_YEAR,
     MALFORMED_HS,

@@ -281,6 +281,28 @@ def _check_encoding(encoding: str) -> str:
 
 # ------------------------------------------------------------------ header
 
+def _first_line(text: str) -> tuple[str, str]:
+    """The first line of ``text`` and its ending (``"\\n"``, ``"\\r\\n"``, ``"\\r"``; ``""`` when none is seen).
+
+    A line break inside double quotes belongs to the line.
+
+    Examples
+    --------
+    >>> _first_line('a,b\\r\\n1,2'), _first_line('"a","b"\\r1,2'), _first_line('"a\\nb",c\\n')
+    (('a,b', '\\r\\n'), ('"a","b"', '\\r'), ('"a\\nb",c', '\\n'))
+    """
+    quoted = False
+    for i, ch in enumerate(text):
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in "\r\n":
+            if ch == "\n":
+                return text[:i], "\n"
+            # a CR at the very end of the sample may be the first half of CRLF
+            return text[:i], "\r\n" if text[i + 1: i + 2] in ("\n", "") else "\r"
+    return text, ""
+
+
 def parse_header(text: str, label: str = "<data>") -> tuple[tuple[str, ...], str]:
     """Return the header names and the delimiter of a decoded text sample.
 
@@ -296,8 +318,8 @@ def parse_header(text: str, label: str = "<data>") -> tuple[tuple[str, ...], str
     (('a', 'b', 'a.1'), ';')
     """
     text = text.lstrip("\ufeff")
-    first = text.split("\n", 1)[0].rstrip("\r")
-    if "\r" in first and '"' not in first:
+    first, ending = _first_line(text)
+    if ending == "\r":
         raise FormatDetectionError(
             "the lines end with CR only (an old Mac export), which scrisk does not read; convert them to LF, "
             "e.g. tr '\\r' '\\n' < FILE > fixed.csv", path=label, line=1)
@@ -308,9 +330,11 @@ def parse_header(text: str, label: str = "<data>") -> tuple[tuple[str, ...], str
     if counts[delim] == 0:
         delim = ","
     try:
-        row = next(csv.reader(io.StringIO(first), delimiter=delim))
-    except (csv.Error, StopIteration):
-        raise FormatDetectionError("cannot parse the header row", path=label, line=1) from None
+        row = next(csv.reader(io.StringIO(first, newline=""), delimiter=delim))
+    except (csv.Error, StopIteration) as exc:
+        raise FormatDetectionError(
+            f"cannot parse the header row ({exc or 'no fields'}); line 1 must name the columns, separated by one "
+            "delimiter (, ; TAB |) with every quote closed", path=label, line=1) from None
     names: list[str] = []
     seen: dict[str, int] = {}
     for i, raw in enumerate(row):

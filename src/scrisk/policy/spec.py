@@ -45,17 +45,18 @@ the closest allowed one.
 
 from __future__ import annotations
 
-import difflib
-import math
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Annotated, Any, Literal, Mapping
 
+from pydantic import AfterValidator, BeforeValidator, create_model, field_validator, model_validator
+
+from scrisk.config import (ConfigModel, Invalid, Text, TomlLines, nonempty, number, parse_toml, read_config_text,
+                           required, strings, validate)
 from scrisk.errors import PolicyError, ScriskError, UsageError
 from scrisk.policy.measure import Measure, measure_keys, policy_measures
-from scrisk.config import parse_toml, read_config_text
 
 __all__ = [
     "SEVERITIES",
@@ -80,18 +81,6 @@ BASELINE_KEYS: tuple[str, ...] = measure_keys(baseline=True)
 """Thresholds judged against a baseline vintage (``--baseline``)."""
 MEASURES: dict[str, Measure] = {m.key: m for m in policy_measures()}
 """Each threshold key with the measure it judges."""
-RULE_KEYS: tuple[str, ...] = (
-    "name",
-    "description",
-    "importer",
-    "material",
-    "hs",
-    *THRESHOLD_KEYS,
-    *BASELINE_KEYS,
-    "severity",
-    "min_import_usd",
-)
-POLICY_KEYS: tuple[str, ...] = ("title", "description", "max_rejected", "min_import_usd", "hs_digits", "rule")
 HS_DIGITS: tuple[int, ...] = (6, 8, 10)
 
 
@@ -293,111 +282,7 @@ class Policy:
 
 
 # ---------------------------------------------------------------------------
-# locating keys in the TOML text
-
-
-_HEADER_RE = re.compile(r"^\s*\[(\[?)\s*([^\[\]]+?)\s*\]\]?\s*(?:#.*)?$")
-
-
-def _headers(lines: list[str]) -> list[tuple[int, str, bool]]:
-    """Return (0-based line, table name, is array-of-tables) for each table header."""
-    out = []
-    for i, ln in enumerate(lines):
-        m = _HEADER_RE.match(ln)
-        if m:
-            name = re.sub(r"\s*\.\s*", ".", m.group(2)).replace('"', "").replace("'", "")
-            out.append((i, name, bool(m.group(1))))
-    return out
-
-
-class _Source:
-    """The policy text with helpers to find the line of a key in a table."""
-
-    def __init__(self, text: str, path: str | None, prefix: str):
-        self.lines = text.splitlines()
-        self.path = path
-        self.prefix = prefix  # "" or "tool.scrisk."
-        self.headers = _headers(self.lines)
-
-    def _span(self, table: str | None, nth: int) -> tuple[int, int] | None:
-        """0-based [start, end) line span of the nth [[table]] (None: the policy's top level)."""
-        if table is None:
-            if not self.prefix:
-                start = 0
-                end = self.headers[0][0] if self.headers else len(self.lines)
-                return start, end
-            hits = [h for h in self.headers if h[1] == self.prefix.rstrip(".") and not h[2]]
-        else:
-            hits = [h for h in self.headers if h[1] == self.prefix + table and h[2]]
-            if nth < len(hits):
-                hits = [hits[nth]]
-            else:
-                return None
-        if not hits:
-            return None
-        start = hits[0][0]
-        later = [h[0] for h in self.headers if h[0] > start]
-        return start, (later[0] if later else len(self.lines))
-
-    def line_of(self, key: str | None, *, table: str | None = None, nth: int = 0) -> int | None:
-        """1-based line of ``key = ...`` in the nth [[table]] (or the table header when key is None/absent)."""
-        span = self._span(table, nth)
-        if span is None:
-            return None
-        start, end = span
-        if key is not None:
-            key_re = re.compile(r"^\s*(?:" + re.escape(key) + r"|\"" + re.escape(key) + r"\"|'" + re.escape(key) + r"')\s*=")
-            for i in range(start, end):
-                if key_re.match(self.lines[i]):
-                    return i + 1
-        if table is None and not self.prefix:
-            return None
-        return start + 1
-
-    def error(self, message: str, *, key: str | None = None, table: str | None = None, nth: int = 0) -> PolicyError:
-        return PolicyError(message, path=self.path, line=self.line_of(key, table=table, nth=nth))
-
-
-def _unknown_key(key: str, allowed: tuple[str, ...], where: str) -> str:
-    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-    hint = f"did you mean {close[0]!r}? " if close else ""
-    return f"unknown key {key!r} in {where}; {hint}allowed keys: {', '.join(allowed)}"
-
-
-# ---------------------------------------------------------------------------
-# values
-
-
-def _number(src: _Source, value: Any, key: str, where: str, *, table: str | None, nth: int,
-            lo: float | None = None, hi: float | None = None, integer: bool = False) -> float:
-    kind = "a whole number" if integer else "a number"
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
-        raise src.error(f"{key} = {value!r} in {where} is not {kind}; write e.g. {key} = "
-                        f"{'3' if integer else '0.9'}", key=key, table=table, nth=nth)
-    if isinstance(value, float) and math.isnan(value):
-        raise src.error(f"{key} in {where} is NaN; give {kind}", key=key, table=table, nth=nth)
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        rng = f"between {lo:g} and {hi:g}" if hi is not None else f"at least {lo:g}"
-        extra = " (shares and HHI are on the 0-1 scale: 0.9 means 90%)" if hi == 1.0 and value > 1 else ""
-        raise src.error(f"{key} = {value!r} in {where} is out of range; it must be {rng}{extra}",
-                        key=key, table=table, nth=nth)
-    return value
-
-
-def _strings(src: _Source, value: Any, key: str, where: str, *, table: str | None, nth: int) -> tuple[str, ...]:
-    items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list) or not items:
-        raise src.error(f"{key} in {where} must be a string or a non-empty list of strings", key=key, table=table,
-                        nth=nth)
-    out = []
-    for v in items:
-        if isinstance(v, int) and not isinstance(v, bool) and key == "hs":
-            raise src.error(f"{key} = {v} in {where} is a number; write HS codes as quoted strings so leading "
-                            f"zeros are kept, e.g. {key} = [\"{v:06d}\"]", key=key, table=table, nth=nth)
-        if not isinstance(v, str) or not v.strip():
-            raise src.error(f"{key} in {where} has {v!r}, not a non-empty string", key=key, table=table, nth=nth)
-        out.extend(p.strip() for p in v.split(",") if p.strip())
-    return tuple(out)
+# importers
 
 
 def expand_importers(spec: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...] | None:
@@ -446,96 +331,134 @@ def _importer_sets(entries: tuple[str, ...]) -> tuple[tuple[str, ...] | None, tu
     return full, tuple(sets)
 
 
-def _hs_code(src: _Source, code: str, where: str, *, hs_digits: int, table: str, nth: int) -> str:
-    if not code.isdigit() or not (2 <= len(code) <= hs_digits) or (len(code) <= 6 and len(code) % 2):
-        raise src.error(
-            f"hs = {code!r} in {where} is not an HS code or prefix; give 2, 4 or 6 digits "
-            f"(up to hs_digits = {hs_digits}), quoted, e.g. hs = [\"811292\"]",
-            key="hs", table=table, nth=nth)
-    return code
+# ---------------------------------------------------------------------------
+# the policy file, declared
 
 
-def _parse_rule(src: _Source, t: Any, nth: int, *, defaults: Mapping[str, Any], baskets, seen: set[str]) -> Rule:
-    table = "rule"
-    if not isinstance(t, dict):
-        raise src.error("rule must be a table: write [[rule]] and its keys below it", key="rule")
-    label = f"[[{src.prefix}rule]] #{nth + 1}"
-    for k in t:
-        if k not in RULE_KEYS:
-            raise src.error(_unknown_key(k, RULE_KEYS, label), key=k, table=table, nth=nth)
-    if "name" not in t:
-        raise src.error(f"{label} has no name; add name = \"...\" (used in every report line)", table=table, nth=nth)
-    name = t["name"]
-    if not isinstance(name, str) or not name.strip():
-        raise src.error(f"name in {label} must be a non-empty string", key="name", table=table, nth=nth)
-    name = name.strip()
-    if name in seen:
-        raise src.error(f"rule name {name!r} is used twice; give each rule a unique name", key="name", table=table,
-                        nth=nth)
-    seen.add(name)
-    where = f"rule {name!r}"
+def _hs_format(codes: tuple[str, ...]) -> tuple[str, ...]:
+    for code in codes:
+        if not code.isdigit() or not (2 <= len(code) <= max(HS_DIGITS)) or (len(code) <= 6 and len(code) % 2):
+            raise Invalid(f"{{where}} holds {code!r}, not an HS code or prefix; give 2, 4 or 6 digits (8 or 10 with "
+                          'hs_digits = 8 or 10), quoted, e.g. hs = ["811292"]')
+    return codes
 
-    if "importer" in t:
-        importer_spec = _strings(src, t["importer"], "importer", where, table=table, nth=nth)
+
+def _max_rejected(v: Any) -> MaxRejected:
+    try:
+        return parse_max_rejected(v)
+    except UsageError as exc:  # "--max-rejected 'lots' is not understood; ..." -> "max_rejected = 'lots' is ..."
+        said = f"--max-rejected {v!r}"
+        raise Invalid(exc.message.replace(said, "{where} = {value}", 1) if exc.message.startswith(said)
+                      else exc.message.replace("--max-rejected", "max_rejected", 1)) from None
+
+
+def _threshold_type(m: Measure) -> Any:
+    if m.share_scale:
+        return number(lo=0, hi=1, share=True, example="0.9")
+    if m.indicator == "n_suppliers":
+        return number(lo=1, integer=True)
+    return number(lo=0)
+
+
+class _RuleKeys(ConfigModel):
+    name: Annotated[Text, nonempty("give the rule a name (used in every report line)")] = required(
+        '{where} has no name; add name = "..." (used in every report line)')
+    description: Text = ""
+    importer: strings(nonempty=True) = required(
+        '{where} has no importer; add importer = "KOR" (an ISO3 code, a list, a group such as EU27, or "*" for '
+        "every importer)")
+    material: strings() = ()
+    hs: Annotated[strings(hs=True), AfterValidator(_hs_format)] = ()
+    severity: Literal[SEVERITIES] = "error"
+    min_import_usd: number(lo=0, example="1_000_000") = None
+
+    @field_validator("importer")
+    @classmethod
+    def _known_importers(cls, v):
         try:
-            importers, sets = _importer_sets(importer_spec)
+            _importer_sets(v)
         except ScriskError as exc:
-            raise src.error(f"importer in {where}: {exc.message}", key="importer", table=table, nth=nth) from None
-    else:
-        raise src.error(f"{where} has no importer; add importer = \"KOR\" (an ISO3 code, a list, a group such as "
-                        "EU27, or \"*\" for every importer)", table=table, nth=nth)
+            raise Invalid(exc.message) from None
+        return v
 
-    materials: tuple[str, ...] = ()
-    if "material" in t:
+    @field_validator("material")
+    @classmethod
+    def _known_materials(cls, v, info):
         from scrisk.materials import get_basket
 
-        names = _strings(src, t["material"], "material", where, table=table, nth=nth)
+        baskets = (info.context or {}).get("baskets")
         got = []
-        for m in names:
+        for name in v:
             try:
-                got.append(get_basket(m, baskets=baskets).name)
+                got.append(get_basket(name, baskets=baskets).name)
             except ScriskError as exc:
-                raise src.error(f"material in {where}: {exc.message}", key="material", table=table, nth=nth) from None
-        materials = tuple(dict.fromkeys(got))
-    hs: tuple[str, ...] = ()
-    if "hs" in t:
-        codes = _strings(src, t["hs"], "hs", where, table=table, nth=nth)
-        hs = tuple(dict.fromkeys(_hs_code(src, c, where, hs_digits=defaults["hs_digits"], table=table, nth=nth)
-                                 for c in codes))
-    if not materials and not hs:
-        raise src.error(f"{where} watches no product; add material = \"gallium\" or hs = [\"811292\"]",
-                        table=table, nth=nth)
+                raise Invalid(exc.message) from None
+        return tuple(dict.fromkeys(got))
 
-    values: dict[str, Any] = {}
-    for k, m in MEASURES.items():
-        if k not in t:
-            continue
-        if m.share_scale:
-            values[k] = float(_number(src, t[k], k, where, table=table, nth=nth, lo=0.0, hi=1.0))
-        elif m.indicator == "n_suppliers":
-            values[k] = int(_number(src, t[k], k, where, table=table, nth=nth, lo=1, integer=True))
-        else:
-            values[k] = float(_number(src, t[k], k, where, table=table, nth=nth, lo=0.0))
-    if not values:
-        raise src.error(f"{where} has no threshold; add one of {', '.join((*THRESHOLD_KEYS, *BASELINE_KEYS))}",
-                        table=table, nth=nth)
-    severity = t.get("severity", "error")
-    if severity not in SEVERITIES:
-        close = difflib.get_close_matches(str(severity), SEVERITIES, n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        raise src.error(f"severity = {severity!r} in {where}; {hint}use \"error\" or \"warning\"", key="severity",
-                        table=table, nth=nth)
-    min_import = defaults["min_import_usd"]
-    if "min_import_usd" in t:
-        min_import = float(_number(src, t["min_import_usd"], "min_import_usd", where, table=table, nth=nth, lo=0.0))
-    description = t.get("description", "")
-    if not isinstance(description, str):
-        raise src.error(f"description in {where} must be a string", key="description", table=table, nth=nth)
+    @model_validator(mode="after")
+    def _product_and_threshold(self):
+        if not self.material and not self.hs:
+            raise Invalid('{where} watches no product; add material = "gallium" or hs = ["811292"]')
+        if not any(getattr(self, k) is not None for k in MEASURES):
+            raise Invalid(f"{{where}} has no threshold; add one of {', '.join((*THRESHOLD_KEYS, *BASELINE_KEYS))}")
+        return self
+
+
+RuleSpec = create_model(
+    "RuleSpec", __base__=_RuleKeys, __doc__="One ``[[rule]]`` table; its thresholds come from the indicator declarations.",
+    **{k: (_threshold_type(m), None) for k, m in MEASURES.items()})
+
+
+class PolicyFile(ConfigModel):
+    """A policy file (or the ``[tool.scrisk]`` table of a pyproject.toml)."""
+
+    title: Text = ""
+    description: Text = ""
+    max_rejected: Annotated[Any, BeforeValidator(_max_rejected)] = None
+    min_import_usd: number(lo=0, example="1_000_000") = 0.0
+    hs_digits: Literal[HS_DIGITS] = 6
+    rule: list[RuleSpec] = required("{where} has no rules; add [[{table}]] tables (name, importer, material or hs, "
+                                    "and a threshold such as max_top_share = 0.9)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rule_keys_in_rules(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            for k in data:
+                if k not in cls.model_fields and k in RuleSpec.model_fields:
+                    raise Invalid("{where} is a rule key, which goes inside a [[rule]] table", at=(k,))
+        return data
+
+    @model_validator(mode="after")
+    def _names_unique_codes_in_digits(self):
+        seen: set[str] = set()
+        for i, r in enumerate(self.rule):
+            if r.name in seen:
+                raise Invalid("{where} = {value}: the rule name is used twice; give each rule a unique name",
+                              at=("rule", i, "name"))
+            seen.add(r.name)
+            for code in r.hs:
+                if len(code) > self.hs_digits:
+                    raise Invalid(f"{{where}} holds {code!r}, not an HS code at hs_digits = {self.hs_digits}: give "
+                                  f"2, 4 or 6 digits, or set hs_digits = {len(code)} for tariff lines",
+                                  at=("rule", i, "hs"))
+        return self
+
+
+RULE_KEYS: tuple[str, ...] = tuple(RuleSpec.model_fields)
+"""The keys of a ``[[rule]]`` table."""
+POLICY_KEYS: tuple[str, ...] = tuple(PolicyFile.model_fields)
+"""The top-level keys of a policy file."""
+
+
+def _rule(spec, *, line: int | None, default_min_import: float) -> Rule:
+    importers, sets = _importer_sets(spec.importer)
     return Rule(
-        name=name, importers=importers, importer_spec=importer_spec, importer_sets=sets, materials=materials, hs=hs,
-        severity=severity, min_import_usd=min_import, description=description.strip(),
-        line=src.line_of(None, table=table, nth=nth),
-        limits=tuple((k, values[k]) for k in (*THRESHOLD_KEYS, *BASELINE_KEYS) if k in values),
+        name=spec.name, importers=importers, importer_spec=spec.importer, importer_sets=sets,
+        materials=spec.material, hs=spec.hs, severity=spec.severity,
+        min_import_usd=spec.min_import_usd if spec.min_import_usd is not None else default_min_import,
+        description=spec.description, line=line,
+        limits=tuple((k, getattr(spec, k)) for k in (*THRESHOLD_KEYS, *BASELINE_KEYS) if getattr(spec, k) is not None),
     )
 
 
@@ -576,11 +499,11 @@ def parse_policy(text: str, *, path: str | Path | None = None, baskets=None) -> 
     >>> parse_policy('[[rule]]\\nname = "x"\\nimporter = "KOR"\\nhs = ["811292"]\\nmax_top_shar = 0.9\\n')  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    scrisk.errors.PolicyError: <policy>:5: unknown key 'max_top_shar' in [[rule]] #1; did you mean 'max_top_share'? allowed keys: name, description, importer, material, hs, max_hhi, max_top_share, min_suppliers, max_world_export_hhi, ..., max_hhi_increase, max_top_share_increase, severity, min_import_usd
+    scrisk.errors.PolicyError: <policy>:5: unknown key 'max_top_shar' in rule['x']; did you mean 'max_top_share'? (allowed: name, description, importer, material, hs, severity, min_import_usd, max_hhi, max_top_share, ...)
     """
     label = str(path) if path is not None else "<policy>"
     doc = parse_toml(text, path=label, error=PolicyError)
-    prefix = ""
+    prefix: tuple[str, ...] = ()
     is_pyproject = (path is not None and Path(path).name == "pyproject.toml") or ("tool" in doc and "rule" not in doc)
     if is_pyproject:
         tool = doc.get("tool")
@@ -588,48 +511,21 @@ def parse_policy(text: str, *, path: str | Path | None = None, baskets=None) -> 
             raise PolicyError("no [tool.scrisk] table; add [[tool.scrisk.rule]] tables to use this pyproject.toml "
                               "as a policy", path=label)
         doc = tool["scrisk"]
-        prefix = "tool.scrisk."
+        prefix = ("tool", "scrisk")
         if not isinstance(doc, dict):
             raise PolicyError("tool.scrisk must be a table", path=label)
-    src = _Source(text, label, prefix)
-    where = f"[{prefix.rstrip('.')}]" if prefix else "the policy's top level"
-    for k in doc:
-        if k not in POLICY_KEYS:
-            hint = " (rule keys go inside a [[rule]] table)" if k in RULE_KEYS else ""
-            raise src.error(_unknown_key(k, POLICY_KEYS, where) + hint, key=k)
-    title = doc.get("title", "")
-    description = doc.get("description", "")
-    for k, v in (("title", title), ("description", description)):
-        if not isinstance(v, str):
-            raise src.error(f"{k} must be a string", key=k)
-    max_rejected = None
-    if "max_rejected" in doc:
-        try:
-            max_rejected = parse_max_rejected(doc["max_rejected"])
-        except UsageError as exc:
-            raise src.error(exc.message.replace("--max-rejected", "max_rejected", 1), key="max_rejected") from None
-    min_import = 0.0
-    if "min_import_usd" in doc:
-        min_import = float(_number(src, doc["min_import_usd"], "min_import_usd", where, table=None, nth=0, lo=0.0))
-    hs_digits = doc.get("hs_digits", 6)
-    if isinstance(hs_digits, bool) or hs_digits not in HS_DIGITS:
-        raise src.error(f"hs_digits = {hs_digits!r}; use 6 (HS6), 8 or 10 (national tariff lines)", key="hs_digits")
-    rules_raw = doc.get("rule")
-    if rules_raw is None:
-        raise PolicyError(f"no rules; add [[{prefix}rule]] tables (name, importer, material or hs, and a threshold "
-                          "such as max_top_share = 0.9)", path=label)
-    if not isinstance(rules_raw, list):
-        raise src.error(f"rule must be [[{prefix}rule]] tables (an array of tables), not a single table", key="rule")
     if baskets is None:
         from scrisk.materials import load_baskets
 
         baskets = load_baskets()
-    defaults = {"min_import_usd": min_import, "hs_digits": int(hs_digits)}
-    seen: set[str] = set()
-    rules = tuple(_parse_rule(src, t, i, defaults=defaults, baskets=baskets, seen=seen)
-                  for i, t in enumerate(rules_raw))
-    return Policy(rules=rules, title=title.strip(), description=description.strip(), max_rejected=max_rejected,
-                  min_import_usd=min_import, hs_digits=int(hs_digits), path=str(path) if path is not None else None)
+    lines = TomlLines(text)
+    spec = validate(PolicyFile, doc, text=text, path=label, error=PolicyError, prefix=prefix, lines=lines,
+                    context={"baskets": baskets})
+    rules = tuple(_rule(r, line=lines.line((*prefix, "rule", i)), default_min_import=spec.min_import_usd)
+                  for i, r in enumerate(spec.rule))
+    return Policy(rules=rules, title=spec.title, description=spec.description, max_rejected=spec.max_rejected,
+                  min_import_usd=spec.min_import_usd, hs_digits=int(spec.hs_digits),
+                  path=str(path) if path is not None else None)
 
 
 def load_policy(path: str | Path, *, baskets=None) -> Policy:

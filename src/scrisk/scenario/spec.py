@@ -41,16 +41,16 @@ Errors name the file, the line and the key, and say how to fix it.
 
 from __future__ import annotations
 
-import difflib
-import math
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Annotated, Any, Iterable, Literal, Mapping
 
+from pydantic import AfterValidator, field_validator, model_validator
+
+from scrisk.config import (ConfigModel, Invalid, Text, TomlLines, number, parse_toml, read_config_text, required,
+                           strings, validate)
 from scrisk.errors import ScenarioError, UnknownCountryError, UnknownMaterialError, UsageError
-from scrisk.config import parse_toml, read_config_text
 
 __all__ = [
     "MODES",
@@ -87,11 +87,6 @@ DEFAULT_RESERVE_ACCESS = 0.5
 """Accessible fraction of reserves in ``fsc`` mode (the reference's ``rfrac``)."""
 DEFAULT_HORIZON = 1
 
-_TOP_KEYS = ("name", "title", "description", "sources", "assumptions", "engine", "measure", "production_decline")
-_ENGINE_KEYS = ("mode", "headroom", "stock_months", "allies", "max_iter", "reserve_access", "horizon")
-_DECLINE_KEYS = ("countries", "materials", "hs", "decline", "label", "effective", "note", "source")
-_MEASURE_KEYS = ("exporters", "materials", "hs", "targets", "exempt", "cut", "label", "effective", "note", "type",
-                 "quota_usd", "quota_kg", "refusal", "rate", "elasticity", "elasticity_source", "source")
 MEASURE_TYPES: tuple[str, ...] = ("cut", "prohibition", "quota", "licensing", "export_tax")
 """Measure types after the OECD Inventory of Export Restrictions on Industrial Raw Materials (plus a plain ``cut``)."""
 
@@ -574,271 +569,201 @@ def scenario_from_options(
 # from a TOML file
 
 
-_HEADER_RE = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\]?\s*(#.*)?$")
+def _check_specs(specs: tuple[str, ...], info, *, star_ok: bool = True, what: str = "") -> tuple[str, ...]:
+    """Country codes and groups of a key: unknown ones fail at their line (when names are checked)."""
+    ctx = info.context or {}
+    if not specs or not ctx.get("check_names", True):
+        return specs
+    try:
+        got = expand_country_specs(specs)
+    except UnknownCountryError as exc:
+        raise Invalid(exc.message) from None
+    if got is None and not star_ok:
+        raise Invalid(f'{{where}} = "*" would cover every country; name the {what or "countries or groups"}')
+    return specs
 
 
-def _sections(text: str) -> list[tuple[str | None, int, int, int]]:
-    """Split TOML text into sections: (table name or None for top level, start, end, header line 1-based)."""
-    lines = text.splitlines()
-    heads = []
-    for i, ln in enumerate(lines):
-        m = _HEADER_RE.match(ln)
-        if m and not ln.lstrip().startswith("#"):
-            heads.append((m.group(1).strip().strip("\"'"), i))
-    out: list[tuple[str | None, int, int, int]] = []
-    first = heads[0][1] if heads else len(lines)
-    out.append((None, 0, first, 0))
-    for k, (name, i) in enumerate(heads):
-        end = heads[k + 1][1] if k + 1 < len(heads) else len(lines)
-        out.append((name, i, end, i + 1))
-    return out
+def _check_materials(names: tuple[str, ...], info) -> tuple[str, ...]:
+    ctx = info.context or {}
+    if names and ctx.get("check_names", True):
+        from scrisk.materials import get_basket
 
-
-def _line_of(text: str, key: str | None, *, table: str | None = None, nth: int = 0) -> int | None:
-    """1-based line of ``key = ...`` in the top level or the ``nth`` ``[table]``/``[[table]]``.
-
-    Falls back to the table's header line when the key is not written there.
-
-    Examples
-    --------
-    >>> t = 'name = "x"\\n[[measure]]\\ncut = 1\\n[[measure]]\\ncut = 2\\n'
-    >>> _line_of(t, "name"), _line_of(t, "cut", table="measure", nth=1), _line_of(t, "hs", table="measure")
-    (1, 5, 2)
-    """
-    lines = text.splitlines()
-    secs = [s for s in _sections(text) if s[0] == table]
-    if nth >= len(secs):
-        return None
-    _, start, end, header = secs[nth]
-    if key is not None:
-        key_re = re.compile(r"^\s*(?:" + re.escape(key) + r"|\"" + re.escape(key) + r"\"|'" + re.escape(key) + r"')\s*=")
-        for i in range(start, end):
-            if key_re.match(lines[i]):
-                return i + 1
-    return header or None
-
-
-class _File:
-    """A scenario file being parsed: raises ScenarioError at the right line."""
-
-    def __init__(self, path: str, text: str):
-        self.path = path
-        self.text = text
-
-    def fail(self, message: str, key: str | None = None, *, table: str | None = None, nth: int = 0) -> ScenarioError:
-        return ScenarioError(message, path=self.path, line=_line_of(self.text, key, table=table, nth=nth))
-
-    def check_keys(self, t: Mapping[str, Any], allowed: tuple[str, ...], where: str, *, table: str | None,
-                   nth: int = 0) -> None:
-        for k in t:
-            if k not in allowed:
-                close = difflib.get_close_matches(k, allowed, n=1)
-                hint = f"did you mean {close[0]!r}? " if close else ""
-                raise self.fail(f"unknown key {k!r} in {where}; {hint}allowed keys: {', '.join(allowed)}", k,
-                                table=table, nth=nth)
-
-    def text_value(self, t: Mapping[str, Any], key: str, where: str, *, table: str | None, nth: int = 0) -> str:
-        v = t.get(key, "")
-        if isinstance(v, date):
-            return v.isoformat()
-        if not isinstance(v, str):
-            raise self.fail(f"{key} in {where} must be a quoted string, got {v!r}", key, table=table, nth=nth)
-        return v.strip()
-
-    def str_list(self, t: Mapping[str, Any], key: str, where: str, *, table: str | None, nth: int = 0,
-                 hs: bool = False, split: bool = True) -> tuple[str, ...]:
-        v = t.get(key, [])
-        if isinstance(v, str):
-            v = [v]
-        if not isinstance(v, list):
-            raise self.fail(f"{key} in {where} must be a string or a list of strings, e.g. {key} = [\"...\"]", key,
-                            table=table, nth=nth)
-        out = []
-        for x in v:
-            if hs and isinstance(x, int) and not isinstance(x, bool):
-                raise self.fail(f"hs code {x} in {where} is a number; write HS codes as quoted strings so leading "
-                                f"zeros are kept, e.g. hs = [\"{x:06d}\"]", key, table=table, nth=nth)
-            if not isinstance(x, str) or not x.strip():
-                raise self.fail(f"{key} in {where} must hold non-empty strings, got {x!r}", key, table=table, nth=nth)
-            out.extend(p.strip() for p in x.split(",") if p.strip()) if split else out.append(x.strip())
-        return tuple(dict.fromkeys(out))
-
-    def number(self, t: Mapping[str, Any], key: str, where: str, *, table: str | None, nth: int = 0,
-               lo: float = 0.0, hi: float | None = None, integer: bool = False) -> float | int:
-        v = t[key]
-        ok = isinstance(v, int) if integer else isinstance(v, (int, float))
-        if isinstance(v, bool) or not ok:
-            kind = "a whole number" if integer else "a number"
-            raise self.fail(f"{key} in {where} must be {kind}, got {v!r}", key, table=table, nth=nth)
-        if isinstance(v, float) and not math.isfinite(v):  # NaN compares False with every bound
-            raise self.fail(f"{key} = {v} in {where} is not a finite number; give a number, e.g. {key} = 0.5", key,
-                            table=table, nth=nth)
-        if v < lo or (hi is not None and v > hi):
-            rng = f"between {lo:g} and {hi:g}" if hi is not None else f"at least {lo:g}"
-            raise self.fail(f"{key} = {v} in {where} is out of range; give a value {rng}", key, table=table, nth=nth)
-        return int(v) if integer else float(v)
-
-
-def _parse_engine(f: _File, t: Any) -> EngineParams:
-    if not isinstance(t, dict):
-        raise f.fail("engine must be a table: write [engine] on its own line, then mode = ..., headroom = ...",
-                     "engine", table=None)
-    f.check_keys(t, _ENGINE_KEYS, "[engine]", table="engine")
-    kw: dict[str, Any] = {}
-    if "mode" in t:
-        mode = t["mode"]
-        if mode not in MODES:
-            raise f.fail(f"mode {mode!r} in [engine] is not one of {', '.join(MODES)}", "mode", table="engine")
-        kw["mode"] = mode
-    if "headroom" in t:
-        kw["headroom"] = f.number(t, "headroom", "[engine]", table="engine")
-    if "stock_months" in t:
-        kw["stock_months"] = f.number(t, "stock_months", "[engine]", table="engine")
-    if "max_iter" in t:
-        kw["max_iter"] = f.number(t, "max_iter", "[engine]", table="engine", lo=1, integer=True)
-    if "allies" in t:
-        kw["allies"] = f.str_list(t, "allies", "[engine]", table="engine")
-    if "reserve_access" in t:
-        kw["reserve_access"] = f.number(t, "reserve_access", "[engine]", table="engine", hi=1.0)
-    if "horizon" in t:
-        kw["horizon"] = f.number(t, "horizon", "[engine]", table="engine", lo=1, hi=100, integer=True)
-    return EngineParams(**kw)
-
-
-def _parse_decline(f: _File, t: Any, nth: int, *, check: bool, baskets: Mapping[str, Any] | None
-                   ) -> ProductionDecline:
-    where = f"[[production_decline]] #{nth + 1}"
-    table = "production_decline"
-    if not isinstance(t, dict):
-        raise f.fail(f"{where} must be a table: write [[production_decline]] on its own line", table)
-    f.check_keys(t, _DECLINE_KEYS, where, table=table, nth=nth)
-    kw: dict[str, Any] = {"table": table, "nth": nth}
-    countries = f.str_list(t, "countries", where, **kw)
-    if not countries:
-        raise f.fail(f"{where} has no countries; add countries = [\"CHN\"]", "countries", **kw)
-    materials = f.str_list(t, "materials", where, **kw)
-    hs = f.str_list(t, "hs", where, hs=True, **kw)
-    if not materials and not hs:
-        raise f.fail(f"{where} names no product; add materials = [\"gallium\"] or hs = [\"811292\"]", None, **kw)
-    if "decline" not in t:
-        raise f.fail(f"{where} has no decline; add decline = 0.3 (the share of output lost)", None, **kw)
-    d = ProductionDecline(
-        countries=tuple(x.upper() if len(x) == 3 else x for x in countries), materials=materials, hs=hs,
-        decline=float(f.number(t, "decline", where, hi=1.0, **kw)),
-        label=f.text_value(t, "label", where, **kw), effective=f.text_value(t, "effective", where, **kw),
-        note=f.text_value(t, "note", where, **kw), source=f.text_value(t, "source", where, **kw),
-        line=_line_of(f.text, None, table=table, nth=nth),
-    )
-    if check:
-        for name in d.materials:
-            from scrisk.materials import get_basket
-
+        for name in names:
             try:
-                get_basket(name, baskets=baskets)
+                get_basket(name, baskets=ctx.get("baskets"))
             except UnknownMaterialError as exc:
-                raise f.fail(f"{where}: {exc.message}", "materials", **kw) from None
-        try:
-            got = expand_country_specs(d.countries)
-        except UnknownCountryError as exc:
-            raise f.fail(f"{where}: {exc.message}", "countries", **kw) from None
-        if got is None:
-            raise f.fail(f"countries = \"*\" in {where} would cover every country; name them", "countries", **kw)
-    return d
+                raise Invalid(exc.message) from None
+    return names
 
 
-def _parse_measure(f: _File, t: Any, nth: int, *, check: bool, baskets: Mapping[str, Any] | None) -> Measure:
-    where = f"[[measure]] #{nth + 1}"
-    if not isinstance(t, dict):
-        raise f.fail(f"{where} must be a table: write [[measure]] on its own line", "measure")
-    f.check_keys(t, _MEASURE_KEYS, where, table="measure", nth=nth)
-    kw: dict[str, Any] = {"table": "measure", "nth": nth}
-    exporters = f.str_list(t, "exporters", where, **kw)
-    if not exporters:
-        raise f.fail(f"{where} has no exporters; add exporters = [\"CHN\"] (ISO3 codes or country groups)",
-                     "exporters", **kw)
-    materials = f.str_list(t, "materials", where, **kw)
-    hs = f.str_list(t, "hs", where, hs=True, **kw)
-    if not materials and not hs:
-        raise f.fail(f"{where} names no product; add materials = [\"gallium\"] or hs = [\"811292\"]", None, **kw)
-    for h in hs:
+def _hs_prefixes(codes: tuple[str, ...]) -> tuple[str, ...]:
+    for h in codes:
         if not _HS_RE.match(h) or len(h) % 2:
-            raise f.fail(f"hs {h!r} in {where} is not an HS code; give 2, 4, 6 or more digits as a quoted string",
-                         "hs", **kw)
-    mtype = t.get("type", "cut")
-    if mtype not in MEASURE_TYPES:
-        raise f.fail(f"type {mtype!r} in {where} is not one of {', '.join(MEASURE_TYPES)}", "type", **kw)
-    needs = {"prohibition": (), "quota": (), "licensing": ("refusal",), "export_tax": ("rate", "elasticity"),
-             "cut": ()}[mtype]
-    for k in needs:
-        if k not in t:
-            raise f.fail(f"{where} of type {mtype!r} needs {k} = ...", None, **kw)
-    allowed = {"cut": {"cut"}, "prohibition": {"cut"}, "quota": {"quota_usd", "quota_kg"}, "licensing": {"refusal"},
-               "export_tax": {"rate", "elasticity", "elasticity_source"}}[mtype]
-    for k in ("cut", "quota_usd", "quota_kg", "refusal", "rate", "elasticity", "elasticity_source"):
-        if k in t and k not in allowed:
-            raise f.fail(f"{k} does not apply to a measure of type {mtype!r} in {where}", k, **kw)
-    extra: dict[str, Any] = {}
-    if mtype == "prohibition":
-        cut = f.number(t, "cut", where, lo=1.0, hi=1.0, **kw) if "cut" in t else 1.0
-    elif mtype == "quota":
-        if ("quota_usd" in t) == ("quota_kg" in t):
-            raise f.fail(f"{where} of type 'quota' needs one of quota_usd or quota_kg (the allowed exports per "
-                         "exporter over the matched flows)", None, **kw)
-        key = "quota_usd" if "quota_usd" in t else "quota_kg"
-        extra[key] = float(f.number(t, key, where, **kw))
-        cut = 0.0  # computed from the data at run time
-    elif mtype == "licensing":
-        extra["refusal"] = float(f.number(t, "refusal", where, hi=1.0, **kw))
-        cut = extra["refusal"]
-    elif mtype == "export_tax":
-        extra["rate"] = float(f.number(t, "rate", where, hi=10.0, **kw))
-        extra["elasticity"] = float(f.number(t, "elasticity", where, hi=50.0, **kw))
-        extra["elasticity_source"] = f.text_value(t, "elasticity_source", where, **kw)
-        if not extra["elasticity_source"]:
-            raise f.fail(f"{where} of type 'export_tax' needs elasticity_source = \"...\" (where the price "
-                         "elasticity comes from)", "elasticity", **kw)
-        cut = export_tax_cut(extra["rate"], extra["elasticity"])
-    else:
-        cut = f.number(t, "cut", where, hi=1.0, **kw) if "cut" in t else 1.0
-    m = Measure(
-        exporters=tuple(x.upper() if len(x) == 3 else x for x in exporters),
-        materials=materials,
-        hs=hs,
-        targets=f.str_list(t, "targets", where, **kw),
-        exempt=f.str_list(t, "exempt", where, **kw),
-        cut=float(cut),
-        label=f.text_value(t, "label", where, **kw),
-        effective=f.text_value(t, "effective", where, **kw),
-        note=f.text_value(t, "note", where, **kw),
-        line=_line_of(f.text, None, table="measure", nth=nth),
-        type=mtype,
-        source=f.text_value(t, "source", where, **kw),
-        **extra,
-    )
-    if check:
-        _check_names(f, m, where, nth, baskets)
-    return m
+            raise Invalid(f"{{where}} holds {h!r}, not an HS code; give 2, 4, 6 or more digits as a quoted string")
+    return codes
 
 
-def _check_names(f: _File, m: Measure, where: str, nth: int, baskets: Mapping[str, Any] | None = None) -> None:
-    """Fail early, at the right line, on unknown materials and countries."""
-    from scrisk.materials import get_basket
+def _iso_case(specs: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(x.upper() if len(x) == 3 else x for x in specs)
 
-    for name in m.materials:
-        try:
-            get_basket(name, baskets=baskets)
-        except UnknownMaterialError as exc:
-            raise f.fail(f"{where}: {exc.message}", "materials", table="measure", nth=nth) from None
-    for key, specs in (("exporters", m.exporters), ("targets", m.targets), ("exempt", m.exempt)):
-        if not specs:
-            continue
-        try:
-            got = expand_country_specs(specs)
-        except UnknownCountryError as exc:
-            raise f.fail(f"{where}: {exc.message}", key, table="measure", nth=nth) from None
-        if got is None and key != "targets":
-            raise f.fail(f"{key} = \"*\" in {where} would cover every country; name the countries or groups", key,
-                         table="measure", nth=nth)
+
+def _countries(*, nonempty: bool = False) -> Any:
+    return Annotated[strings(nonempty=nonempty), AfterValidator(_iso_case)]
+
+
+_Countries = _countries()
+_HS = Annotated[strings(hs=True), AfterValidator(_hs_prefixes)]
+_Share = number(lo=0, hi=1)
+
+
+class EngineSpec(ConfigModel):
+    """The ``[engine]`` table of a scenario file (command-line options override it)."""
+
+    mode: Literal[MODES] = None
+    headroom: number(lo=0) = None
+    stock_months: number(lo=0) = None
+    allies: strings() = None
+    max_iter: number(lo=1, integer=True) = None
+    reserve_access: _Share = None
+    horizon: number(lo=1, hi=100, integer=True) = None
+
+    @field_validator("allies")
+    @classmethod
+    def _known_allies(cls, v, info):
+        return _check_specs(v, info)
+
+    def to_params(self) -> EngineParams:
+        return EngineParams(**self.model_dump())
+
+
+class _ProductShock(ConfigModel):
+    """What a measure and a production decline share: the products they hit and their documentation."""
+
+    materials: strings() = ()
+    hs: _HS = ()
+    label: Text = ""
+    effective: Text = ""
+    note: Text = ""
+    source: Text = ""
+
+    @field_validator("materials")
+    @classmethod
+    def _known_materials(cls, v, info):
+        return _check_materials(v, info)
+
+    @model_validator(mode="after")
+    def _names_a_product(self):
+        if not self.materials and not self.hs:
+            raise Invalid('{where} names no product; add materials = ["gallium"] or hs = ["811292"]')
+        return self
+
+
+class MeasureSpec(_ProductShock):
+    """One ``[[measure]]`` table (see the module docstring and :class:`Measure`)."""
+
+    exporters: _countries(nonempty=True) = required(
+        '{where} has no exporters; add exporters = ["CHN"] (ISO3 codes or country groups)')
+    targets: _Countries = ()
+    exempt: _Countries = ()
+    type: Literal[MEASURE_TYPES] = "cut"
+    cut: _Share = None
+    quota_usd: number(lo=0) = None
+    quota_kg: number(lo=0) = None
+    refusal: _Share = None
+    rate: number(lo=0, hi=10) = None
+    elasticity: number(lo=0, hi=50) = None
+    elasticity_source: Text = ""
+
+    @field_validator("exporters", "exempt")
+    @classmethod
+    def _known_sources(cls, v, info):
+        return _check_specs(v, info, star_ok=False)
+
+    @field_validator("targets")
+    @classmethod
+    def _known_targets(cls, v, info):
+        return _check_specs(v, info)
+
+    @model_validator(mode="after")
+    def _type_and_its_keys(self):
+        t = self.type
+        needs = {"licensing": ("refusal",), "export_tax": ("rate", "elasticity")}.get(t, ())
+        for k in needs:
+            if getattr(self, k) is None:
+                raise Invalid(f"{{where}} of type {t!r} needs {k} = ...")
+        allowed = {"cut": {"cut"}, "prohibition": {"cut"}, "quota": {"quota_usd", "quota_kg"},
+                   "licensing": {"refusal"}, "export_tax": {"rate", "elasticity", "elasticity_source"}}[t]
+        for k in ("cut", "quota_usd", "quota_kg", "refusal", "rate", "elasticity", "elasticity_source"):
+            if k in self.model_fields_set and k not in allowed:
+                raise Invalid(f"{{key}} does not apply to a measure of type {t!r}; drop it or change the type",
+                              at=(k,))
+        if t == "prohibition" and self.cut is not None and self.cut != 1.0:
+            raise Invalid("{where} = {value} is out of range for a prohibition, which blocks every flow (cut = 1); "
+                          'drop cut or use type = "licensing"', at=("cut",))
+        if t == "quota" and (self.quota_usd is None) == (self.quota_kg is None):
+            raise Invalid("{where} of type 'quota' needs one of quota_usd or quota_kg (the allowed exports per "
+                          "exporter over the matched flows)")
+        if t == "export_tax" and not self.elasticity_source:
+            raise Invalid('{where} of type \'export_tax\' needs elasticity_source = "..." (where the price '
+                          "elasticity comes from)", at=("elasticity",))
+        return self
+
+    def to_measure(self, line: int | None) -> Measure:
+        t = self.type
+        extra: dict[str, Any] = {}
+        if t == "quota":
+            key = "quota_usd" if self.quota_usd is not None else "quota_kg"
+            extra[key] = getattr(self, key)
+            cut = 0.0  # computed from the data at run time
+        elif t == "licensing":
+            extra["refusal"] = self.refusal
+            cut = self.refusal
+        elif t == "export_tax":
+            extra.update(rate=self.rate, elasticity=self.elasticity, elasticity_source=self.elasticity_source)
+            cut = export_tax_cut(self.rate, self.elasticity)
+        else:
+            cut = self.cut if self.cut is not None else 1.0
+        return Measure(exporters=self.exporters, materials=self.materials, hs=self.hs, targets=self.targets,
+                       exempt=self.exempt, cut=float(cut), label=self.label, effective=self.effective, note=self.note,
+                       line=line, type=t, source=self.source, **extra)
+
+
+class DeclineSpec(_ProductShock):
+    """One ``[[production_decline]]`` table: the output of ``countries`` of the products falls by ``decline``."""
+
+    countries: _countries(nonempty=True) = required(
+        '{where} has no countries; add countries = ["CHN"]')
+    decline: _Share = required("{where} has no decline; add decline = 0.3 (the share of output lost)")
+
+    @field_validator("countries")
+    @classmethod
+    def _known_countries(cls, v, info):
+        return _check_specs(v, info, star_ok=False)
+
+    def to_decline(self, line: int | None) -> ProductionDecline:
+        return ProductionDecline(countries=self.countries, materials=self.materials, hs=self.hs,
+                                 decline=self.decline, label=self.label, effective=self.effective, note=self.note,
+                                 source=self.source, line=line)
+
+
+class ScenarioFile(ConfigModel):
+    """A scenario file: its documentation, ``[engine]``, ``[[measure]]`` and ``[[production_decline]]`` tables."""
+
+    name: Text = ""
+    title: Text = ""
+    description: Text = ""
+    sources: strings(split=False) = ()
+    assumptions: strings(split=False) = ()
+    engine: EngineSpec = EngineSpec()
+    measure: list[MeasureSpec] = []
+    production_decline: list[DeclineSpec] = []
+
+    @model_validator(mode="after")
+    def _has_a_shock(self):
+        if not self.measure and not self.production_decline:
+            raise Invalid("no measure; add a [[measure]] table with exporters, materials or hs, targets and cut "
+                          "(or a [[production_decline]] table)")
+        return self
 
 
 def parse_scenario(text: str, *, path: str = "<scenario>", baskets: Mapping[str, Any] | None = None,
@@ -869,45 +794,27 @@ def parse_scenario(text: str, *, path: str = "<scenario>", baskets: Mapping[str,
     ...                    check_names=False)
     >>> s.name, s.measures[0].hs, s.measures[0].line
     ('t', ('370790',), 2)
-    >>> parse_scenario('[[measure]]\\nexporter = ["JPN"]\\n', check_names=False)
+    >>> parse_scenario('[[measure]]\\nexporter = ["JPN"]\\n', check_names=False)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    scrisk.errors.ScenarioError: <scenario>:2: unknown key 'exporter' in [[measure]] #1; did you mean 'exporters'? allowed keys: exporters, materials, hs, targets, exempt, cut, label, effective, note, type, quota_usd, quota_kg, refusal, rate, elasticity, elasticity_source, source
+    scrisk.errors.ScenarioError: <scenario>:2: unknown key 'exporter' in measure[1]; did you mean 'exporters'? (allowed: ...)
     """
     data = parse_toml(text, path=path, error=ScenarioError)
-    f = _File(path, text)
-    f.check_keys(data, _TOP_KEYS, "the scenario file", table=None)
-    raw_measures = data.get("measure")
-    raw_declines = data.get("production_decline", [])
-    if not isinstance(raw_declines, list):
-        raise f.fail("production_decline must be [[production_decline]] tables (double brackets)", None,
-                     table="production_decline")
-    if raw_measures is None and not raw_declines:
-        raise f.fail("no measure; add a [[measure]] table with exporters, materials or hs, targets and cut "
-                     "(or a [[production_decline]] table)")
-    raw_measures = [] if raw_measures is None else raw_measures
-    if not isinstance(raw_measures, list):
-        raise f.fail("measure must be [[measure]] tables (double brackets), one per measure", None, table="measure")
+    lines = TomlLines(text)
+    spec = validate(ScenarioFile, data, text=text, path=path, error=ScenarioError, lines=lines,
+                    context={"check_names": check_names, "baskets": baskets})
     stem = Path(path).stem if path != "<scenario>" else "scenario"
-    name = f.text_value(data, "name", "the scenario file", table=None) or stem
-    measures = [_parse_measure(f, t, i, check=check_names, baskets=baskets) for i, t in enumerate(raw_measures)]
-    declines = [_parse_decline(f, t, i, check=check_names, baskets=baskets) for i, t in enumerate(raw_declines)]
-    engine = _parse_engine(f, data["engine"]) if "engine" in data else EngineParams()
-    if engine.allies and check_names:
-        try:
-            expand_country_specs(engine.allies)
-        except UnknownCountryError as exc:
-            raise f.fail(f"[engine]: {exc.message}", "allies", table="engine") from None
     return Scenario(
-        name=name,
-        measures=tuple(measures),
-        title=f.text_value(data, "title", "the scenario file", table=None),
-        description=f.text_value(data, "description", "the scenario file", table=None),
-        sources=f.str_list(data, "sources", "the scenario file", table=None, split=False),
-        assumptions=f.str_list(data, "assumptions", "the scenario file", table=None, split=False),
-        engine=engine,
+        name=spec.name or stem,
+        measures=tuple(m.to_measure(lines.line(("measure", i))) for i, m in enumerate(spec.measure)),
+        title=spec.title,
+        description=spec.description,
+        sources=spec.sources,
+        assumptions=spec.assumptions,
+        engine=spec.engine.to_params(),
         path=None if path == "<scenario>" else path,
-        declines=tuple(declines),
+        declines=tuple(d.to_decline(lines.line(("production_decline", i)))
+                       for i, d in enumerate(spec.production_decline)),
     )
 
 
