@@ -230,7 +230,8 @@ INDICATORS: tuple[Indicator, ...] = (
     _I("world_top_exporter_share", "DOUBLE", "share", "Largest exporter's share of world exports (0-1)",
        "-_wtop.nv / world_export_value_usd", "row", policy=True, world=True),
     _I("world_export_hhi", "DOUBLE", "hhi", "HHI of the exporters' shares of world exports (0-1)",
-       "least(_wss / (world_export_value_usd * world_export_value_usd), 1.0)", "row", policy=True, diff=True, world=True),
+       "CASE WHEN world_export_value_usd > 0 THEN least(_wss / (world_export_value_usd * world_export_value_usd), "
+       "1.0) END", "row", policy=True, diff=True, world=True),
     _I("top_supplier_world_share", "DOUBLE", "share", "Top supplier's share of world exports (0-1)",
        "_top_xv / world_export_value_usd", "row", policy=True),
     _I("world_coverage_limited", "BOOLEAN", "flag", "World-side figures come from a one-sided extract: the year's "
