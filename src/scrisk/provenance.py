@@ -99,7 +99,7 @@ def output_meta(table: FlowTable | None, **parameters: Any) -> dict[str, Any]:
         )
         full = m.to_dict()
         meta["periods"] = full.get("periods", [])
-        for extra in ("mirror", "world_totals", "hs_headings"):  # present only when the inputs had them
+        for extra in ("mirror", "world_totals", "hs_headings", "hs_inference"):  # present when the inputs had them
             if extra in full:
                 meta[extra] = full[extra]
         if table.world_only:

@@ -152,6 +152,10 @@ class FlowMeta:
         HS4 headings the table carries as products: codes the inputs report
         at the 4-digit level with no code under them (a Comtrade query by
         heading). Never beside a code under the same heading.
+    hs_inference : dict or None
+        How the HS revision of rows from files that do not state it was
+        inferred per reporter-year (``rule``, ``reporter_years``: reporter,
+        year, revision or None, evidence codes; ``counts``).
     world_totals : DataFrame or None
         Reporters' totals with the World (``year, month, reporter, flow``
         (``import``/``export``), ``hs, value_usd, qty_kg, hs_revision, file,
@@ -170,6 +174,7 @@ class FlowMeta:
     hs_conversion: dict[str, Any] | None = field(default=None, compare=False)
     period: dict[str, Any] | None = field(default=None, compare=False)
     hs_headings: tuple[str, ...] = ()
+    hs_inference: dict[str, Any] | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict (``world_totals``/``mirror`` summarised, see :mod:`scrisk.io.mirror`)."""
@@ -186,6 +191,8 @@ class FlowMeta:
             d["mirror"] = self.mirror.summary() if hasattr(self.mirror, "summary") else self.mirror
         if self.hs_headings:
             d["hs_headings"] = list(self.hs_headings)
+        if self.hs_inference is not None:
+            d["hs_inference"] = self.hs_inference
         if self.hs_conversion is not None:
             d["hs_conversion"] = self.hs_conversion
         if self.period is not None:

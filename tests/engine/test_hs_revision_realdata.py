@@ -133,3 +133,27 @@ def test_analyze_figures_of_a_converted_file_equal_pandas(realdata, target):
         assert c["split_share"] > 0 and set(c["split_codes"]) <= {"data, same year", "data, other years"}
         split_here = bool(((raw["year"] == year) & (raw["hs_revision"] == "HS2017")).any())
         assert any("hs_split" in row["flags"] for row in r["rows"]) == split_here
+
+
+def test_comtrade_2024_converts_by_the_inferred_revisions(atlas):
+    """The 37 HS2022 reporters of comtrade_2024.csv.gz (inferred from 811231) convert to HS2017 exactly like pandas;
+    their hafnium then sits in 811292, as the HS2017 reporters' does."""
+    from scrisk.app import analyze_files
+
+    p = atlas / "comtrade_2024.csv.gz"
+    if not p.is_file():
+        pytest.skip(f"{p} not present")
+    raw = read_flows([p], ReadOptions())
+    conv = load_flows([p], ReadOptions(target_revision="HS2017"))
+    c = conv.meta.hs_conversion
+    assert c["sources"] == ["HS2022"] and c["assumed_share"] > 0 and conv.meta.hs_revision == "HS2017"
+    want = _key(pandas_convert(raw.frame.astype({"hs": str}), None, "HS2017").rename(columns={"v": "value_usd"}))
+    got = _key(conv.frame)
+    assert list(got["hs"]) == list(want["hs"])
+    assert got["value_usd"].to_numpy() == pytest.approx(want["value_usd"].to_numpy(), rel=1e-9)
+    assert "811231" not in set(got["hs"]) and "811231" in set(raw.frame["hs"])
+    r = analyze_files([p], ReadOptions(target_revision="HS2017"), material="hafnium", min_import_usd=0).to_dict()
+    assert {x["hs"] for x in r["rows"]} == {"811292"} and r["meta"]["hs_inference"]["counts"]["HS2022"] == 37
+    # by default the revision holding most of the known value: HS2022, hafnium is 811231 there
+    r = analyze_files([p], material="hafnium", min_import_usd=0).to_dict()
+    assert r["meta"]["hs_revision"] == "HS2022" and r["rows"] and {x["hs"] for x in r["rows"]} == {"811231"}

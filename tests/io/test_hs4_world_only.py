@@ -88,3 +88,32 @@ def test_trimmed_extract_with_headings(tmp_path):
     t = read_flows([p])
     assert sorted(zip(t.frame["hs"], t.frame["value_usd"])) == [("7403", 10.0), ("8105", 3.0)]
     assert t.report.reasons == {"duplicate breakdown row": 1}
+
+
+def test_revision_inferred_per_reporter_year_when_the_file_does_not_state_it(tmp_path):
+    """A trimmed extract (no classificationCode): 811231 exists in HS2022 only, so its reporter-year is HS2022."""
+    p = tmp_path / "comtrade_2024.csv"
+    p.write_text("year,reporter,partner,cmd,flow,value\n"
+                 "2024,842,156,811231,M,5\n2024,842,156,811292,M,50\n"  # USA 2024: HS2022 (811231 is its evidence)
+                 "2023,842,156,811292,M,40\n"  # USA 2023: no evidence, undetermined
+                 "2024,410,156,811292,M,9\n"  # KOR: undetermined
+                 "2024,392,156,811231,M,1\n2024,392,156,293131,M,1\n")  # JPN: HS2022 and HS2017-only codes: conflict
+    t = read_flows([p])
+    f = t.frame.sort_values(["importer", "year", "hs"])
+    assert f[["importer", "year", "hs", "hs_revision"]].astype(object).where(f.notna(), None).values.tolist() == [
+        ["JPN", 2024, "293131", None], ["JPN", 2024, "811231", None], ["KOR", 2024, "811292", None],
+        ["USA", 2023, "811292", None], ["USA", 2024, "811231", "HS2022"], ["USA", 2024, "811292", "HS2022"]]
+    inf = t.meta.hs_inference
+    assert inf["counts"] == {"HS2022": 1, "undetermined": 3}
+    usa = next(r for r in inf["reporter_years"] if r["reporter"] == "USA" and r["year"] == 2024)
+    assert usa == {"reporter": "USA", "year": 2024, "revision": "HS2022", "evidence": {"HS2022": ["811231"]}}
+    jpn = next(r for r in inf["reporter_years"] if r["reporter"] == "JPN")
+    assert jpn["revision"] is None and set(jpn["evidence"]) == {"HS2017", "HS2022"}
+    assert t.meta.hs_revision == "mixed" and any("HS revision inferred per reporter-year" in n for n in t.meta.notes)
+    # a revision before it was in force is no evidence: 811231 in 2020 says nothing
+    q = tmp_path / "comtrade_2020.csv"
+    q.write_text("reporter,partner,cmd,flow,value\n842,156,811231,M,5\n")
+    assert read_flows([q]).meta.hs_inference["counts"] == {"undetermined": 1}
+    # the user's --hs-revision is taken as it is, nothing inferred
+    t = read_flows([p], ReadOptions(hs_revision="HS2017"))
+    assert t.meta.hs_inference is None and set(t.frame["hs_revision"]) == {"HS2017"}

@@ -63,6 +63,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "REVISIONS",
+    "IN_FORCE",
+    "INFERENCE_RULE",
+    "revision_codes",
+    "revision_only_codes",
+    "infer_revisions",
     "LINKED",
     "check_revision",
     "correlation",
@@ -222,6 +227,76 @@ def related_codes(prefixes: Iterable[str]) -> tuple[str, ...]:
 
 # ---------------------------------------------------------------------------
 # the conversion
+
+
+IN_FORCE: dict[str, int] = {"HS1992": 1988, "HS1996": 1996, "HS2002": 2002, "HS2007": 2007, "HS2012": 2012,
+                            "HS2017": 2017, "HS2022": 2022}
+"""The year each HS revision entered into force (the Harmonized System of 1988, amended every five years)."""
+
+INFERENCE_RULE = ("a reporter-year whose HS6 codes include codes that exist in one revision only (per the UNSD "
+                  "correlation tables), all of the same revision in force that year, is in that revision; a "
+                  "reporter-year with no such code, or with codes of several, keeps no revision")
+
+
+@lru_cache(maxsize=None)
+def revision_codes() -> dict[str, frozenset[str]]:
+    """Every HS6 code of each revision, read from the shipped UNSD correlation tables."""
+    out: dict[str, set[str]] = {r: set() for r in REVISIONS}
+    for newer, older in LINKED:
+        for a, b in _pairs(newer, older):
+            out[newer].add(a)
+            out[older].add(b)
+    return {r: frozenset(c) for r, c in out.items()}
+
+
+@lru_cache(maxsize=None)
+def revision_only_codes() -> dict[str, str]:
+    """``{code: revision}`` for the HS6 codes that exist in one revision only (811231, hafnium, is HS2022's).
+
+    Examples
+    --------
+    >>> only = revision_only_codes()
+    >>> only["811231"], "811292" in only
+    ('HS2022', False)
+    """
+    codes = revision_codes()
+    seen: dict[str, list[str]] = {}
+    for r, cs in codes.items():
+        for c in cs:
+            seen.setdefault(c, []).append(r)
+    return {c: rs[0] for c, rs in seen.items() if len(rs) == 1}
+
+
+def infer_revisions(reporters, years, codes) -> tuple[list[str | None], list[dict[str, Any]]]:
+    """The HS revision of every row from its reporter-year's codes (:data:`INFERENCE_RULE`).
+
+    ``reporters``, ``years`` and ``codes`` are sequences of the same length (one per row). Returns the revision
+    per row (None where undetermined) and one record per reporter-year: ``reporter, year, revision`` (None when
+    undetermined) and ``evidence`` (up to five codes of one revision only, per revision found).
+
+    Examples
+    --------
+    >>> revs, info = infer_revisions(["842", "842", "156"], [2024, 2024, 2024], ["811231", "811292", "811292"])
+    >>> revs, [(i["reporter"], i["revision"], i["evidence"]) for i in info]
+    (['HS2022', 'HS2022', None], [('156', None, {}), ('842', 'HS2022', {'HS2022': ['811231']})])
+    """
+    import pandas as pd
+
+    only = revision_only_codes()
+    df = pd.DataFrame({"r": pd.Series(list(reporters), dtype=object), "y": pd.Series(list(years), dtype="int64"),
+                       "k": pd.Series(list(codes), dtype=object)})
+    df["e"] = df["k"].astype("string").str.slice(0, 6).map(only)
+    info: list[dict[str, Any]] = []
+    chosen: dict[tuple[Any, int], str | None] = {}
+    for (r, y), g in df.groupby(["r", "y"], sort=True):
+        ev = g.dropna(subset=["e"])
+        ev = ev[ev["e"].map(IN_FORCE).le(int(y))]
+        found = {rev: sorted(set(part["k"]))[:5] for rev, part in ev.groupby("e")}
+        rev = next(iter(found)) if len(found) == 1 else None
+        chosen[(r, int(y))] = rev
+        info.append({"reporter": r, "year": int(y), "revision": rev, "evidence": found})
+    out = [chosen[(r, int(y))] for r, y in zip(df["r"], df["y"])]
+    return out, info
 
 
 def _columns(con, source: str) -> list[str]:

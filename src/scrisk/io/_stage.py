@@ -553,6 +553,7 @@ class FileResult:
     world: pd.DataFrame | None = None
     year_source: str = "column"
     detail_headings: frozenset[str] = frozenset()
+    hs_inference: dict | None = None
 
 
 def _take_text(arr, pos: np.ndarray) -> list[str]:

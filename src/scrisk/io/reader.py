@@ -430,6 +430,9 @@ def combine(results: list[FileResult], *, inputs: list[str]) -> FlowTable:
 
         notes.append(headings_note(headings))
     notes.extend(world_notes)
+    inference = _inference([r.hs_inference for r in results if r.hs_inference is not None])
+    if inference is not None:
+        notes.append(inference_note(inference))
     notes.extend(unknown_notes(report))
     meta = FlowMeta(
         source_format=_one([r.source_format for r in results]) or "unknown",
@@ -440,6 +443,7 @@ def combine(results: list[FileResult], *, inputs: list[str]) -> FlowTable:
         world_totals=world,
         mirror=mirror,
         hs_headings=headings,
+        hs_inference=inference,
     )
     # duplicate keys were already rejected row by row (DUPLICATE_KEY), across all files
     return make_flow_table(frame, meta=meta, report=report, check_unique=False)
@@ -472,6 +476,28 @@ def _world_totals(parts: list, detailed: set[str]) -> tuple[pd.DataFrame | None,
     notes.insert(0, f"{len(world)} reporter-to-World total row(s) kept in meta.world_totals for world-side figures "
                     "(not bilateral flows)")
     return world, notes
+
+
+def _inference(parts: list[dict]) -> dict | None:
+    """The files' HS revision inferences as one record: the rule, every reporter-year, counts per revision."""
+    if not parts:
+        return None
+    years = [ry for p in parts for ry in p["reporter_years"]]
+    counts = Counter(ry["revision"] or "undetermined" for ry in years)
+    return {"rule": parts[0]["rule"], "counts": dict(sorted(counts.items())), "reporter_years": years}
+
+
+def inference_note(inference: dict) -> str:
+    """The note on HS revisions inferred per reporter-year (``meta.hs_inference``)."""
+    counts = inference["counts"]
+    found = ", ".join(f"{n} {r}" for r, n in counts.items() if r != "undetermined") or "none"
+    codes = sorted({c for ry in inference["reporter_years"] for cs in ry["evidence"].values() for c in cs})
+    shown = ", ".join(codes[:6]) + (" ..." if len(codes) > 6 else "")
+    und = counts.get("undetermined", 0)
+    return (f"HS revision inferred per reporter-year (the inputs do not state it): {found} from codes that exist in "
+            f"that revision only ({shown or 'none found'})" + (f"; {und} reporter-year(s) undetermined (no such code): "
+            "their rows keep no revision and count as the conversion's target (hs_conversion.assumed_share)"
+                                                        if und else "") + "; meta.hs_inference lists each")
 
 
 def unknown_notes(report: ReadReport, limit: int = 10) -> list[str]:
