@@ -547,3 +547,15 @@ def test_every_code_of_the_baci_extract_is_labelled(atlas, baskets):
     assert len(codes) == 30 and codes == sorted(BACI_CODES)
     labels = label_materials(pd.Series(codes), baskets, revision="HS2017")
     assert (labels != "").all()
+
+
+def test_hs4_headings_take_the_label_and_the_selection_of_the_codes_under_them():
+    """A 4-digit code in a table is an HS4 heading carried as a product: the basket codes under it label and select it."""
+    import pandas as pd
+
+    from scrisk.materials import hs_mask, label_materials
+
+    assert label_materials(pd.Series(["7403", "8105", "2846", "0101"])).tolist() == ["copper", "cobalt", "rare_earths", ""]
+    codes = resolve_hs("copper", None)
+    assert hs_mask(pd.Series(["7403", "7402", "7404", "740311"]), codes).tolist() == [True, True, True, True]
+    assert hs_mask(pd.Series(["7403", "8105"]), ("811292",)).tolist() == [False, False]

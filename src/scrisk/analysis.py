@@ -139,11 +139,12 @@ class AnalysisResult:
 def _arrow_rows_to_pandas(tab) -> pd.DataFrame:
     import pyarrow as pa
 
-    from scrisk.engine.indicators import PANDAS_DTYPES
+    from scrisk.engine.indicators import PANDAS_DTYPES, pandas_dtype
 
     out = tab.to_pandas(types_mapper={pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype()}.get)
     for c in out.columns:
-        want = {"rank": "int64", "material": "string"}.get(c) or PANDAS_DTYPES.get(c)
+        want = {"rank": "int64", "material": "string"}.get(c) or (pandas_dtype(c, out[c]) if c in PANDAS_DTYPES
+                                                                   else None)
         if c == "flags":
             out[c] = [list(v) if v is not None else [] for v in out[c]]
         elif c == "why":
@@ -195,7 +196,7 @@ def expand_country_spec(spec: str | Iterable[str] | None) -> tuple[str, ...] | N
 
 
 def _labels(hs_series: pd.Series, reg, revision: str | None, material: Any) -> pd.Series:
-    from scrisk.materials import get_basket, label_materials
+    from scrisk.materials import get_basket, label_materials, map_labels
 
     labels = label_materials(hs_series, reg, revision=revision)
     wanted = _split(material)
@@ -205,9 +206,7 @@ def _labels(hs_series: pd.Series, reg, revision: str | None, material: Any) -> p
             b = get_basket(m, baskets=reg)
             for c in b.hs_codes(revision):
                 first.setdefault(c, b.name)
-        six = hs_series.astype("string").str.slice(0, 6)
-        own = six.map(first)
-        labels = own.fillna(labels).astype("string")
+        labels = map_labels(hs_series, first).fillna(labels).astype("string")
     return labels.mask(labels == "")
 
 
@@ -247,10 +246,15 @@ def _ranked_rows(
     try:
         from scrisk.engine.hs_revision import split_shares
 
+        from scrisk.engine.indicators import register_world
+
         opts = prepare(con, friendly=friends, wgi=scores.scores if scores is not None else None,
                        hs_split=split_shares(table))
         if screen:
             opts.append("screen")
+        world = None if spark else register_world(con, table)
+        if world is not None:
+            opts.append("world")
         step("indicators")
         year_sql = str(int(y)) if y is not None else "NULL"
         compile_args = dict(years=window_years, importers=imp_codes, hs=codes, params=params,
@@ -273,7 +277,7 @@ def _ranked_rows(
 
                 members, _ = _blocs(con, src, ("year",), blocs)
                 src = bloc_source(con, src, members, ("year",))
-            ind = indicator_sql(src, options=opts, **compile_args)
+            ind = indicator_sql(src, options=opts, world=world, **compile_args)
             con.execute(f"CREATE TEMP TABLE _ind AS SELECT * FROM ({ind}) WHERE year = {year_sql}")
         total, below, limited = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE NOT above_min_value), count(*) FILTER (WHERE world_coverage_limited) "
@@ -306,7 +310,7 @@ def _ranked_rows(
         select = [f"{c} * {scale!r} AS {c}" if c in _HHI_COLUMNS and hhi_scale != 1 else c for c in cols]
         metric = SORT_KEYS[sort]
         why = why_sql(change=change, screen=screen, min_import_usd=params.min_import_usd,
-                      min_text=format_usd_short(params.min_import_usd))
+                      min_text=format_usd_short(params.min_import_usd), world=world is not None)
         limit = f"LIMIT {int(top)}" if top else ""
         final = f"""
             SELECT {', '.join(select)} FROM (
@@ -455,7 +459,7 @@ def analyze(
     reg = registry(baskets)
     revision = table.meta.hs_revision
     codes = resolve_hs(material, hs, baskets=reg, revision=normalize_revision(revision) if revision else None)
-    loaded = list(table.years)
+    loaded = list(table.measured_years)
     notes: list[str] = []
     if revision is None and material:
         notes.extend(_other_revision_codes(table, material, codes, reg))
@@ -521,6 +525,17 @@ def analyze(
     total, n_below = stats["total"], stats["below"]
 
     # notes: say what is missing rather than returning a silent empty table
+    if table.world_only:
+        from scrisk.provenance import world_only_note
+
+        notes.append(world_only_note(table, "import values are the reporters' imports from the World, and the world "
+                     "export HHI, top exporter and share and number of exporters come from the reporters' exports to "
+                     "the World; suppliers, top supplier and share, import HHI, bands and the score are left empty "
+                     "(flag world_totals_only)"))
+    if table.meta.hs_headings:
+        from scrisk.provenance import headings_note
+
+        notes.append(headings_note(table.meta.hs_headings))
     if y is None:
         notes.append("the flow table is empty")
     elif total == 0:
@@ -533,7 +548,7 @@ def analyze(
             notes.append(f"no imports of the selected products in {y} for: {', '.join(absent)}")
     if codes and y is not None:
         here = stats["hs"]
-        missing = [c for c in codes if not any(h.startswith(c) for h in here)]
+        missing = [c for c in codes if not any(h.startswith(c) or (len(h) == 4 and c[:4] == h) for h in here)]
         if missing:
             notes.append(f"HS codes without imports in {y}: {', '.join(missing)}")
     if n_below and total:

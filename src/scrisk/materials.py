@@ -91,6 +91,7 @@ __all__ = [
     "get_basket",
     "materials_for_hs",
     "label_materials",
+    "map_labels",
     "resolve_hs",
     "hs_mask",
     "downstream_of",
@@ -761,11 +762,37 @@ def label_materials(hs_series: "pd.Series", baskets: Mapping[str, Basket] | None
     for name in sorted(reg):
         for c in sorted(_codes_for(reg[name], revision)):
             first.setdefault(c, name)
-    s = pd.Series(hs_series, copy=False)
-    keys = s.astype("string").str.slice(0, 6)
-    out = keys.map(first).fillna("").astype("string")
-    out.index = s.index
+    out = map_labels(hs_series, first).fillna("").astype("string")
     out.name = "material"
+    return out
+
+
+def map_labels(hs_series: "pd.Series", first: Mapping[str, str]) -> "pd.Series":
+    """Map HS codes to the label of their code in ``first`` (code -> label; codes in priority order).
+
+    Codes longer than 6 digits are matched on their first 6; an HS4 heading (4 digits, a product at the heading
+    level, :attr:`scrisk.schema.FlowMeta.hs_headings`) takes the label of the first code under it. Unmatched
+    codes are <NA>.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> map_labels(pd.Series(["740311", "7403", "28369100", "0101"]), {"740311": "copper", "283691": "lithium"}).tolist()
+    ['copper', 'copper', 'lithium', <NA>]
+    """
+    import pandas as pd
+
+    heads: dict[str, str] = {}
+    for c, name in first.items():
+        if len(c) > 4:
+            heads.setdefault(c[:4], name)
+    s = pd.Series(hs_series, copy=False).astype("string")
+    out = s.str.slice(0, 6).map(first)
+    short = (s.str.len() == 4).fillna(False).to_numpy(dtype=bool)
+    if short.any():
+        out[short] = s[short].map(heads)
+    out = out.astype("string")
+    out.index = s.index
     return out
 
 
@@ -802,12 +829,16 @@ def hs_prefix_match(values: Iterable[str], codes: Iterable[str]) -> "np.ndarray"
 
     Meant for the distinct HS codes of a table (a few thousand), whatever
     the number of ``codes`` (2-, 4-, 6- or more-digit prefixes); empty
-    ``codes`` match everything.
+    ``codes`` match everything. A 4-digit value is an HS4 heading carried as
+    a product (:attr:`scrisk.schema.FlowMeta.hs_headings`): a code under it
+    matches it too.
 
     Examples
     --------
     >>> hs_prefix_match(["854231", "811292", "850760", "010121"], ["8542", "811292", "01"]).tolist()
     [True, True, False, True]
+    >>> hs_prefix_match(["7403", "7402"], ["740311"]).tolist()
+    [True, False]
     """
     import numpy as np
 
@@ -818,7 +849,9 @@ def hs_prefix_match(values: Iterable[str], codes: Iterable[str]) -> "np.ndarray"
     if not by_len:
         return np.ones(len(vals), dtype=bool)
     items = sorted(by_len.items())
-    return np.fromiter((any(v[:n] in s for n, s in items) for v in vals), dtype=bool, count=len(vals))
+    heads = {c[:4] for n, s in items if n > 4 for c in s}
+    return np.fromiter((any(v[:n] in s for n, s in items) or (len(v) == 4 and v in heads) for v in vals),
+                       dtype=bool, count=len(vals))
 
 
 def resolve_hs(
@@ -847,7 +880,8 @@ def resolve_hs(
     tuple of str
         Sorted union of the basket codes and the ``--hs`` values, with codes
         already covered by a shorter prefix dropped. Match flows with
-        ``hs.startswith(code)`` (see :func:`hs_mask`). Empty when neither
+        ``hs.startswith(code)``, and a code longer than four digits also matches its 4-digit heading in a
+        table that carries the heading as a product (see :func:`hs_mask`). Empty when neither
         option is given, meaning "every product".
 
     Raises

@@ -7,7 +7,7 @@ from typing import Any
 
 from scrisk.schema import FlowTable
 
-__all__ = ["output_meta", "read_summary"]
+__all__ = ["output_meta", "read_summary", "world_only_note", "headings_note"]
 
 
 def read_summary(table: FlowTable) -> dict[str, Any]:
@@ -92,16 +92,18 @@ def output_meta(table: FlowTable | None, **parameters: Any) -> dict[str, Any]:
         m = table.meta
         meta.update(
             inputs=list(m.inputs),
-            years=[int(y) for y in (m.years or table.years)],
+            years=[int(y) for y in (m.years or table.measured_years)],
             hs_revision=m.hs_revision,
             source_format=m.source_format,
             release=m.release,
         )
         full = m.to_dict()
         meta["periods"] = full.get("periods", [])
-        for extra in ("mirror", "world_totals"):  # present only when the inputs had them
+        for extra in ("mirror", "world_totals", "hs_headings", "hs_inference"):  # present when the inputs had them
             if extra in full:
                 meta[extra] = full[extra]
+        if table.world_only:
+            meta["world_totals_only"] = True
         if m.hs_conversion is not None:
             meta["hs_conversion"] = m.hs_conversion
         if m.period is not None:
@@ -109,3 +111,38 @@ def output_meta(table: FlowTable | None, **parameters: Any) -> dict[str, Any]:
         meta["read"] = read_summary(table)
     meta["parameters"] = dict(parameters)
     return meta
+
+
+def world_only_note(table: FlowTable, what: str) -> str:
+    """The note every command gives on a table with only World totals (:attr:`FlowTable.world_only`).
+
+    ``what`` says what the command did with them.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from scrisk.schema import FlowMeta
+    >>> wt = pd.DataFrame({"year": [2019, 2019], "reporter": ["JPN", "USA"], "flow": ["export", "import"],
+    ...                    "hs": ["848620"] * 2, "value_usd": [5.0, 3.0]})
+    >>> world_only_note(FlowTable(meta=FlowMeta(world_totals=wt)), "nothing was shocked")
+    'bilateral (importer-side) figures are unavailable: the inputs have only World partners (the totals of 2 reporters with the World, meta.world_totals); nothing was shocked'
+    """
+    wt = table.meta.world_totals
+    n = wt["reporter"].nunique()
+    return (f"bilateral (importer-side) figures are unavailable: the inputs have only World partners (the totals "
+            f"of {n} reporter{'s' if n != 1 else ''} with the World, meta.world_totals); {what}")
+
+
+def headings_note(headings) -> str:
+    """The note on HS4 headings a table carries as products (:attr:`scrisk.schema.FlowMeta.hs_headings`).
+
+    Examples
+    --------
+    >>> headings_note(["7402", "7403"])[:62]
+    'HS4 headings carried as products (the inputs report 7402, 7403'
+    """
+    heads = list(headings)
+    shown = ", ".join(heads[:12]) + (f" and {len(heads) - 12} more" if len(heads) > 12 else "")
+    return (f"HS4 headings carried as products (the inputs report {shown} at the 4-digit level, with no code under "
+            "them): a basket or --hs code under such a heading selects the heading, whose value holds every "
+            "subheading of it (meta.hs_headings)")

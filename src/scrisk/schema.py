@@ -12,7 +12,9 @@ column     dtype        meaning
 year       int64        calendar year of the flow
 exporter   string       ISO 3166-1 alpha-3 (Taiwan is ``TWN``)
 importer   string       ISO 3166-1 alpha-3
-hs         string       HS code, zero-padded, 6 digits or more (tariff lines)
+hs         string       HS code, zero-padded: 6 digits, more for national
+                        tariff lines, or 4 for an HS4 heading carried as a
+                        product (``FlowMeta.hs_headings``)
 value_usd  float64      value in US dollars (not thousands), >= 0
 qty_kg     float64      quantity in kilograms, NaN when not reported
 month      Int8         calendar month 1-12 of a monthly flow; null (<NA>)
@@ -146,6 +148,18 @@ class FlowMeta:
     period : dict or None
         The analysis period the flows were selected for
         (:func:`scrisk.engine.periods.select_period`); None: every period read.
+    hs_headings : tuple of str
+        HS4 headings the table carries as products: codes the inputs report
+        at the 4-digit level with no code under them (a Comtrade query by
+        heading). Never beside a code under the same heading.
+    hs_inference : dict or None
+        How the HS revision of rows from files that do not state it was
+        inferred per reporter-year (``rule``, ``reporter_years``: reporter,
+        year, revision or None, evidence codes; ``counts``).
+    world_totals : DataFrame or None
+        Reporters' totals with the World (``year, month, reporter, flow``
+        (``import``/``export``), ``hs, value_usd, qty_kg, hs_revision, file,
+        line``): the world side of a file with only World partners.
     """
 
     source_format: str = "unknown"
@@ -159,6 +173,8 @@ class FlowMeta:
     mirror: Any = field(default=None, compare=False, repr=False)
     hs_conversion: dict[str, Any] | None = field(default=None, compare=False)
     period: dict[str, Any] | None = field(default=None, compare=False)
+    hs_headings: tuple[str, ...] = ()
+    hs_inference: dict[str, Any] | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict (``world_totals``/``mirror`` summarised, see :mod:`scrisk.io.mirror`)."""
@@ -173,6 +189,10 @@ class FlowMeta:
                                  "reporters": sorted(set(wt["reporter"].astype(str)))}
         if self.mirror is not None:
             d["mirror"] = self.mirror.summary() if hasattr(self.mirror, "summary") else self.mirror
+        if self.hs_headings:
+            d["hs_headings"] = list(self.hs_headings)
+        if self.hs_inference is not None:
+            d["hs_inference"] = self.hs_inference
         if self.hs_conversion is not None:
             d["hs_conversion"] = self.hs_conversion
         if self.period is not None:
@@ -322,6 +342,23 @@ class FlowTable:
             return tuple(int(y) for y in self.meta.years)
         return tuple(sorted(int(y) for y in self.frame[YEAR].unique()))
 
+    @property
+    def world_only(self) -> bool:
+        """True when the table holds no bilateral flow but reporters' totals with the World (``meta.world_totals``).
+
+        A file with only World partners (Comtrade's reporter-to-World rows): the commands compute the world-side
+        figures from those totals and say that the bilateral (importer-side) figures are unavailable.
+        """
+        wt = self.meta.world_totals
+        return wt is not None and len(wt) > 0 and len(self) == 0
+
+    @property
+    def measured_years(self) -> tuple[int, ...]:
+        """The years the commands measure: the flows' years, or the World totals' years of a :attr:`world_only` table."""
+        if self.world_only:
+            return tuple(sorted(int(y) for y in self.meta.world_totals[YEAR].unique()))
+        return self.years
+
 
 def empty_flows() -> pd.DataFrame:
     """Return an empty frame with the canonical columns and dtypes.
@@ -361,7 +398,7 @@ def complete_flows(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 _CODE = r"^[A-Z][A-Z0-9]{2}$"
-_HS = r"^\d{6,10}$"
+_HS = r"^(\d{4}|\d{6,10})$"
 
 
 def frame_periods(frame: pd.DataFrame) -> tuple[str, ...]:
@@ -451,10 +488,10 @@ def validate_flows(frame: pd.DataFrame, *, check_unique: bool = True) -> pd.Data
     ...                    "hs": ["811292"], "value_usd": [1e6], "qty_kg": [float("nan")]})
     >>> validate_flows(complete_flows(df)).shape
     (1, 8)
-    >>> validate_flows(complete_flows(df).assign(hs=pd.Series(["8112"], dtype="string")))
+    >>> validate_flows(complete_flows(df).assign(hs=pd.Series(["81129"], dtype="string")))
     Traceback (most recent call last):
     ...
-    scrisk.errors.FlowSchemaError: flow table breaks the canonical schema (1 problems): hs: str_matches('^\\d{6,10}$') (e.g. '8112'). Build it with scrisk.io readers or scrisk.schema.make_flow_table.
+    scrisk.errors.FlowSchemaError: flow table breaks the canonical schema (1 problems): hs: str_matches('^(\\d{4}|\\d{6,10})$') (e.g. '81129'). Build it with scrisk.io readers or scrisk.schema.make_flow_table.
     """
     problems = _problems(frame, check_unique)
     if problems:

@@ -54,14 +54,16 @@ def test_auto_detected_headers_and_units(tmp_path):
         "2023,chn,KOR,811292,10.5,1\n"
         "2023,S19,KOR,71120,3,\n"  # Taiwan pseudo-code; 5-digit HS padded
         "2023,JPN,KOR,3707900010,7,2\n"  # 10-digit national tariff line kept
-        "2023,USA,KOR,8542,1,1\n"  # heading: aggregate
+        "2023,USA,KOR,8542,1,1\n"  # a heading with no code under it in the file: an HS4 product
+        "2023,USA,KOR,28,1,1\n"  # chapter: aggregate
         "2023,USA,KOR,1234567,1,1\n"  # 7 digits: ambiguous, malformed
     )
     assert detect_source(p) == "tidy"
     t = read_flows([p])
     assert sorted(zip(t.frame["exporter"], t.frame["hs"])) == [("CHN", "811292"), ("JPN", "3707900010"),
-                                                               ("TWN", "071120")]
+                                                               ("TWN", "071120"), ("USA", "8542")]
     assert dict(t.report.reasons) == {"aggregate HS code": 1, "malformed HS code": 1}
+    assert t.meta.hs_headings == ("8542",)
 
 
 def test_kusd_and_tonnes_and_single_year(tmp_path):

@@ -204,3 +204,43 @@ def test_names_table_has_korean_and_japanese_names_of_the_named_partners(realdat
         assert iso <= have, (lang, sorted(iso - have))
         names = [r["name"] for r in rows if r["lang"] == lang and r["iso3"] in iso]
         assert set(names_to_iso3(pd.Series(names))) <= iso
+
+
+def _only_hs2022() -> set[str]:
+    """HS2022 codes in no older revision, read again from the shipped UNSD tables."""
+    import gzip
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "src" / "scrisk" / "data" / "hs_correlation"
+    new, old = set(), set()
+    for f in folder.glob("*.csv.gz"):
+        with gzip.open(f, "rt") as fh:
+            head = fh.readline().strip().split(",")
+            pairs = [ln.strip().split(",") for ln in fh if ln.strip()]
+        for a, b in pairs:
+            (new if head[0] == "HS2022" else old).add(a)
+            old.add(b)
+    return new - old
+
+
+def test_comtrade_2024_revision_inferred_per_reporter_equals_pandas(atlas):
+    """comtrade_2024.csv.gz has no classification column: the 37 reporters that report HS2022-only 811231 are HS2022."""
+    p = _file(atlas, "comtrade_2024.csv.gz")
+    t = read_flows([p])
+    raw = pd.read_csv(p, dtype={"cmd": str, "reporter": str})
+    only = _only_hs2022()
+    want = set(raw.loc[raw["cmd"].isin(only), "reporter"])
+    inf = t.meta.hs_inference
+    assert inf["counts"]["HS2022"] == len(want) == 37 and "HS2017" not in inf["counts"]
+    assert inf["counts"]["undetermined"] == raw["reporter"].nunique() - 37
+    table = CountryTable.bundled()
+    codes = sorted(want)
+    iso = {c: ("TWN" if c == "490" else i) for c, i in zip(codes, table.numeric_to_iso3(pd.Series(codes)))}
+    assert {r["reporter"] for r in inf["reporter_years"] if r["revision"] == "HS2022"} == set(iso.values())
+    assert all(set(r["evidence"]) == {"HS2022"} and set(r["evidence"]["HS2022"]) <= only
+               for r in inf["reporter_years"] if r["revision"])
+    # rows carry HS2022 or nothing, and an HS2022 row has one of those reporters on one side
+    f = t.frame
+    hs22 = f["hs_revision"].eq("HS2022").fillna(False).to_numpy()
+    assert (f.loc[hs22, ["exporter", "importer"]].isin(set(iso.values())).any(axis=1)).all()
+    assert hs22.sum() + f["hs_revision"].isna().sum() == len(f) and hs22.any()

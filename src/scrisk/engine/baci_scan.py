@@ -80,13 +80,20 @@ def country_map_rows(mapper) -> list[tuple[str, str, int]]:
     return [(r, i, int(k)) for r, i, k in zip(raw, iso, codes.kind.tolist()) if i is not None]
 
 
-def hs_filter_sql(expr: str, prefixes: Sequence[str]) -> str:
+def hs_filter_sql(expr: str, prefixes: Sequence[str], *, headings: bool = True) -> str:
     """A SQL condition: ``expr`` starts with one of ``prefixes`` (one set lookup per prefix length).
+
+    With ``headings`` a prefix longer than four digits also selects its HS4 heading: a table holds a 4-digit
+    code only as a product at the heading level, never beside codes under it
+    (:attr:`scrisk.schema.FlowMeta.hs_headings`), so ``740311`` selects ``7403`` in a file that reports the
+    heading. Scans of HS6-only layouts (BACI) pass False.
 
     Examples
     --------
-    >>> hs_filter_sql("hs", ["85", "8542", "811292"])
+    >>> hs_filter_sql("hs", ["85", "8542", "811292"], headings=False)
     "(substr(hs, 1, 2) IN ('85') OR substr(hs, 1, 4) IN ('8542') OR substr(hs, 1, 6) IN ('811292'))"
+    >>> hs_filter_sql("hs", ["811292"])
+    "(substr(hs, 1, 6) IN ('811292') OR (length(hs) = 4 AND hs IN ('8112')))"
     """
     by_len: dict[int, list[str]] = {}
     for p in prefixes:
@@ -94,6 +101,9 @@ def hs_filter_sql(expr: str, prefixes: Sequence[str]) -> str:
     parts = [
         f"substr({expr}, 1, {n}) IN ({', '.join(sql_str(p) for p in sorted(set(ps)))})" for n, ps in sorted(by_len.items())
     ]
+    heads = sorted({str(p)[:4] for p in prefixes if len(str(p)) > 4}) if headings else []
+    if heads:
+        parts.append(f"(length({expr}) = 4 AND {expr} IN ({', '.join(sql_str(h) for h in heads)}))")
     return "(" + " OR ".join(parts) + ")" if parts else "TRUE"
 
 
@@ -198,7 +208,7 @@ def scan_baci(
         filters.append(f"(NOT (length({t}) = 4 AND {t} BETWEEN '1900' AND '2100') OR {t} IN ({ys}))")
     if hs:
         padded = f"lpad(regexp_replace(trim({k}), '\\.0+$', ''), 6, '0')"
-        exact = hs_filter_sql(padded, hs)
+        exact = hs_filter_sql(padded, hs, headings=False)  # BACI: HS6 only
         written = _written_forms(hs)
         if len(written) >= _ENUM_FILTER_MIN:
             # a long code list: most rows match a code as written, a cast to an ENUM of those forms (one hash

@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from scrisk.engine.indicators import INDICATORS, Indicator, Params
 
-__all__ = ["CHOKEPOINT_INDICATORS", "chokepoint_columns", "chokepoint_sql"]
+__all__ = ["CHOKEPOINT_INDICATORS", "chokepoint_columns", "chokepoint_sql", "WORLD_COLUMNS", "world_side_sql"]
 
 _WORLD = ("world_export_value_usd", "n_exporters", "_wtop", "_wss", "world_top_exporter", "world_top_exporter_share",
           "world_export_hhi")
@@ -114,4 +114,34 @@ out AS (
   FROM wrow w JOIN deps ON deps.year = w.year AND deps.hs = w.hs {join}
 )
 SELECT year, hs, {cols} FROM out
+"""
+
+
+WORLD_COLUMNS: tuple[str, ...] = tuple(n for n in _WORLD if not n.startswith("_"))
+"""The world-side figures of one product, from the declarations (:data:`scrisk.engine.indicators.INDICATORS`)."""
+
+
+def world_side_sql(source: str, *, years: Sequence[int], hs: Sequence[str] = (), world: str | None = None) -> str:
+    """Per (year, hs): the world-side figures :data:`WORLD_COLUMNS`, compiled from their declarations.
+
+    Over the flows of ``source``, or, with ``world`` (a relation of reporters' totals with the World,
+    :func:`scrisk.engine.indicators.register_world`), over the reporters' exports to the World.
+    """
+    from scrisk.engine.baci_scan import hs_filter_sql
+
+    p = Params(min_import_usd=0.0).values()
+    ys = sorted({int(y) for y in years})
+    where = [f"year IN ({', '.join(str(y) for y in ys)})" if ys else "FALSE"]
+    if hs:
+        where.append(hs_filter_sql("hs", hs))
+    if world is None:
+        xt = (f"SELECT year, hs, exporter, fsum(value_usd) AS xv FROM {source} WHERE value_usd > 0 AND "
+              f"{' AND '.join(where)} GROUP BY year, hs, exporter")
+    else:
+        xt = (f"SELECT year, hs, reporter AS exporter, fsum(v) AS xv FROM {world} WHERE flow = 'export' AND v > 0 AND "
+              f"{' AND '.join(where)} GROUP BY year, hs, reporter")
+    return f"""
+WITH xt AS ({xt}),
+world AS (SELECT year, hs, {_sel('world', p, set())} FROM xt GROUP BY year, hs)
+SELECT year, hs, {', '.join(WORLD_COLUMNS)} FROM (SELECT *, {_sel('row', p, set())} FROM world)
 """

@@ -25,6 +25,9 @@ in the UNSD correlation between S and the target T
 
 Codes longer than six digits (national tariff lines) are converted by their
 first six digits; a line whose HS6 maps 1:1 onto itself keeps its full code.
+An HS4 heading carried as a product (:attr:`scrisk.schema.FlowMeta.hs_headings`)
+converts by the same rule at the heading level: its targets are the headings
+of ``T`` that the codes under it map to (almost always itself).
 Revisions older than HS2017 are linked to each other through HS2017 (UNSD
 publishes HS2022 and HS2017 against every older revision).
 
@@ -60,6 +63,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "REVISIONS",
+    "IN_FORCE",
+    "INFERENCE_RULE",
+    "revision_codes",
+    "revision_only_codes",
+    "infer_revisions",
     "LINKED",
     "check_revision",
     "correlation",
@@ -157,11 +165,32 @@ def _target_map(source: str, target: str) -> dict[str, tuple[str, ...]]:
     return {a: tuple(sorted(bs)) for a, bs in out.items()}
 
 
+@lru_cache(maxsize=None)
+def _heading_map(source: str, target: str) -> dict[str, tuple[str, ...]]:
+    """HS4 heading of ``source`` -> the headings of ``target`` its subheadings map to."""
+    out: dict[str, set[str]] = {}
+    for a, b in correlation(source, target):
+        out.setdefault(a[:4], set()).add(b[:4])
+    return {a: tuple(sorted(bs)) for a, bs in out.items()}
+
+
 def targets(source: str, target: str, code: str) -> tuple[str, ...]:
-    """The codes of ``target`` that source ``code`` (HS6) maps to (empty when it is not a code of ``source``)."""
-    if check_revision(source) == check_revision(target):
+    """The codes of ``target`` that source ``code`` maps to (empty when it is not a code of ``source``).
+
+    An HS6 code (or the first six digits of a tariff line) maps through the UNSD correlation; an HS4 heading
+    carried as a product maps to the headings of ``target`` that its subheadings map to.
+
+    Examples
+    --------
+    >>> targets("HS2017", "HS2022", "8112"), targets("HS2017", "HS2022", "7403")
+    (('8112',), ('7403',))
+    """
+    source, target = check_revision(source), check_revision(target)
+    if source == target:
         return (code,)
-    return _target_map(check_revision(source), check_revision(target)).get(str(code)[:6], ())
+    if len(str(code)) == 4:
+        return _heading_map(source, target).get(str(code), ())
+    return _target_map(source, target).get(str(code)[:6], ())
 
 
 @lru_cache(maxsize=None)
@@ -200,6 +229,76 @@ def related_codes(prefixes: Iterable[str]) -> tuple[str, ...]:
 # the conversion
 
 
+IN_FORCE: dict[str, int] = {"HS1992": 1988, "HS1996": 1996, "HS2002": 2002, "HS2007": 2007, "HS2012": 2012,
+                            "HS2017": 2017, "HS2022": 2022}
+"""The year each HS revision entered into force (the Harmonized System of 1988, amended every five years)."""
+
+INFERENCE_RULE = ("a reporter-year whose HS6 codes include codes that exist in one revision only (per the UNSD "
+                  "correlation tables), all of the same revision in force that year, is in that revision; a "
+                  "reporter-year with no such code, or with codes of several, keeps no revision")
+
+
+@lru_cache(maxsize=None)
+def revision_codes() -> dict[str, frozenset[str]]:
+    """Every HS6 code of each revision, read from the shipped UNSD correlation tables."""
+    out: dict[str, set[str]] = {r: set() for r in REVISIONS}
+    for newer, older in LINKED:
+        for a, b in _pairs(newer, older):
+            out[newer].add(a)
+            out[older].add(b)
+    return {r: frozenset(c) for r, c in out.items()}
+
+
+@lru_cache(maxsize=None)
+def revision_only_codes() -> dict[str, str]:
+    """``{code: revision}`` for the HS6 codes that exist in one revision only (811231, hafnium, is HS2022's).
+
+    Examples
+    --------
+    >>> only = revision_only_codes()
+    >>> only["811231"], "811292" in only
+    ('HS2022', False)
+    """
+    codes = revision_codes()
+    seen: dict[str, list[str]] = {}
+    for r, cs in codes.items():
+        for c in cs:
+            seen.setdefault(c, []).append(r)
+    return {c: rs[0] for c, rs in seen.items() if len(rs) == 1}
+
+
+def infer_revisions(reporters, years, codes) -> tuple[list[str | None], list[dict[str, Any]]]:
+    """The HS revision of every row from its reporter-year's codes (:data:`INFERENCE_RULE`).
+
+    ``reporters``, ``years`` and ``codes`` are sequences of the same length (one per row). Returns the revision
+    per row (None where undetermined) and one record per reporter-year: ``reporter, year, revision`` (None when
+    undetermined) and ``evidence`` (up to five codes of one revision only, per revision found).
+
+    Examples
+    --------
+    >>> revs, info = infer_revisions(["842", "842", "156"], [2024, 2024, 2024], ["811231", "811292", "811292"])
+    >>> revs, [(i["reporter"], i["revision"], i["evidence"]) for i in info]
+    (['HS2022', 'HS2022', None], [('156', None, {}), ('842', 'HS2022', {'HS2022': ['811231']})])
+    """
+    import pandas as pd
+
+    only = revision_only_codes()
+    df = pd.DataFrame({"r": pd.Series(list(reporters), dtype=object), "y": pd.Series(list(years), dtype="int64"),
+                       "k": pd.Series(list(codes), dtype=object)})
+    df["e"] = df["k"].astype("string").str.slice(0, 6).map(only)
+    info: list[dict[str, Any]] = []
+    chosen: dict[tuple[Any, int], str | None] = {}
+    for (r, y), g in df.groupby(["r", "y"], sort=True):
+        ev = g.dropna(subset=["e"])
+        ev = ev[ev["e"].map(IN_FORCE).le(int(y))]
+        found = {rev: sorted(set(part["k"]))[:5] for rev, part in ev.groupby("e")}
+        rev = next(iter(found)) if len(found) == 1 else None
+        chosen[(r, int(y))] = rev
+        info.append({"reporter": r, "year": int(y), "revision": rev, "evidence": found})
+    out = [chosen[(r, int(y))] for r, y in zip(df["r"], df["y"])]
+    return out, info
+
+
 def _columns(con, source: str) -> list[str]:
     return [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
 
@@ -231,6 +330,79 @@ def revision_values(table: "FlowTable", con=None) -> dict[str | None, float]:
 
 
 def harmonize(table: "FlowTable", target: str | None = None, *, keep: Iterable[str] = ()) -> "FlowTable":
+    """Return ``table`` with every flow in one HS revision (``target``, else the one holding most of the value).
+
+    The reporters' totals with the World (``meta.world_totals``) are converted to the same revision by the
+    same rule. For a table that holds only those totals (:attr:`~scrisk.schema.FlowTable.world_only`) the
+    revision is chosen from their value and ``meta.hs_conversion`` describes their conversion
+    (``basis: "world totals"``). See :func:`_harmonize_flows` for the flows.
+    """
+    wt = table.meta.world_totals
+    if wt is None or not len(wt):
+        return _harmonize_flows(table, target, keep=keep)
+    if table.world_only:
+        world, conv = _harmonize_world(wt, check_revision(target), keep)
+        if conv.hs_revision == table.meta.hs_revision and conv.hs_conversion is None:
+            return table
+        hc = None if conv.hs_conversion is None else {**conv.hs_conversion, "basis": "world totals"}
+        meta = dataclasses.replace(table.meta, world_totals=world, hs_revision=conv.hs_revision, hs_conversion=hc,
+                                   notes=table.meta.notes + tuple(conv.notes))
+        from scrisk.schema import FlowTable
+
+        return FlowTable(frame=table.frame, meta=meta, report=table.report)
+    out = _harmonize_flows(table, target, keep=keep)
+    if out.meta.hs_revision in REVISIONS:
+        world, _ = _harmonize_world(wt, out.meta.hs_revision, keep)
+        out.meta = dataclasses.replace(out.meta, world_totals=world)
+    return out
+
+
+def _world_as_flows(wt: "pd.DataFrame") -> "FlowTable":
+    """Reporters' World totals as a flow table: exports as (reporter -> WLD), imports as (WLD -> reporter)."""
+    import numpy as np
+    import pandas as pd
+
+    from scrisk.schema import FlowMeta, make_flow_table
+
+    exp = (wt["flow"] == "export").to_numpy()
+    rep = wt["reporter"].astype(str).to_numpy()
+    frame = pd.DataFrame({
+        "year": wt["year"].to_numpy(), "exporter": np.where(exp, rep, "WLD"), "importer": np.where(exp, "WLD", rep),
+        "hs": wt["hs"].astype(str).to_numpy(), "value_usd": wt["value_usd"].to_numpy(dtype=float),
+        "qty_kg": wt["qty_kg"].to_numpy(dtype=float), "month": wt["month"].to_numpy(),
+        "hs_revision": wt["hs_revision"].to_numpy(),
+    })
+    revs = sorted(set(wt["hs_revision"].dropna()))
+    one = revs[0] if len(revs) == 1 else ("mixed" if revs else None)
+    return make_flow_table(frame, meta=FlowMeta(source_format="world totals", hs_revision=one), check_unique=False)
+
+
+def _harmonize_world(wt: "pd.DataFrame", target: str | None, keep: Iterable[str]):
+    """Convert World totals to ``target`` (None: the revision holding most of their value).
+
+    Returns ``(world totals frame, meta)``: the meta of the conversion (``hs_revision``, ``hs_conversion`` --
+    None when nothing was converted --, ``notes``).
+    """
+    import numpy as np
+    import pandas as pd
+
+    flows = _world_as_flows(wt)
+    conv = _harmonize_flows(flows, target, keep=keep)
+    if conv is flows:
+        return wt, flows.meta
+    f = conv.frame
+    imports = (f["exporter"] == "WLD").to_numpy()
+    out = pd.DataFrame({
+        "year": f["year"].to_numpy(), "month": f["month"],
+        "reporter": pd.Series(np.where(imports, f["importer"], f["exporter"]), dtype="string"),
+        "flow": pd.Series(np.where(imports, "import", "export"), dtype="string"),
+        "hs": f["hs"], "value_usd": f["value_usd"].to_numpy(), "qty_kg": f["qty_kg"].to_numpy(),
+        "hs_revision": f["hs_revision"], "file": pd.NA, "line": pd.NA,
+    })
+    return out, conv.meta
+
+
+def _harmonize_flows(table: "FlowTable", target: str | None = None, *, keep: Iterable[str] = ()) -> "FlowTable":
     """Return ``table`` with every flow in one HS revision (``target``, else the one holding most of the value).
 
     A table already in one revision is returned as it is (no query when its
@@ -294,9 +466,9 @@ def _relabel(table: "FlowTable", target: str, conv: dict[str, Any]) -> "FlowTabl
 def _map_rows(sources: list[str], target: str, present: dict[str, set[str]]) -> list[tuple[str, str, str, int]]:
     rows = []
     for s in sources:
-        tm = _target_map(s, target)
+        tm, hm = _target_map(s, target), _heading_map(s, target)
         for a in sorted(present.get(s, ())):
-            bs = tm.get(a, ())
+            bs = hm.get(a, ()) if len(a) == 4 else tm.get(a, ())
             rows.extend((s, a, b, len(bs)) for b in bs)
     return rows
 

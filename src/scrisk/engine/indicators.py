@@ -66,7 +66,9 @@ __all__ = [
     "why_sql",
     "SQL_MACROS",
     "MACROS",
+    "register_world",
     "PANDAS_DTYPES",
+    "pandas_dtype",
     "prepare",
 ]
 
@@ -99,6 +101,10 @@ class Indicator:
         The ``--sort`` choice that ranks by it (descending).
     pandas : str
         The pandas dtype of the column in :func:`scrisk.metrics.indicators.indicators`.
+    world : bool
+        Computable from reporters' totals with the World alone (a file with only World partners,
+        :attr:`scrisk.schema.FlowTable.world_only`): the world-side figures, an importer's imports from the
+        World and its own exports. The others need bilateral flows and are empty on such a file.
     """
 
     name: str
@@ -112,6 +118,7 @@ class Indicator:
     diff: bool = False
     sort: str | None = None
     pandas: str = "float64"
+    world: bool = False
 
     @property
     def output(self) -> bool:
@@ -191,7 +198,7 @@ _I = Indicator
 INDICATORS: tuple[Indicator, ...] = (
     # -- the importer's imports of the product (stage imports), then the row figures built from them
     _I("import_value_usd", "DOUBLE", "usd", "Imports of the product by the importer, sum of v_c over suppliers c (USD)",
-       "fsum(v)", "imports", policy=True, diff=True, sort="value"),
+       "fsum(v)", "imports", policy=True, diff=True, sort="value", world=True),
     _I("n_suppliers", "BIGINT", "count", "Supplier countries with imports > 0", "count(*)", "imports",
        policy=True, diff=True, pandas="int64"),
     _I("_top", "STRUCT(nv DOUBLE, e VARCHAR)", "code", "largest supplier value (negated) and its code, ties to the smaller code",
@@ -212,39 +219,40 @@ INDICATORS: tuple[Indicator, ...] = (
        policy=True),
     # -- world exports of the product (stage world)
     _I("world_export_value_usd", "DOUBLE", "usd", "World exports of the product in the loaded data (USD)", "fsum(xv)",
-       "world", policy=True),
-    _I("n_exporters", "BIGINT", "count", "Countries exporting the product", "count(*)", "world", pandas="int64"),
+       "world", policy=True, world=True),
+    _I("n_exporters", "BIGINT", "count", "Countries exporting the product", "count(*)", "world", pandas="int64", world=True),
     _I("_wtop", "STRUCT(nv DOUBLE, e VARCHAR)", "code", "largest exporter (negated value, code)",
-       "min(struct_pack(nv := -xv, e := exporter))", "world"),
-    _I("_wss", "DOUBLE", "usd", "sum of squared exporter totals", "fsum(xv * xv)", "world"),
+       "min(struct_pack(nv := -xv, e := exporter))", "world", world=True),
+    _I("_wss", "DOUBLE", "usd", "sum of squared exporter totals", "fsum(xv * xv)", "world", world=True),
     # -- derived per row (stage row)
     _I("world_top_exporter", "VARCHAR", "code", "Largest exporter of the product (ties to the smaller code)",
-       "_wtop.e", "row", pandas="string"),
+       "_wtop.e", "row", pandas="string", world=True),
     _I("world_top_exporter_share", "DOUBLE", "share", "Largest exporter's share of world exports (0-1)",
-       "-_wtop.nv / world_export_value_usd", "row", policy=True),
+       "-_wtop.nv / world_export_value_usd", "row", policy=True, world=True),
     _I("world_export_hhi", "DOUBLE", "hhi", "HHI of the exporters' shares of world exports (0-1)",
-       "least(_wss / (world_export_value_usd * world_export_value_usd), 1.0)", "row", policy=True, diff=True),
+       "CASE WHEN world_export_value_usd > 0 THEN least(_wss / (world_export_value_usd * world_export_value_usd), "
+       "1.0) END", "row", policy=True, diff=True, world=True),
     _I("top_supplier_world_share", "DOUBLE", "share", "Top supplier's share of world exports (0-1)",
        "_top_xv / world_export_value_usd", "row", policy=True),
     _I("world_coverage_limited", "BOOLEAN", "flag", "World-side figures come from a one-sided extract: the year's "
        "data has at most {coverage_few} exporters shipping to {coverage_many}+ importers, or the reverse (one "
        "reporter's file), so world shares are shares of the data, not of the world",
        "coalesce((_cov_ne <= {coverage_few} AND _cov_ni >= {coverage_many}) OR "
-       "(_cov_ni <= {coverage_few} AND _cov_ne >= {coverage_many}), false)", "row", pandas="bool"),
+       "(_cov_ni <= {coverage_few} AND _cov_ne >= {coverage_many}), false)", "row", pandas="bool", world=True),
     _I("export_value_usd", "DOUBLE", "usd", "The importer's own exports of the product (USD)",
-       "coalesce(_own_xv, 0.0)", "row"),
+       "coalesce(_own_xv, 0.0)", "row", world=True),
     _I("import_export_ratio", "DOUBLE", "ratio", "Imports / own exports ({zero_export_ratio} when it exports none)",
        "CASE WHEN export_value_usd > 0 THEN import_value_usd / export_value_usd ELSE {zero_export_ratio} END", "row",
-       policy=True),
+       policy=True, world=True),
     _I("band", "VARCHAR", "label", "Single-source band: absolute >= 90 %, high >= 75 %, monitor >= 50 % (imports >= the minimum)",
        "CASE WHEN import_value_usd >= {min_import_usd} THEN CASE WHEN top_share >= {band_absolute} THEN 'absolute' "
        "WHEN top_share >= {band_high} THEN 'high' WHEN top_share >= {band_monitor} THEN 'monitor' END END", "row",
        pandas="string"),
     _I("above_min_value", "BOOLEAN", "flag", "Imports reach --min-import-usd", "import_value_usd >= {min_import_usd}",
-       "row", pandas="bool"),
+       "row", pandas="bool", world=True),
     # -- change against the previous loaded year (stages history and change)
-    _I("prev_year", "BIGINT", "year", "Previous loaded year", "yl.prev_year", "change", pandas="Int64"),
-    _I("prev_import_value_usd", "DOUBLE", "usd", "Imports in the previous loaded year", "p.import_value_usd", "change"),
+    _I("prev_year", "BIGINT", "year", "Previous loaded year", "yl.prev_year", "change", pandas="Int64", world=True),
+    _I("prev_import_value_usd", "DOUBLE", "usd", "Imports in the previous loaded year", "p.import_value_usd", "change", world=True),
     _I("prev_top_supplier", "VARCHAR", "code", "Top supplier in the previous loaded year", "p.top_supplier", "change",
        pandas="string"),
     _I("prev_top_share", "DOUBLE", "share", "Top share in the previous loaded year", "p.top_share", "change"),
@@ -255,16 +263,16 @@ INDICATORS: tuple[Indicator, ...] = (
     _I("top_supplier_changed", "BOOLEAN", "flag", "The top supplier differs from the previous loaded year",
        "CASE WHEN p.importer IS NULL THEN NULL ELSE c.top_supplier <> p.top_supplier END", "change", pandas="boolean"),
     _I("new_import", "BOOLEAN", "flag", "No imports of the product in the previous loaded year",
-       "CASE WHEN yl.prev_year IS NULL THEN NULL ELSE p.importer IS NULL END", "change", pandas="boolean"),
+       "CASE WHEN yl.prev_year IS NULL THEN NULL ELSE p.importer IS NULL END", "change", pandas="boolean", world=True),
     _I("_n_ss", "BIGINT", "count", "loaded years up to the row's with a top share >= the absolute band",
        "count(*) FILTER (WHERE r.top_share >= {band_absolute})", "history"),
-    _I("_n_obs", "BIGINT", "count", "loaded years up to the row's with imports", "count(*)", "history"),
+    _I("_n_obs", "BIGINT", "count", "loaded years up to the row's with imports", "count(*)", "history", world=True),
     _I("_n_met", "BIGINT", "count", "years of the screen window with C1-C3",
        "count(*) FILTER (WHERE r.screen_met AND ry.yidx > t.yidx - {window})", "history", needs="screen"),
     _I("years_single_source", "BIGINT", "count", "Loaded years up to this one with a top share >= the absolute band",
        "h._n_ss", "change", policy=True, pandas="int64"),
     _I("years_observed", "BIGINT", "count", "Loaded years up to this one with imports", "h._n_obs", "change",
-       pandas="int64"),
+       pandas="int64", world=True),
     # -- the composite score and the optional figures
     _I("score", "DOUBLE", "score", "Composite chokepoint score (0-1): weighted mean of hhi, top_share, world_export_hhi "
        "and top_supplier_world_share, missing terms left out", _score_sql(), "row", policy=True, diff=True, sort="score"),
@@ -276,20 +284,20 @@ INDICATORS: tuple[Indicator, ...] = (
     _I("wgi_coverage", "DOUBLE", "share", "Share of the imports from suppliers with a WGI score (0-1)",
        "least(_wgi_cov_v / import_value_usd, 1.0)", "row", needs="wgi"),
     _I("hs_split_share", "DOUBLE", "share", "Share of the product's value (that year, every flow) allocated by a "
-       "1:n HS revision split, not converted exactly (0-1)", "coalesce(_split, 0.0)", "row", needs="hs_split"),
+       "1:n HS revision split, not converted exactly (0-1)", "coalesce(_split, 0.0)", "row", needs="hs_split", world=True),
     # -- the GeoDep screen: criteria per row, persistence over the window
     _I("screen_import_hhi", "BOOLEAN", "flag", "C1: import HHI > {import_hhi}", "coalesce(hhi > {import_hhi}, false)",
        "row", needs="screen", pandas="bool"),
     _I("screen_world_export_hhi", "BOOLEAN", "flag", "C2: world export HHI > {world_export_hhi}",
-       "coalesce(world_export_hhi > {world_export_hhi}, false)", "row", needs="screen", pandas="bool"),
+       "coalesce(world_export_hhi > {world_export_hhi}, false)", "row", needs="screen", pandas="bool", world=True),
     _I("screen_ratio", "BOOLEAN", "flag", "C3: imports / own exports > {import_export_ratio}",
-       "coalesce(import_export_ratio > {import_export_ratio}, false)", "row", needs="screen", pandas="bool"),
+       "coalesce(import_export_ratio > {import_export_ratio}, false)", "row", needs="screen", pandas="bool", world=True),
     _I("screen_met", "BOOLEAN", "flag", "C1, C2 and C3 all hold this year",
        "screen_import_hhi AND screen_world_export_hhi AND screen_ratio", "row", needs="screen", pandas="bool"),
     _I("screen_years_met", "BIGINT", "count", "Years of the window in which C1-C3 held", "h._n_met", "change",
        needs="screen", pandas="int64"),
     _I("screen_window", "BIGINT", "count", "Loaded years in the window (at most {window})", "least({window}, yl.yidx + 1)",
-       "change", needs="screen", pandas="int64"),
+       "change", needs="screen", pandas="int64", world=True),
     _I("screen", "BOOLEAN", "flag", "C4: C1-C3 held in at least min({min_years}, window) years of the window",
        "screen_years_met >= least({min_years}, screen_window)", "change", needs="screen", pandas="bool"),
 )
@@ -318,8 +326,20 @@ FLAGS: tuple[Flag, ...] = (
          "(hs_split_share)", "hs_split_share > 0", needs="hs_split"),
     Flag("wgi_incomplete", "some suppliers have no WGI score (hhi_wgi is a lower bound)",
          "wgi_coverage < 1.0 - 1e-9", needs="wgi"),
+    Flag("world_totals_only", "the data has only reporters' totals with the World: imports are from the World, the "
+         "world-side figures come from reporters' exports to the World, and the bilateral figures (suppliers, top "
+         "supplier and share, import HHI, score) are unavailable", "true", needs="world"),
 )
 """Every flag an analyze row can carry, in the order they are listed."""
+
+def pandas_dtype(name: str, column) -> str:
+    """The pandas dtype of an indicator column: :data:`PANDAS_DTYPES`, made nullable (``Int64``, ``boolean``)
+    when the column holds nulls (the bilateral figures of a table with World totals only)."""
+    want = PANDAS_DTYPES.get(name, "float64")
+    if want in ("int64", "bool") and column.isna().any():
+        return {"int64": "Int64", "bool": "boolean"}[want]
+    return want
+
 
 PANDAS_DTYPES: dict[str, str] = {"year": "int64", "importer": "string", "hs": "string"} | {
     i.name: i.pandas for i in INDICATORS if i.output
@@ -369,9 +389,10 @@ def _fill(sql: str, params: Mapping[str, str]) -> str:
     return sql.format(**params)
 
 
-def _select(stage: str, opts: set[str], params: Mapping[str, str], *, prefix: str = "") -> list[str]:
+def _select(stage: str, opts: set[str], params: Mapping[str, str], *, world: bool = False) -> list[str]:
+    """The stage's expressions; with ``world`` (World totals only) the ones not :attr:`Indicator.world` are NULL."""
     return [
-        f"{_fill(i.sql, params)} AS {i.name}"
+        f"{_fill(i.sql, params)} AS {i.name}" if i.world or not world else f"NULL::{i.dtype} AS {i.name}"
         for i in INDICATORS
         if i.stage == stage and (i.needs is None or i.needs in opts)
     ]
@@ -386,6 +407,7 @@ def indicator_sql(
     options: Iterable[str] = (),
     params: Params = Params(),
     output_years: Sequence[int] | None = None,
+    world: str | None = None,
 ) -> str:
     """Compile the declarations into one SQL query over ``source``: every indicator per (year, importer, hs).
 
@@ -406,6 +428,11 @@ def indicator_sql(
     output_years : sequence of int, optional
         Only these years' rows are returned (default: every loaded year); the
         other years still feed change and persistence.
+    world : str, optional
+        A relation of reporters' totals with the World (``year, hs, reporter, flow, v``; flow ``import`` or
+        ``export``; :func:`register_world`), for a table with no bilateral flow: the world stage runs over the
+        reporters' exports to the World, one row per importer comes from its imports from the World, and every
+        indicator that is not :attr:`Indicator.world` is NULL.
 
     Returns
     -------
@@ -431,29 +458,41 @@ def indicator_sql(
     year_rows = ", ".join(
         f"({y}, {ys[k - 1] if k else 'NULL'}, {k}, {'true' if y in outs else 'false'})" for k, y in enumerate(ys)
     ) or "(NULL, NULL, NULL, false)"
-    row_cols = ",\n       ".join(_select("row", opts, p))
-    hist_cols = ", ".join(_select("history", opts, p))
-    chg_cols = ",\n       ".join(_select("change", opts, p))
+    wo = world is not None
+    row_cols = ",\n       ".join(_select("row", opts, p, world=wo))
+    hist_cols = ", ".join(_select("history", opts, p, world=wo))
+    chg_cols = ",\n       ".join(_select("change", opts, p, world=wo))
     out_names = [i.name for i in output_indicators(options=opts)]
     split_col = ", sp.share AS _split" if "hs_split" in opts else ""
     split_join = " LEFT JOIN _hs_split sp ON sp.year = imp.year AND sp.hs = imp.hs" if "hs_split" in opts else ""
     # world's own columns only (year and hs come from imp): one column per name on every engine
     world_cols = ", ".join(f"world.{i.name}" for i in INDICATORS if i.stage == "world")
+    if world is None:
+        imp_rows = f"SELECT f.exporter, f.importer, f.hs, f.year, f.v, {w_col} FROM f {wgi_join} {imp_where}"
+        xt_rows = "SELECT year, hs, exporter, fsum(v) AS xv, count(*) AS xn FROM f GROUP BY year, hs, exporter"
+        world_join = "JOIN"
+    else:  # reporters' totals with the World: imports from, and exports to, the World
+        w_where = " AND ".join(["v > 0"] + where[1:])
+        imp_rows = (f"SELECT * FROM (SELECT NULL::VARCHAR AS exporter, reporter AS importer, hs, year, v, NULL::DOUBLE "
+                    f"AS w FROM {world} WHERE flow = 'import' AND {w_where}) {imp_where}")
+        xt_rows = (f"SELECT year, hs, reporter AS exporter, fsum(v) AS xv, NULL::BIGINT AS xn FROM {world} "
+                   f"WHERE flow = 'export' AND {w_where} GROUP BY year, hs, reporter")
+        world_join = "LEFT JOIN"
     return f"""
 WITH f AS NOT MATERIALIZED (
   SELECT year, exporter, importer, hs, value_usd AS v FROM {source} WHERE {' AND '.join(where)}
 ),
-fi AS NOT MATERIALIZED (SELECT f.exporter, f.importer, f.hs, f.year, f.v, {w_col} FROM f {wgi_join} {imp_where}),
+fi AS NOT MATERIALIZED ({imp_rows}),
 imp AS (
-  SELECT year, importer, hs, {', '.join(_select('imports', opts, p))}
+  SELECT year, importer, hs, {', '.join(_select('imports', opts, p, world=wo))}
   FROM fi GROUP BY year, importer, hs
 ),
-xt AS (SELECT year, hs, exporter, fsum(v) AS xv, count(*) AS xn FROM f GROUP BY year, hs, exporter),
+xt AS ({xt_rows}),
 world AS (SELECT year, hs, {', '.join(_select('world', opts, p))} FROM xt GROUP BY year, hs),
 cov AS (SELECT year, count(DISTINCT exporter) AS ne, max(xn) AS ni FROM xt GROUP BY year),
 base AS (
   SELECT imp.*, {world_cols}, tx.xv AS _top_xv, ox.xv AS _own_xv, cov.ne AS _cov_ne, cov.ni AS _cov_ni{split_col}
-  FROM imp JOIN world USING (year, hs)
+  FROM imp {world_join} world USING (year, hs)
   LEFT JOIN xt tx ON tx.year = imp.year AND tx.hs = imp.hs AND tx.exporter = imp._top.e
   LEFT JOIN xt ox ON ox.year = imp.year AND ox.hs = imp.hs AND ox.exporter = imp.importer
   LEFT JOIN cov ON cov.year = imp.year{split_join}
@@ -492,8 +531,20 @@ def flags_sql(options: Iterable[str], params: Params = Params()) -> str:
     return f"list_filter([{items}], lambda x: x IS NOT NULL)"
 
 
-def why_sql(*, change: bool, screen: bool, min_import_usd: float, min_text: str) -> str:
-    """A SQL expression: the row's plain-language reason (as :func:`scrisk.metrics.composite.explain`)."""
+def why_sql(*, change: bool, screen: bool, min_import_usd: float, min_text: str, world: bool = False) -> str:
+    """A SQL expression: the row's plain-language reason (as :func:`scrisk.metrics.composite.explain`).
+
+    With ``world`` (World totals only) the reason says what the row holds instead: imports from the World, the
+    world's top exporter, and that the suppliers are unknown.
+    """
+    if world:
+        parts = [
+            "'imports ' || scrisk_usd_short(import_value_usd) || ' from the World (no supplier detail in the data)'",
+            "CASE WHEN world_top_exporter IS NOT NULL THEN 'top world exporter ' || world_top_exporter || ' with ' || "
+            "scrisk_pct(world_top_exporter_share) || ' of reporters'' exports to the World, ' || "
+            "CAST(n_exporters AS VARCHAR) || ' exporters' ELSE 'no reporter''s exports to the World of it' END",
+        ]
+        return "concat_ws('; ', " + ", ".join(parts) + ")"
     parts = [
         "scrisk_pct(top_share) || ' from ' || top_supplier || CASE WHEN top_supplier_world_share IS NULL THEN '' "
         "WHEN world_coverage_limited THEN ', which ships ' || scrisk_pct(top_supplier_world_share) || ' of the exports "
@@ -517,6 +568,18 @@ def why_sql(*, change: bool, screen: bool, min_import_usd: float, min_text: str)
             f"|| ', below the ' || {sql_str(min_text)} || ' minimum' END"
         )
     return "concat_ws('; ', " + ", ".join(parts) + ")"
+
+
+def register_world(con, table, name: str = "_world") -> str | None:
+    """Register the World totals of a table with no bilateral flow (:attr:`~scrisk.schema.FlowTable.world_only`)
+    as ``name(year, hs, reporter, flow, v)`` for the ``world`` argument of :func:`indicator_sql`; None for any
+    other table (Spark tables included: their world totals are not sent to Spark).
+    """
+    if not getattr(table, "world_only", False):
+        return None
+    wt = table.meta.world_totals
+    con.register(name, wt[["year", "hs", "reporter", "flow", "value_usd"]].rename(columns={"value_usd": "v"}))
+    return name
 
 
 def prepare(con, *, friendly: Iterable[str] | None = None, wgi: Mapping[str, float] | None = None,

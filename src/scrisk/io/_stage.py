@@ -262,6 +262,8 @@ class HSParse:
     codes: pa.Array
     malformed: np.ndarray
     aggregate: np.ndarray
+    detail_headings: frozenset[str] = frozenset()
+    """With ``aggregates``: the HS4 headings of the codes longer than four digits (whatever else their row says)."""
 
 
 def normalise_hs(arr, *, aggregates: bool, allow_tariff_lines: bool) -> HSParse:
@@ -271,30 +273,39 @@ def normalise_hs(arr, *, aggregates: bool, allow_tariff_lines: bool) -> HSParse:
     * 5 digits are a 6-digit code whose leading zero was dropped: padded;
     * 6 digits are kept; 8-10 digits are national tariff lines, kept as-is
       when ``allow_tariff_lines``;
-    * 2 or 4 digits or ``TOTAL`` are product aggregates when ``aggregates``;
+    * with ``aggregates`` (layouts that publish several product levels:
+      Comtrade, tidy files), 2 digits and ``TOTAL`` are product aggregates,
+      and 4 digits are **HS4 headings**, kept as codes: a product at the
+      heading level unless the data also holds codes under it, which the
+      reader decides over all files at once (:mod:`scrisk.io.reader`);
     * anything else is malformed.
 
     Examples
     --------
-    >>> h = normalise_hs(pa.array(["71120", "811292.0", "8542", "3707900010", "81A292"]),
+    >>> h = normalise_hs(pa.array(["71120", "811292.0", "8542", "3707900010", "81A292", "28"]),
     ...                  aggregates=True, allow_tariff_lines=True)
     >>> h.codes.to_pylist(), h.aggregate.tolist(), h.malformed.tolist()
-    (['071120', '811292', None, '3707900010', None], [False, False, True, False, False], [False, False, False, False, True])
+    (['071120', '811292', '8542', '3707900010', None, None], [False, False, False, False, False, True], [False, False, False, False, True, False])
     """
     t = pc.replace_substring_regex(trim(arr), r"\.0+$", "")
     digits = _np(pc.match_substring_regex(t, r"^\d+$")).astype(bool)
     length = _np(pc.utf8_length(t)).astype(np.int64)
-    padded = pc.utf8_lpad(t, 6, "0")
     ok = digits & ((length == 5) | (length == 6))
     if allow_tariff_lines:
         ok |= digits & (length >= 8) & (length <= 10)
     agg = np.zeros(len(length), dtype=bool)
+    heading = np.zeros(len(length), dtype=bool)
     if aggregates:
-        agg = (digits & ((length == 2) | (length == 4))) | _np(pc.equal(pc.utf8_upper(t), "TOTAL")).astype(bool)
-    codes = pc.if_else(pa.array(ok), padded, pa.scalar(None, pa.string()))
+        agg = (digits & (length == 2)) | _np(pc.equal(pc.utf8_upper(t), "TOTAL")).astype(bool)
+        heading = digits & (length == 4)
+    padded = pc.if_else(pa.array(heading), t, pc.utf8_lpad(t, 6, "0"))
+    codes = pc.if_else(pa.array(ok | heading), padded, pa.scalar(None, pa.string()))
     if isinstance(codes, pa.ChunkedArray):
         codes = codes.combine_chunks()
-    return HSParse(codes=codes, malformed=~ok & ~agg, aggregate=agg)
+    detail: frozenset[str] = frozenset()
+    if aggregates:
+        detail = frozenset(pc.unique(pc.utf8_slice_codeunits(codes.filter(pa.array(ok)), 0, 4)).to_pylist())
+    return HSParse(codes=codes, malformed=~ok & ~agg & ~heading, aggregate=agg, detail_headings=detail)
 
 
 def hs_prefix_mask(codes: pa.Array | pa.ChunkedArray, prefixes: Sequence[str]) -> np.ndarray:
@@ -307,9 +318,28 @@ def hs_prefix_mask(codes: pa.Array | pa.ChunkedArray, prefixes: Sequence[str]) -
 
 
 def batch_hs_codes(col) -> pa.Array:
-    """HS codes of a raw batch column, trimmed, float-suffix removed, 5 digits padded (for filters)."""
+    """HS codes of a raw batch column, trimmed, float-suffix removed, 5 digits padded (for filters).
+
+    Four digits (an HS4 heading, see :func:`normalise_hs`) are not padded.
+    """
     t = pc.replace_substring_regex(trim(col), r"\.0+$", "")
-    return pc.utf8_lpad(t, 6, "0")
+    return pc.if_else(pc.equal(pc.utf8_length(t), 4), t, pc.utf8_lpad(t, 6, "0"))
+
+
+def hs_filter_mask(codes: pa.Array | pa.ChunkedArray, prefixes: Sequence[str]) -> np.ndarray:
+    """Bool mask of the codes a product filter keeps: those starting with a prefix, and the HS4 headings
+    holding a longer prefix (a file at the heading level keeps ``7403`` for ``--hs 740311``).
+
+    Examples
+    --------
+    >>> hs_filter_mask(pa.array(["740311", "7403", "7402", "740400"]), ["740311"]).tolist()
+    [True, True, False, False]
+    """
+    mask = hs_prefix_mask(codes, prefixes)
+    heads = sorted({str(p)[:4] for p in prefixes if len(str(p)) > 4})
+    if heads:
+        mask |= _np(pc.fill_null(pc.is_in(codes, value_set=pa.array(heads)), False)).astype(bool)
+    return mask
 
 
 def year_keep(col, years: Sequence[int]) -> np.ndarray:
@@ -504,6 +534,9 @@ class FileResult:
     number), ``_pos`` (row in ``raw``) and ``_side`` (Comtrade side);
     ``rejected`` holds file, line, reason, detail, the raw fields and
     private ``_value`` (USD) and ``_unknown`` (unknown codes, ``|``-joined).
+    ``detail_headings`` are the HS4 headings of the file's codes longer than
+    four digits, whatever their row's fate (a heading under which any file
+    has a code is a total, not a product).
     """
 
     label: str
@@ -519,6 +552,8 @@ class FileResult:
     input_path: str | None = None
     world: pd.DataFrame | None = None
     year_source: str = "column"
+    detail_headings: frozenset[str] = frozenset()
+    hs_inference: dict | None = None
 
 
 def _take_text(arr, pos: np.ndarray) -> list[str]:
@@ -579,7 +614,7 @@ def judge(c: Candidate, *, label: str, source_format: str, encoding: str | None)
 
         v.reject(agg, R.AGGREGATE_PARTNER, agg_detail)
     if c.hs.aggregate.any():
-        v.reject(c.hs.aggregate, R.AGGREGATE_HS, lambda p: [f"HS {t!r} is a chapter/heading total, not a product" for t in _take_text(c.raw_hs, p)])
+        v.reject(c.hs.aggregate, R.AGGREGATE_HS, lambda p: [f"HS {t!r} is a chapter or grand total, not a product" for t in _take_text(c.raw_hs, p)])
     also = " or a month (YYYYMM, YYYY-MM, YYYY-MM-DD)" if c.month is not None else ""
     v.reject(c.year_bad, R.BAD_YEAR, lambda p: [f"year {t!r} is not a year in {YEAR_MIN}-{YEAR_MAX}{also}" for t in _take_text(c.raw_year, p)])
     v.reject(
@@ -731,6 +766,7 @@ def _split(c: Candidate, v: Verdict, *, label: str, source_format: str, encoding
         rejected=rejected,
         rows_read=scan.num_rows,
         raw=scan.table,
+        detail_headings=c.hs.detail_headings,
     )
 
 
@@ -793,7 +829,7 @@ def make_keep(year_col: str | None, hs_col: str | None, years: Sequence[int], hs
         if years:
             mask &= year_keep(batch.column(year_col), years)
         if hs:
-            mask &= hs_prefix_mask(batch_hs_codes(batch.column(hs_col)), hs)
+            mask &= hs_filter_mask(batch_hs_codes(batch.column(hs_col)), hs)
         return mask
 
     return keep

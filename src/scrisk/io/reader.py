@@ -233,6 +233,24 @@ def _key_codes(acc: pd.DataFrame) -> np.ndarray:
     return key
 
 
+def _heading_rejections(acc: pd.DataFrame, detailed: set[str]) -> pd.DataFrame:
+    """HS4 heading rows of headings the inputs also hold longer codes under (idx, reason, detail).
+
+    A heading beside codes under it is their total: its rows are **aggregate HS code** and the longer codes
+    are used, so one table never holds one heading at two levels. ``detailed`` are the headings any input row
+    has a longer code under (accepted or not: a heading total beside its subheadings' World rows or other
+    side's reports is still a total). A heading with no code under it in any file is a product at the heading
+    level (a Comtrade query by heading, a file of 4-digit totals).
+    """
+    hs = acc["hs"].astype(str)
+    short = (hs.str.len() == 4).to_numpy()
+    hit = np.flatnonzero(short & hs.isin(detailed).to_numpy()) if short.any() else np.zeros(0, dtype=np.int64)
+    det = [f"HS {h} is the heading total of codes the inputs also hold under it: those are used"
+           for h in hs.iloc[hit]]
+    return pd.DataFrame({"idx": hit.astype("int64"), "reason": pd.Series([R.AGGREGATE_HS] * len(hit), dtype=object),
+                         "detail": pd.Series(det, dtype=object)})
+
+
 def _cross_file_rejections(acc: pd.DataFrame, results: list[FileResult]) -> pd.DataFrame:
     """Return rows of ``acc`` (idx = row position, reason, detail) rejected by the all-files checks."""
     from scrisk.io.formats.comtrade import SIDE_EXPORT, SIDE_IMPORT
@@ -276,6 +294,27 @@ def _cross_file_rejections(acc: pd.DataFrame, results: list[FileResult]) -> pd.D
     return pd.concat(out, ignore_index=True)
 
 
+def _reject_late(acc: pd.DataFrame, late: pd.DataFrame, results: list[FileResult]) -> None:
+    """Add the rows of ``acc`` that ``late`` (idx, reason, detail) rejects to their files' rejected rows."""
+    lr = acc.iloc[late["idx"].to_numpy()][["_fid", "_pos", "_line", VALUE]].reset_index(drop=True)
+    lr["reason"] = late["reason"].to_numpy()
+    lr["detail"] = late["detail"].to_numpy()
+    for fid, grp in lr.groupby("_fid", sort=True):
+        r = results[int(fid)]
+        extra = rejected_frame(
+            r.label,
+            r.raw,
+            grp["_pos"].to_numpy(),
+            grp["_line"].to_numpy(),
+            grp["reason"].tolist(),
+            grp["detail"].tolist(),
+            value=grp[VALUE].to_numpy(),
+        )
+        r.rejected = (pd.concat([r.rejected, extra], ignore_index=True) if len(r.rejected) else extra).sort_values(
+            "line", kind="stable"
+        ).reset_index(drop=True)
+
+
 def _one(values: list, mixed: str = "mixed"):
     vals = [v for v in dict.fromkeys(values) if v]
     if not vals:
@@ -305,26 +344,20 @@ def combine(results: list[FileResult], *, inputs: list[str]) -> FlowTable:
         check_stamped(stamped, int(acc["year"].iloc[0]) if len(acc) else 0)
     from scrisk.io.mirror import mirror_report
 
+    detailed = set().union(*(r.detail_headings for r in results)) if results else set()
+    if len(acc):
+        hs = acc["hs"].astype(str)
+        detailed |= set(hs[hs.str.len() > 4].str.slice(0, 4))
+    heads = _heading_rejections(acc, detailed) if len(acc) else None
+    if heads is not None and len(heads):
+        _reject_late(acc, heads, results)
+        keep = np.ones(len(acc), dtype=bool)
+        keep[heads["idx"].to_numpy()] = False
+        acc = acc[keep].reset_index(drop=True)
     mirror = mirror_report(acc) if len(acc) else None
     late = _cross_file_rejections(acc, results) if len(acc) else None
     if late is not None and len(late):
-        lr = acc.iloc[late["idx"].to_numpy()][["_fid", "_pos", "_line", VALUE]].reset_index(drop=True)
-        lr["reason"] = late["reason"].to_numpy()
-        lr["detail"] = late["detail"].to_numpy()
-        for fid, grp in lr.groupby("_fid", sort=True):
-            r = results[int(fid)]
-            extra = rejected_frame(
-                r.label,
-                r.raw,
-                grp["_pos"].to_numpy(),
-                grp["_line"].to_numpy(),
-                grp["reason"].tolist(),
-                grp["detail"].tolist(),
-                value=grp[VALUE].to_numpy(),
-            )
-            r.rejected = (pd.concat([r.rejected, extra], ignore_index=True) if len(r.rejected) else extra).sort_values(
-                "line", kind="stable"
-            ).reset_index(drop=True)
+        _reject_late(acc, late, results)
         keep = np.ones(len(acc), dtype=bool)
         keep[late["idx"].to_numpy()] = False
         acc = acc[keep]
@@ -388,12 +421,18 @@ def combine(results: list[FileResult], *, inputs: list[str]) -> FlowTable:
         files=files,
     )
     report.check()
-    worlds = [r.world for r in results if r.world is not None and len(r.world)]
-    world = pd.concat(worlds, ignore_index=True) if worlds else None
     notes = [n for r in results for n in r.notes]
-    if world is not None:
-        notes.append(f"{len(world)} reporter-to-World total row(s) kept in meta.world_totals for world-side figures "
-                     "(not bilateral flows)")
+    short = frame["hs"].astype(str).str.len() == 4 if len(frame) else pd.Series([], dtype=bool)
+    headings = tuple(sorted(set(frame.loc[short.to_numpy(), "hs"].astype(str)))) if len(frame) else ()
+    world, world_notes = _world_totals([r.world for r in results], detailed)
+    if headings:
+        from scrisk.provenance import headings_note
+
+        notes.append(headings_note(headings))
+    notes.extend(world_notes)
+    inference = _inference([r.hs_inference for r in results if r.hs_inference is not None])
+    if inference is not None:
+        notes.append(inference_note(inference))
     notes.extend(unknown_notes(report))
     meta = FlowMeta(
         source_format=_one([r.source_format for r in results]) or "unknown",
@@ -403,9 +442,62 @@ def combine(results: list[FileResult], *, inputs: list[str]) -> FlowTable:
         notes=tuple(dict.fromkeys(notes)),
         world_totals=world,
         mirror=mirror,
+        hs_headings=headings,
+        hs_inference=inference,
     )
     # duplicate keys were already rejected row by row (DUPLICATE_KEY), across all files
     return make_flow_table(frame, meta=meta, report=report, check_unique=False)
+
+
+def _world_totals(parts: list, detailed: set[str]) -> tuple[pd.DataFrame | None, list[str]]:
+    """The reporter-to-World rows of every file as one side table, and notes on what it holds.
+
+    A row repeating the (period, reporter, flow, HS code) of an earlier one (the same download read twice) is
+    kept once; HS4 headings ``detailed`` (the inputs hold longer codes under them) are left out (their
+    totals), as in the flow table. The rows stay counted as *reporter-to-World total* in the read report.
+    """
+    parts = [w for w in parts if w is not None and len(w)]
+    if not parts:
+        return None, []
+    world = pd.concat(parts, ignore_index=True)
+    notes = []
+    key = ["year", "month", "reporter", "flow", "hs"]
+    dup = world.duplicated(key, keep="first").to_numpy()
+    if dup.any():
+        notes.append(f"{int(dup.sum())} reporter-to-World row(s) repeat an earlier one (period, reporter, flow, HS): "
+                     "kept once in meta.world_totals")
+        world = world[~dup].reset_index(drop=True)
+    hs = world["hs"].astype(str)
+    total = (hs.str.len() == 4) & hs.isin(detailed)
+    if total.any():
+        notes.append(f"{int(total.sum())} reporter-to-World row(s) of HS4 headings the data also holds codes under "
+                     "left out of meta.world_totals (heading totals)")
+        world = world[~total.to_numpy()].reset_index(drop=True)
+    notes.insert(0, f"{len(world)} reporter-to-World total row(s) kept in meta.world_totals for world-side figures "
+                    "(not bilateral flows)")
+    return world, notes
+
+
+def _inference(parts: list[dict]) -> dict | None:
+    """The files' HS revision inferences as one record: the rule, every reporter-year, counts per revision."""
+    if not parts:
+        return None
+    years = [ry for p in parts for ry in p["reporter_years"]]
+    counts = Counter(ry["revision"] or "undetermined" for ry in years)
+    return {"rule": parts[0]["rule"], "counts": dict(sorted(counts.items())), "reporter_years": years}
+
+
+def inference_note(inference: dict) -> str:
+    """The note on HS revisions inferred per reporter-year (``meta.hs_inference``)."""
+    counts = inference["counts"]
+    found = ", ".join(f"{n} {r}" for r, n in counts.items() if r != "undetermined") or "none"
+    codes = sorted({c for ry in inference["reporter_years"] for cs in ry["evidence"].values() for c in cs})
+    shown = ", ".join(codes[:6]) + (" ..." if len(codes) > 6 else "")
+    und = counts.get("undetermined", 0)
+    return (f"HS revision inferred per reporter-year (the inputs do not state it): {found} from codes that exist in "
+            f"that revision only ({shown or 'none found'})" + (f"; {und} reporter-year(s) undetermined (no such code): "
+            "their rows keep no revision and count as the conversion's target (hs_conversion.assumed_share)"
+                                                        if und else "") + "; meta.hs_inference lists each")
 
 
 def unknown_notes(report: ReadReport, limit: int = 10) -> list[str]:

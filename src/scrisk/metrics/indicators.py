@@ -56,7 +56,11 @@ def indicators(
 
     World-side figures (world export HHI, top exporter, the top supplier's
     world share, the importer's own exports) use *all* flows of the product
-    in ``flows``, before the ``importers`` filter.
+    in ``flows``, before the ``importers`` filter. A table with only
+    reporters' World totals (:attr:`~scrisk.schema.FlowTable.world_only`)
+    gives one row per importer reporting imports from the World, with the
+    world-side figures from the reporters' exports to the World and the
+    bilateral ones empty (:attr:`scrisk.engine.indicators.Indicator.world`).
 
     Parameters
     ----------
@@ -131,7 +135,7 @@ def indicators(
         from scrisk.schema import FlowTable
 
         table = FlowTable(frame=flows)
-    loaded = sorted({int(y) for y in (years if years is not None else table.years)})
+    loaded = sorted({int(y) for y in (years if years is not None else table.measured_years)})
     params = Params.of(min_import_usd=min_import_usd, bands=bands, criteria=criteria, weights=weights)
     scores = as_wgi_scores(wgi).scores if wgi is not None else None
     from scrisk.engine.spark import is_spark_table
@@ -148,6 +152,8 @@ def indicators(
     try:
         from scrisk.engine.hs_revision import split_shares
 
+        from scrisk.engine.indicators import register_world
+
         opts = prepare(con, friendly=friendly, wgi=scores, hs_split=split_shares(table))
         if screen:
             opts.append("screen")
@@ -159,6 +165,7 @@ def indicators(
             hs=tuple(hs or ()),
             options=opts,
             params=params,
+            world=register_world(con, table),
         )
         tab = con.sql(sql + " ORDER BY year, importer, hs").arrow()
     finally:
@@ -170,7 +177,7 @@ def arrow_to_indicator_frame(tab, *, friendly: bool, wgi: bool, screen: bool) ->
     """Turn the engine's indicator rows into the pandas frame of :func:`indicators` (column order and dtypes)."""
     import pyarrow as pa
 
-    from scrisk.engine.indicators import PANDAS_DTYPES
+    from scrisk.engine.indicators import pandas_dtype
 
     if isinstance(tab, pa.RecordBatchReader):
         tab = tab.read_all()
@@ -184,7 +191,7 @@ def arrow_to_indicator_frame(tab, *, friendly: bool, wgi: bool, screen: bool) ->
         cols += list(SCREEN_COLUMNS)
     out = out[cols]
     for c in cols:
-        want = PANDAS_DTYPES.get(c, "float64")
+        want = pandas_dtype(c, out[c])
         if str(out[c].dtype) != want:
             out[c] = out[c].astype(want)
     return out.reset_index(drop=True)

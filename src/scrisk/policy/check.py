@@ -17,6 +17,15 @@ A run is *incomplete* -- and never passes -- when
   listed HS code (or of any code of a listed material) in the checked year;
   for a group (EU27) no member has, for ``"*"`` no importer has.
 
+A threshold is *not evaluable* -- neither a breach nor a pass -- when the
+data cannot give its measure: on data with only reporters' totals with the
+World (a file with only World partners) only the world-side keys
+(``max_world_export_hhi``, ``max_world_top_exporter_share``,
+``max_import_value_usd``, ...; :attr:`~scrisk.policy.measure.Measure.world`)
+are judged, and every other key of a rule is listed in ``not_evaluable``
+with the reason. A pair none of whose rule's keys can be judged has status
+``not_evaluable``.
+
 Exit code: 1 when any error-severity breach or any incompleteness, else 0.
 """
 
@@ -49,7 +58,7 @@ ROW_FIELDS: tuple[str, ...] = (
     "rule", "severity", "importer", "hs", "material", "year", "status", "import_value_usd", "n_suppliers",
     "top_supplier", "top_share", "hhi", "world_export_hhi", "world_top_exporter", "world_top_exporter_share",
     "baseline_year", "baseline_import_value_usd", "baseline_top_supplier", "baseline_top_share", "baseline_hhi",
-    "hhi_increase", "top_share_increase", "breached", "note",
+    "hhi_increase", "top_share_increase", "breached", "not_evaluable", "note",
 )
 """Fields of each evaluated row (one per rule, importer and HS code)."""
 
@@ -80,11 +89,17 @@ class CheckResult:
     rows : list of dict
         One per (rule, importer, hs) with imports, fields :data:`ROW_FIELDS`;
         ``status`` is ``pass``, ``fail`` (error breach), ``warn`` (warning
-        breach) or ``not_judged`` (imports below ``min_import_usd``).
+        breach), ``not_judged`` (imports below ``min_import_usd``) or
+        ``not_evaluable`` (no threshold of the rule can be judged on the
+        data); ``not_evaluable`` lists the thresholds left unjudged.
     breaches : list of dict
         One per threshold crossed, fields :data:`BREACH_FIELDS`.
     incomplete : list of dict
         ``kind`` (``absent`` or ``rejected``), ``message`` and details.
+    not_evaluable : list of dict
+        One per rule with thresholds the data cannot judge: ``rule``,
+        ``severity``, ``keys``, ``message`` (the reason). Neither a breach
+        nor a pass; not an incompleteness.
     rules : int
         Number of rules in the policy.
     """
@@ -94,6 +109,7 @@ class CheckResult:
     breaches: list[dict[str, Any]] = field(default_factory=list)
     incomplete: list[dict[str, Any]] = field(default_factory=list)
     rules: int = 0
+    not_evaluable: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def errors(self) -> int:
@@ -121,10 +137,11 @@ class CheckResult:
 
     @property
     def summary(self) -> dict[str, Any]:
-        """Counts: rules, evaluated (judged rows), not_judged, breaches, errors, warnings, incomplete, status."""
-        return {
+        """Counts: rules, evaluated (judged rows), not_judged, breaches, errors, warnings, incomplete, status;
+        ``not_evaluable`` (thresholds of rules the data cannot judge) when there are any."""
+        out = {
             "rules": self.rules,
-            "evaluated": sum(1 for r in self.rows if r["status"] != "not_judged"),
+            "evaluated": sum(1 for r in self.rows if r["status"] not in ("not_judged", "not_evaluable")),
             "not_judged": sum(1 for r in self.rows if r["status"] == "not_judged"),
             "breaches": len(self.breaches),
             "errors": self.errors,
@@ -133,18 +150,25 @@ class CheckResult:
             "status": self.status,
             "exit_code": self.exit_code,
         }
+        if self.not_evaluable:
+            out["not_evaluable"] = sum(len(n["keys"]) for n in self.not_evaluable)
+        return out
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the stable JSON contract: ``{meta, summary, breaches, incomplete, rows}``."""
+        """Return the stable JSON contract: ``{meta, summary, breaches, incomplete, rows}`` (and
+        ``not_evaluable`` when some thresholds could not be judged)."""
         from scrisk.serialize import jsonable
 
-        return jsonable({
+        out = {
             "meta": self.meta,
             "summary": self.summary,
             "breaches": self.breaches,
             "incomplete": self.incomplete,
             "rows": self.rows,
-        })
+        }
+        if self.not_evaluable:
+            out["not_evaluable"] = self.not_evaluable
+        return jsonable(out)
 
 
 # ---------------------------------------------------------------------------
@@ -218,10 +242,13 @@ def _absent_items(rule: Rule, units, cur: pd.DataFrame, year: int) -> list[dict[
     return out
 
 
-def _judge(rule: Rule, row: Mapping[str, Any]) -> list[tuple[str, float, float, float | None]]:
-    """Return (threshold key, measured value, threshold, baseline value) for each threshold crossed."""
+def _judge(rule: Rule, row: Mapping[str, Any], skip: Iterable[str] = ()) -> list[tuple[str, float, float, float | None]]:
+    """Return (threshold key, measured value, threshold, baseline value) for each threshold crossed
+    (the keys in ``skip``, not evaluable on the data, are left out)."""
     hits = []
     for key, thr in rule.thresholds().items():
+        if key in skip:
+            continue
         m = MEASURES[key]
         v = row.get(m.metric)
         if v is None or pd.isna(v):
@@ -276,6 +303,25 @@ def _message(rule: Rule, row: Mapping[str, Any], key: str, v: float, thr: float,
         else:
             what = f"{name} {_show(v, m.scale)}, above {key} {limit}"
     return f"{head}: {what}"
+
+
+def _not_evaluable(rule: Rule, table: FlowTable, baseline: FlowTable | None) -> dict[str, Any] | None:
+    """The thresholds of ``rule`` the data cannot judge, with the reason (None when every one can)."""
+    sides = [("the checked data", table, False)] + ([("the baseline", baseline, True)] if baseline is not None else [])
+    keys, why = [], []
+    for label, t, base_only in sides:
+        if not t.world_only:
+            continue
+        blind = [k for k in rule.thresholds() if not MEASURES[k].world and (MEASURES[k].baseline or not base_only)]
+        keys += [k for k in blind if k not in keys]
+        if blind:
+            why.append(label)
+    if not keys:
+        return None
+    return {"kind": "not_evaluable", "rule": rule.name, "severity": rule.severity, "keys": keys,
+            "message": (f"rule {rule.name!r}: {', '.join(keys)} not evaluable: {' and '.join(why)} "
+                        f"{'have' if len(why) > 1 else 'has'} only World partners (reporters' totals with the "
+                        "World), and these need bilateral flows; only world-side thresholds are judged")}
 
 
 def _require_baseline(policy: Policy, given: bool) -> None:
@@ -376,9 +422,14 @@ def evaluate(
 
     rows: list[dict[str, Any]] = []
     breaches: list[dict[str, Any]] = []
+    blind_rules: list[dict[str, Any]] = []
     for rule in policy.rules:
         units = units_by_rule[rule.name]
         incomplete += _absent_items(rule, units, cur, y)
+        blind = _not_evaluable(rule, table, baseline)
+        skip = blind["keys"] if blind else []
+        if blind:
+            blind_rules.append(blind)
         mask = hs_mask(cur[HS], [p for _, prefixes, _ in units for p in prefixes])
         if rule.importers is not None:
             mask &= cur[IMPORTER].isin(rule.importers)
@@ -391,7 +442,8 @@ def evaluate(
                     break
             row = {k: rec.get(k) for k in ROW_FIELDS}
             row.update(rule=rule.name, severity=rule.severity, material=material, year=y,
-                       baseline_year=by if baseline is not None else None, breached=[], note="")
+                       baseline_year=by if baseline is not None else None, breached=[], not_evaluable=list(skip),
+                       note="")
             if row["import_value_usd"] < rule.min_import_usd:
                 row["status"] = "not_judged"
                 row["note"] = (f"imports ${row['import_value_usd']:,.0f} below min_import_usd "
@@ -400,8 +452,15 @@ def evaluate(
                 continue
             if baseline is not None and row["baseline_hhi"] is None and rule.needs_baseline:
                 row["note"] = f"no imports in the baseline year {by}: increases not judged"
+            if skip and len(skip) == len(rule.thresholds()):
+                row["status"] = "not_evaluable"
+                row["note"] = f"not evaluable on World totals: {', '.join(skip)}"
+                rows.append(row)
+                continue
+            if skip:
+                row["note"] = f"not evaluable on World totals: {', '.join(skip)}"
             measured = {**rec, **row}  # every indicator of the pair, plus the row's own fields
-            hits = _judge(rule, measured)
+            hits = _judge(rule, measured, skip)
             for key, v, thr, b in hits:
                 breaches.append({
                     "rule": rule.name, "severity": rule.severity, "importer": row["importer"], "hs": row["hs"],
@@ -415,8 +474,19 @@ def evaluate(
             rows.append(row)
 
     notes = []
-    if len(table.years) > 1 and year is None:
-        notes.append(f"the checked data holds years {', '.join(map(str, table.years))}; checked the latest, {y}")
+    years = table.measured_years
+    if len(years) > 1 and year is None:
+        notes.append(f"the checked data holds years {', '.join(map(str, years))}; checked the latest, {y}")
+    if table.world_only:
+        from scrisk.provenance import world_only_note
+
+        notes.append(world_only_note(table, "pairs are importers with imports from the World, judged on the "
+                     "world-side thresholds only; the others are listed as not evaluable (neither breached nor "
+                     "passed)"))
+    if table.meta.hs_headings:
+        from scrisk.provenance import headings_note
+
+        notes.append(headings_note(table.meta.hs_headings))
     if baseline is not None and baseline.meta.hs_revision and revision and baseline.meta.hs_revision != revision:
         notes.append(f"the baseline is {baseline.meta.hs_revision} and the checked data {revision}: codes that "
                      "changed between revisions do not compare")
@@ -438,7 +508,8 @@ def evaluate(
         "rows_rejected": int(table.report.rows_rejected), "defects": n_def, "defect_reasons": per,
     }
     meta["notes"] = notes
-    return CheckResult(meta=meta, rows=rows, breaches=breaches, incomplete=incomplete, rules=len(policy.rules))
+    return CheckResult(meta=meta, rows=rows, breaches=breaches, incomplete=incomplete, rules=len(policy.rules),
+                       not_evaluable=blind_rules)
 
 
 def check_files(

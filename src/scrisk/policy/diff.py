@@ -25,6 +25,21 @@ its imports are positive. The changes reported, in this order:
 
 Every change but the single-source ones concerns a pair whose imports reach
 ``min_pair_usd`` (default 0: every pair) in at least one vintage.
+
+When a vintage holds only reporters' totals with the World (a file with only
+World partners, :attr:`~scrisk.schema.FlowTable.world_only`), the pairs are
+importers with imports from the World: ``appeared`` and ``vanished`` are
+reported, the kinds that need suppliers are not evaluable (a note says so),
+and the world-side measures of each product are compared instead, one row
+per product (importer empty):
+
+``world_export_hhi_increase`` / ``world_export_hhi_decrease``
+    The world export HHI moved by more than ``hhi_threshold``.
+``world_top_exporter_switch``
+    The largest exporter of the product changed.
+
+Every row carries the product's world-side figures in both vintages
+(``old_``/``new_`` :data:`WORLD_DIFF_MEASURES`).
 """
 
 from __future__ import annotations
@@ -57,8 +72,16 @@ CHANGES: tuple[str, ...] = (
     "supplier_lost",
     "appeared",
     "vanished",
+    "world_export_hhi_increase",
+    "world_export_hhi_decrease",
+    "world_top_exporter_switch",
 )
-"""Kinds of change, in report order."""
+"""Kinds of change, in report order (the last three: per product, when a vintage holds only World totals)."""
+
+WORLD_CHANGES: tuple[str, ...] = ("world_export_hhi_increase", "world_export_hhi_decrease", "world_top_exporter_switch")
+"""The product-level kinds of :data:`CHANGES`, compared when a vintage holds only World totals."""
+_WORLD_PAIR_CHANGES = ("appeared", "vanished")
+"""The pair-level kinds that World totals can give (imports from the World in one vintage only)."""
 
 DIFF_MEASURES: tuple[str, ...] = ("import_value_usd", "n_suppliers", "top_supplier", "top_share", "hhi")
 """The indicators each change row gives for both vintages (``old_<name>``, ``new_<name>``), in contract order.
@@ -66,16 +89,22 @@ DIFF_MEASURES: tuple[str, ...] = ("import_value_usd", "n_suppliers", "top_suppli
 Each is a declared indicator (:func:`scrisk.engine.indicators.indicator`), computed by
 :func:`scrisk.metrics.indicators.indicators` on each vintage."""
 
+WORLD_DIFF_MEASURES: tuple[str, ...] = ("world_export_hhi", "world_top_exporter", "world_top_exporter_share")
+"""The world-side indicators each change row gives for both vintages (the product's, whatever the importer)."""
+
 DIFF_FIELDS: tuple[str, ...] = (
     "change", "importer", "hs", "material", "supplier", "supplier_value_usd",
     *(f"{side}_{m}" for m in DIFF_MEASURES for side in ("old", "new")),
     "hhi_change",
+    *(f"{side}_{m}" for m in WORLD_DIFF_MEASURES for side in ("old", "new")),
+    "world_export_hhi_change",
     "detail",
 )
 """Fields of each change row."""
 
 _PAIR = [IMPORTER, HS]
 _PAIR_FIELDS = [c for c in DIFF_FIELDS if c not in ("change", "material", "supplier", "supplier_value_usd", "detail")]
+_MEASURES = DIFF_MEASURES + WORLD_DIFF_MEASURES
 
 
 def field_descriptions() -> dict[str, str]:
@@ -100,6 +129,10 @@ def field_descriptions() -> dict[str, str]:
         d = indicator(m).description
         out[f"old_{m}"], out[f"new_{m}"] = f"OLD: {d}", f"NEW: {d}"
     out["hhi_change"] = "new_hhi - old_hhi"
+    for m in WORLD_DIFF_MEASURES:
+        d = indicator(m).description
+        out[f"old_{m}"], out[f"new_{m}"] = f"OLD: {d}", f"NEW: {d}"
+    out["world_export_hhi_change"] = "new_world_export_hhi - old_world_export_hhi"
     out["detail"] = "the change in words"
     return out
 
@@ -248,6 +281,19 @@ def _detail_sql(oy: int, ny: int) -> str:
         "vanished": cat(usd("old_import_value_usd"), (f" in {oy} from ",), count("old_n_suppliers"),
                         (" supplier(s), top ",), old_top, (f"; no imports in {ny}",)),
     }
+    w_old = cat("old_world_top_exporter", (" ",), share("old_world_top_exporter_share"))
+    w_new = cat("new_world_top_exporter", (" ",), share("new_world_top_exporter_share"))
+    whhi = cat(("world export HHI ",), hhi3("old_world_export_hhi"), (f" in {oy} -> ",), hhi3("new_world_export_hhi"),
+               (f" in {ny} (",), "format('{:+.3f}', world_export_hhi_change)", ("); top exporter ",), w_old, (" -> ",),
+               w_new)
+    kinds.update({
+        # World totals: the pair is an importer's imports from the World, without suppliers
+        "appeared": f"CASE WHEN new_n_suppliers IS NULL THEN {cat(usd('new_import_value_usd'), (f' from the World in {ny}; no imports in {oy}',))} ELSE {kinds['appeared']} END",
+        "vanished": f"CASE WHEN old_n_suppliers IS NULL THEN {cat(usd('old_import_value_usd'), (f' from the World in {oy}; no imports in {ny}',))} ELSE {kinds['vanished']} END",
+        "world_export_hhi_increase": whhi,
+        "world_export_hhi_decrease": whhi,
+        "world_top_exporter_switch": cat(("top exporter ",), w_old, (f" in {oy} -> ",), w_new, (f" in {ny}",)),
+    })
     return "CASE change " + " ".join(f"WHEN '{k}' THEN {kinds[k]}" for k in CHANGES) + " END"
 
 
@@ -265,12 +311,13 @@ def _pair_flows_sql(src: str, year: int, *, importers, codes) -> str:
             f"GROUP BY {IMPORTER}, {HS}, {EXPORTER}")
 
 
-def _vintage_sql(con, table: FlowTable, year: int, *, importers, codes) -> str:
-    """The declared indicators of :data:`DIFF_MEASURES` per (importer, hs) of one vintage's year, as SQL over ``con``.
+def _vintage_sql(con, table: FlowTable, year: int, *, importers, codes, tag: str) -> str:
+    """The declared indicators of :data:`DIFF_MEASURES` and :data:`WORLD_DIFF_MEASURES` per (importer, hs) of one
+    vintage's year, as SQL over ``con`` (from the World totals of a table that holds only those).
 
     On the Spark engine the indicator query runs there and its rows come back as a local table.
     """
-    from scrisk.engine.indicators import Params, indicator_sql
+    from scrisk.engine.indicators import Params, indicator_sql, register_world
     from scrisk.engine.spark import is_spark_table
     from scrisk.engine.store import flow_source
 
@@ -281,9 +328,19 @@ def _vintage_sql(con, table: FlowTable, year: int, *, importers, codes) -> str:
 
         name = f"_vintage_{int(year)}_{id(table)}"
         con.register(name, indicator_rows(table, **args))
-        return f"SELECT {IMPORTER}, {HS}, {', '.join(DIFF_MEASURES)} FROM {name}"
-    sql = indicator_sql(flow_source(con, table), **args)
-    return f"SELECT {IMPORTER}, {HS}, {', '.join(DIFF_MEASURES)} FROM ({sql})"
+        return f"SELECT {IMPORTER}, {HS}, {', '.join(_MEASURES)} FROM {name}"
+    sql = indicator_sql(flow_source(con, table), world=register_world(con, table, f"_world_{tag}"), **args)
+    return f"SELECT {IMPORTER}, {HS}, {', '.join(_MEASURES)} FROM ({sql})"
+
+
+def _products_sql(con, table: FlowTable, year: int, *, codes, tag: str) -> str:
+    """The world-side figures per product of one vintage's year (:func:`scrisk.engine.chokepoints.world_side_sql`)."""
+    from scrisk.engine.chokepoints import world_side_sql
+    from scrisk.engine.indicators import register_world
+    from scrisk.engine.store import flow_source
+
+    world = register_world(con, table, f"_world_{tag}")
+    return world_side_sql(flow_source(con, table), years=[int(year)], hs=tuple(codes or ()), world=world)
 
 
 def _pair_flows(con, table: FlowTable, name: str, year: int, *, importers, codes) -> str:
@@ -300,9 +357,11 @@ def _pair_flows(con, table: FlowTable, name: str, year: int, *, importers, codes
     return f"SELECT * FROM {name}"
 
 
-def _kind_masks(*, hhi_threshold: float, single_source: float, min_import_usd: float, min_pair_usd: float
-                ) -> dict[str, str]:
-    """Each pair-level change kind as a SQL condition over the joined pair row (``_pairs``)."""
+def _kind_masks(*, hhi_threshold: float, single_source: float, min_import_usd: float, min_pair_usd: float,
+                world: bool = False) -> dict[str, str]:
+    """Each change kind as a SQL condition over the joined pair row (``_pairs``) or, for :data:`WORLD_CHANGES`,
+    product row (``_prod``); with ``world`` (a vintage holds only World totals) only those that World totals give
+    (the others are left out)."""
     ov, nv = "coalesce(old_import_value_usd, 0)", "coalesce(new_import_value_usd, 0)"
     osh, nsh = "coalesce(old_top_share, 0)", "coalesce(new_top_share, 0)"
     dh = "coalesce(hhi_change, 0)"
@@ -311,7 +370,7 @@ def _kind_masks(*, hhi_threshold: float, single_source: float, min_import_usd: f
     ss_new = f"({nsh} >= {float(single_source) - 1e-12!r} AND {nv} >= {float(min_import_usd)!r})"
     moved = f"(abs({dh}) > {float(hhi_threshold) + 1e-12!r})"
     differs = "(coalesce(old_top_supplier, '') <> coalesce(new_top_supplier, ''))"
-    return {
+    out = {
         "new_single_source": f"{ss_new} AND NOT {ss_old}",
         "resolved_single_source": f"{ss_old} AND NOT {ss_new}",
         "single_source_switch": f"{ss_old} AND {ss_new} AND {differs}",
@@ -321,15 +380,26 @@ def _kind_masks(*, hhi_threshold: float, single_source: float, min_import_usd: f
         "vanished": f"in_old AND NOT in_new AND {material}",
         "_common": f"in_old AND in_new AND {material}",
     }
+    if world:
+        wmoved = f"(abs(coalesce(world_export_hhi_change, 0)) > {float(hhi_threshold) + 1e-12!r})"
+        out = {k: v for k, v in out.items() if k in _WORLD_PAIR_CHANGES}
+        out.update({
+            "world_export_hhi_increase": f"in_old AND in_new AND {wmoved} AND world_export_hhi_change > 0",
+            "world_export_hhi_decrease": f"in_old AND in_new AND {wmoved} AND world_export_hhi_change < 0",
+            "world_top_exporter_switch": "in_old AND in_new AND old_world_top_exporter <> new_world_top_exporter",
+        })
+    return out
 
 
 def _diff_rows(con, *, old: FlowTable, new: FlowTable, oy: int, ny: int, importers, ocodes, ncodes, masks,
-               keep: set[str], labels_for) -> tuple[Any, dict[str, int], dict[str, int]]:
+               keep: set[str], labels_for, world: bool = False) -> tuple[Any, dict[str, int], dict[str, int]]:
     """Measure both vintages, join them and build every change row in the engine.
 
     Returns the rows (spilled to Parquet, :class:`~scrisk.serialize.ParquetRows`), the count of each change kind
     and the pair counts. Suppliers gained and lost are anti-joins of the two vintages' (importer, hs, exporter)
-    sets; the ``detail`` text is one SQL expression; rows are ordered by kind, importer, hs and supplier.
+    sets; the ``detail`` text is one SQL expression; rows are ordered by kind, importer, hs and supplier. With
+    ``world`` (a vintage holds only World totals) the products' world-side figures are joined too (``_prod``)
+    for :data:`WORLD_CHANGES`, and suppliers are not compared.
     """
     from scrisk.engine.indicators import prepare
     from scrisk.engine.ingest import scratch_dir
@@ -339,29 +409,49 @@ def _diff_rows(con, *, old: FlowTable, new: FlowTable, oy: int, ny: int, importe
     prepare(con)
     for macro in _TEXT_MACROS:
         con.execute(macro)
-    con.execute(f"CREATE TEMP TABLE _o AS {_vintage_sql(con, old, oy, importers=importers, codes=ocodes)}")
-    con.execute(f"CREATE TEMP TABLE _n AS {_vintage_sql(con, new, ny, importers=importers, codes=ncodes)}")
-    sides = ", ".join(f"{t}.{c} AS {s}_{c}" for c in DIFF_MEASURES for s, t in (("old", "_o"), ("new", "_n")))
+    con.execute(f"CREATE TEMP TABLE _o AS {_vintage_sql(con, old, oy, importers=importers, codes=ocodes, tag='o')}")
+    con.execute(f"CREATE TEMP TABLE _n AS {_vintage_sql(con, new, ny, importers=importers, codes=ncodes, tag='n')}")
+    sides = ", ".join(f"{t}.{c} AS {s}_{c}" for c in _MEASURES for s, t in (("old", "_o"), ("new", "_n")))
     con.execute(f"""
 CREATE TEMP TABLE _pairs AS
 SELECT coalesce(_o.{IMPORTER}, _n.{IMPORTER}) AS {IMPORTER}, coalesce(_o.{HS}, _n.{HS}) AS {HS}, {sides},
-       _n.hhi - _o.hhi AS hhi_change, _o.{IMPORTER} IS NOT NULL AS in_old, _n.{IMPORTER} IS NOT NULL AS in_new
+       _n.hhi - _o.hhi AS hhi_change, _n.world_export_hhi - _o.world_export_hhi AS world_export_hhi_change,
+       _o.{IMPORTER} IS NOT NULL AS in_old, _n.{IMPORTER} IS NOT NULL AS in_new
 FROM _o FULL OUTER JOIN _n ON _o.{IMPORTER} = _n.{IMPORTER} AND _o.{HS} = _n.{HS}""")
-    kinds = [k for k in CHANGES if k in masks]
-    got = con.execute("SELECT " + ", ".join(f"count(*) FILTER (WHERE {masks[k]})" for k in kinds)
-                      + ", count(*) FILTER (WHERE in_old), count(*) FILTER (WHERE in_new), "
-                      "count(*) FILTER (WHERE in_old AND in_new) FROM _pairs").fetchone()
+    # the products' world-side figures (World totals): one row per product, the pair columns left empty
+    con.execute("CREATE TEMP TABLE _prod AS SELECT * FROM _pairs WHERE false")
+    if world:
+        wsides = ", ".join(f"{t}.{c} AS {s}_{c}" for c in WORLD_DIFF_MEASURES for s, t in (("old", "po"), ("new", "pn")))
+        con.execute(f"""
+INSERT INTO _prod BY NAME
+WITH po AS ({_products_sql(con, old, oy, codes=ocodes, tag='o')}), pn AS ({_products_sql(con, new, ny, codes=ncodes, tag='n')})
+SELECT coalesce(po.{HS}, pn.{HS}) AS {HS}, {wsides}, pn.world_export_hhi - po.world_export_hhi AS world_export_hhi_change,
+       po.{HS} IS NOT NULL AS in_old, pn.{HS} IS NOT NULL AS in_new
+FROM po FULL OUTER JOIN pn ON po.{HS} = pn.{HS}""")
+    pair_kinds = [k for k in CHANGES if k in masks and k not in WORLD_CHANGES]
+    prod_kinds = [k for k in WORLD_CHANGES if k in masks]
+    got = con.execute("SELECT " + ", ".join([f"count(*) FILTER (WHERE {masks[k]})" for k in pair_kinds]
+                                            + ["count(*) FILTER (WHERE in_old)", "count(*) FILTER (WHERE in_new)",
+                                               "count(*) FILTER (WHERE in_old AND in_new)"]) + " FROM _pairs").fetchone()
     counts = {c: 0 for c in CHANGES}
-    counts.update({k: int(v) for k, v in zip(kinds, got)})
+    counts.update({k: int(v) for k, v in zip(pair_kinds, got)})
     pairs = {"pairs_old": int(got[-3]), "pairs_new": int(got[-2]), "pairs_common": int(got[-1])}
-    hs_here = [r[0] for r in con.execute("SELECT DISTINCT hs FROM _pairs").fetchall()]
+    if prod_kinds:
+        pgot = con.execute("SELECT " + ", ".join(f"count(*) FILTER (WHERE {masks[k]})" for k in prod_kinds)
+                           + " FROM _prod").fetchone()
+        counts.update({k: int(v) for k, v in zip(prod_kinds, pgot)})
+    hs_here = [r[0] for r in con.execute("SELECT DISTINCT hs FROM _pairs UNION SELECT DISTINCT hs FROM _prod").fetchall()]
     labels = labels_for(hs_here)
     con.register("_labels", pd.DataFrame({HS: list(labels), "material": list(labels.values())}, dtype="string"))
 
     gained, lost = CHANGES.index("supplier_gained"), CHANGES.index("supplier_lost")
-    o = _pair_flows(con, old, "_o_flows", oy, importers=importers, codes=ocodes)
-    n = _pair_flows(con, new, "_n_flows", ny, importers=importers, codes=ncodes)
-    con.execute(f"""
+    if world:  # no supplier in World totals: nothing gained or lost
+        con.execute(f"CREATE TEMP TABLE _sup (k INTEGER, {IMPORTER} VARCHAR, {HS} VARCHAR, supplier VARCHAR, "
+                    "supplier_value_usd DOUBLE)")
+    else:
+        o = _pair_flows(con, old, "_o_flows", oy, importers=importers, codes=ocodes)
+        n = _pair_flows(con, new, "_n_flows", ny, importers=importers, codes=ncodes)
+        con.execute(f"""
 CREATE TEMP TABLE _sup AS
 WITH c AS (SELECT {IMPORTER}, {HS} FROM _pairs WHERE {masks['_common']}), o AS ({o}), n AS ({n})
 SELECT {gained} AS k, n.{IMPORTER}, n.{HS}, n.{EXPORTER} AS supplier, n.v AS supplier_value_usd
@@ -369,14 +459,14 @@ FROM n SEMI JOIN c USING ({IMPORTER}, {HS}) ANTI JOIN o USING ({IMPORTER}, {HS},
 UNION ALL
 SELECT {lost}, o.{IMPORTER}, o.{HS}, o.{EXPORTER}, o.v
 FROM o SEMI JOIN c USING ({IMPORTER}, {HS}) ANTI JOIN n USING ({IMPORTER}, {HS}, {EXPORTER})""")
-    sup = dict(con.execute("SELECT k, count(*) FROM _sup GROUP BY k").fetchall())
-    counts.update({"supplier_gained": int(sup.get(gained, 0)), "supplier_lost": int(sup.get(lost, 0))})
+        sup = dict(con.execute("SELECT k, count(*) FROM _sup GROUP BY k").fetchall())
+        counts.update({"supplier_gained": int(sup.get(gained, 0)), "supplier_lost": int(sup.get(lost, 0))})
 
     pair_cols = ", ".join(f"p.{c}" for c in _PAIR_FIELDS if c not in _PAIR)
     kept_pairs = [f"SELECT {CHANGES.index(k)} AS k, p.{IMPORTER}, p.{HS}, NULL::VARCHAR AS supplier, "
-                  f"NULL::DOUBLE AS supplier_value_usd, {pair_cols} FROM _pairs p WHERE {masks[k]}"
-                  for k in kinds if k in keep]
-    kept_sup = [str(k) for k in (gained, lost) if CHANGES[k] in keep]
+                  f"NULL::DOUBLE AS supplier_value_usd, {pair_cols} FROM {'_prod' if k in WORLD_CHANGES else '_pairs'} p "
+                  f"WHERE {masks[k]}" for k in pair_kinds + prod_kinds if k in keep]
+    kept_sup = [str(k) for k in (gained, lost) if CHANGES[k] in keep and not world]
     if kept_sup:
         kept_pairs.append(f"SELECT s.k, s.{IMPORTER}, s.{HS}, s.supplier, s.supplier_value_usd, {pair_cols} "
                           f"FROM _sup s JOIN _pairs p USING ({IMPORTER}, {HS}) WHERE s.k IN ({', '.join(kept_sup)})")
@@ -484,18 +574,32 @@ def diff_vintages(
     ny = pick_year(new, new_year, label="NEW")
     ocodes = _side_codes(material, hs, baskets=reg, revision=old.meta.hs_revision)
     ncodes = _side_codes(material, hs, baskets=reg, revision=new.meta.hs_revision)
+    world = old.world_only or new.world_only
     masks = _kind_masks(hhi_threshold=hhi_threshold, single_source=single_source, min_import_usd=min_import_usd,
-                        min_pair_usd=min_pair_usd)
+                        min_pair_usd=min_pair_usd, world=world)
     con = connect()
     try:
         out, counts, pairs = _diff_rows(
             con, old=level_source(old, oy, hs_digits=hs_digits), new=level_source(new, ny, hs_digits=hs_digits),
             oy=oy, ny=ny, importers=imps, ocodes=ocodes, ncodes=ncodes, masks=masks, keep=keep,
-            labels_for=lambda codes: hs_labels(codes, baskets=reg, revision=new.meta.hs_revision))
+            labels_for=lambda codes: hs_labels(codes, baskets=reg, revision=new.meta.hs_revision), world=world)
     finally:
         con.close()
 
     notes = []
+    from scrisk.provenance import headings_note, world_only_note
+
+    for label, t in (("OLD", old), ("NEW", new)):
+        if t.world_only:
+            notes.append(f"{label}: " + world_only_note(t, "its pairs are importers' imports from the World"))
+    if world:
+        blind = [k for k in CHANGES if k not in masks and k not in ("supplier_gained", "supplier_lost")]
+        notes.append(f"compared on the world side: {', '.join(WORLD_CHANGES)} per product and appeared/vanished per "
+                     f"importer; not evaluable without bilateral flows (counted 0): {', '.join(blind)}, "
+                     "supplier_gained, supplier_lost")
+    heads = sorted(set(old.meta.hs_headings) | set(new.meta.hs_headings))
+    if heads:
+        notes.append(headings_note(heads))
     if old.meta.hs_revision and new.meta.hs_revision and old.meta.hs_revision != new.meta.hs_revision:
         notes.append(f"OLD is {old.meta.hs_revision} and NEW {new.meta.hs_revision}: codes that changed between "
                      "revisions show as vanished and appeared")

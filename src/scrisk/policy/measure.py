@@ -62,6 +62,10 @@ class Measure:
         The indicator's scale (``share``, ``hhi``, ``count``, ``usd``...).
     description : str
         What the indicator is, from its declaration.
+    world : bool
+        It can be judged on data with only reporters' World totals
+        (:attr:`scrisk.engine.indicators.Indicator.world`); the others are
+        *not evaluable* there.
 
     Examples
     --------
@@ -79,6 +83,7 @@ class Measure:
     baseline: bool
     scale: str
     description: str
+    world: bool = False
 
     @property
     def share_scale(self) -> bool:
@@ -116,14 +121,14 @@ def policy_measures() -> tuple[Measure, ...]:
             of = indicator(ind.name[len("delta_"):])
             base.append(Measure(key=f"max_{of.name}_increase", metric=f"{of.name}_increase", indicator=of.name,
                                 bound="max", baseline=True, scale=of.scale,
-                                description=f"rise since the baseline of: {of.description}"))
+                                description=f"rise since the baseline of: {of.description}", world=of.world))
             continue
         if ind.stage in _HISTORY_STAGES:  # across loaded years: one checked year has no history
             continue
         bound = "min" if ind.scale == "count" else "max"
         level.append(Measure(key=f"{bound}_{_KEY_NAMES.get(ind.name, ind.name)}", metric=ind.name,
                              indicator=ind.name, bound=bound, baseline=False, scale=ind.scale,
-                             description=ind.description))
+                             description=ind.description, world=ind.world))
     first = {k: i for i, k in enumerate(_FIRST)}
     level.sort(key=lambda m: first.get(m.key, len(first)))  # stable: declaration order after the first keys
     return tuple(level) + tuple(base)
@@ -188,7 +193,7 @@ def pick_year(table: FlowTable, year: int | None, *, label: str = "the data") ->
     >>> pick_year(t, None), pick_year(t, 2022)
     (2024, 2022)
     """
-    years = table.years
+    years = table.measured_years
     if not years:
         inputs = ", ".join(table.meta.inputs) or label
         if year is not None and table.report.rows_read == 0:  # the year filter runs in the scan: none read

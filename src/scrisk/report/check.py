@@ -9,8 +9,8 @@
 * ``junit`` -- JUnit XML: one ``<testsuite>`` per rule, one ``<testcase>``
   per (rule, importer, HS code) evaluated. An error-severity breach is a
   ``<failure>``; a warning-severity breach passes, with the warning in the
-  test case's ``<system-out>``; a pair below ``min_import_usd`` is
-  ``<skipped>``; a watched product absent from the data is an ``<error>``
+  test case's ``<system-out>``; a pair below ``min_import_usd``, or whose
+  rule has no threshold the data can judge, is ``<skipped>``; a watched product absent from the data is an ``<error>``
   test case of its rule, and defect rejections beyond ``--max-rejected`` are
   ``<error>`` test cases of a last ``scrisk.input`` suite. So CI dashboards
   count failures + errors exactly when ``scrisk check`` exits 1.
@@ -140,7 +140,9 @@ def _headline(s: Mapping[str, Any]) -> str:
             f"{s['incomplete']} incompleteness problem{'s' if s['incomplete'] != 1 else ''}; "
             f"{s['evaluated']} pair{'s' if s['evaluated'] != 1 else ''} evaluated against {s['rules']} "
             f"rule{'s' if s['rules'] != 1 else ''}" + (f" ({s['not_judged']} below min_import_usd, not judged)"
-                                                       if s.get("not_judged") else ""))
+                                                       if s.get("not_judged") else "")
+            + (f"; {s['not_evaluable']} threshold{'s' if s['not_evaluable'] != 1 else ''} not evaluable on the data"
+               if s.get("not_evaluable") else ""))
 
 
 def _per_rule(result: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -153,12 +155,13 @@ def _per_rule(result: Mapping[str, Any]) -> list[dict[str, Any]]:
         out.append({
             "rule": name,
             "severity": sev or (meta.get("policy") or {}).get("severities", {}).get(name, ""),
-            "evaluated": sum(1 for r in rows if r["status"] != "not_judged"),
+            "evaluated": sum(1 for r in rows if r["status"] not in ("not_judged", "not_evaluable")),
             "passed": sum(1 for r in rows if r["status"] == "pass"),
             "failed": sum(1 for r in rows if r["status"] == "fail"),
             "warned": sum(1 for r in rows if r["status"] == "warn"),
             "not_judged": sum(1 for r in rows if r["status"] == "not_judged"),
             "absent": sum(1 for i in result.get("incomplete", []) if i.get("rule") == name),
+            "not_evaluable": next((n["keys"] for n in result.get("not_evaluable", []) if n["rule"] == name), []),
         })
     return out
 
@@ -181,7 +184,9 @@ def check_text(result: Mapping[str, Any]) -> str:
     """
     meta, s = result.get("meta", {}), result["summary"]
     pol = meta.get("policy") or {}
-    lines = [f"scrisk check {_VERDICT[s['status']]}: {_headline(s)}"]
+    blind = (f", {s['not_evaluable']} threshold{'s' if s['not_evaluable'] != 1 else ''} not evaluable"
+             if s.get("not_evaluable") else "")
+    lines = [f"scrisk check {_VERDICT[s['status']]}{blind}: {_headline(s)}"]
     title = f" \"{pol['title']}\"" if pol.get("title") else ""
     lines.append(f"  policy:   {pol.get('path') or '–'}{title}")
     lines.append(f"  data:     {_inputs_line(meta)}")
@@ -193,7 +198,8 @@ def check_text(result: Mapping[str, Any]) -> str:
     errors = [b for b in result.get("breaches", []) if b["severity"] == "error"]
     warnings = [b for b in result.get("breaches", []) if b["severity"] != "error"]
     for head, tag, items in (("Error breaches", "ERROR", errors), ("Warnings", "WARNING", warnings),
-                             ("Incomplete run", "INCOMPLETE", result.get("incomplete", []))):
+                             ("Incomplete run", "INCOMPLETE", result.get("incomplete", [])),
+                             ("Not evaluable", "N/A", result.get("not_evaluable", []))):
         if items:
             lines += ["", f"{head} ({len(items)}):"]
             lines += [f"  {tag:<10} {b['message']}" for b in items]
@@ -202,9 +208,10 @@ def check_text(result: Mapping[str, Any]) -> str:
         lines += ["", "Rules:"]
         width = max(len(p["rule"]) for p in per)
         for p in per:
+            blind = f", not evaluable: {', '.join(p['not_evaluable'])}" if p["not_evaluable"] else ""
             lines.append(f"  {p['rule']:<{width}}  {p['severity'] or '':<7}  {p['evaluated']} evaluated, "
                          f"{p['failed']} failed, {p['warned']} warned, {p['not_judged']} not judged, "
-                         f"{p['absent']} absent")
+                         f"{p['absent']} absent{blind}")
     # names and messages come from policy and data files: one line each, none starting with "::"
     return "\n".join(text_line(ln) for ln in lines) + "\n"
 
@@ -260,8 +267,8 @@ def check_junit(result: Mapping[str, Any]) -> str:
                                  name=f"{r['importer']} {_product(r)}", time="0")
             hits = [b for b in result.get("breaches", [])
                     if b["rule"] == name and b["importer"] == r["importer"] and b["hs"] == r["hs"]]
-            if r["status"] == "not_judged":
-                ET.SubElement(case, "skipped", message=r.get("note") or "not judged")
+            if r["status"] in ("not_judged", "not_evaluable"):
+                ET.SubElement(case, "skipped", message=r.get("note") or r["status"].replace("_", " "))
             elif r["status"] == "fail":
                 el = ET.SubElement(case, "failure", message=hits[0]["message"] if len(hits) == 1
                                    else f"{len(hits)} thresholds crossed",
@@ -344,6 +351,8 @@ def check_github(result: Mapping[str, Any]) -> str:
                 props.append(f"line={int(lines_of[item['rule']])}")
         props.append(f"title={_gh_prop('scrisk check: incomplete run')}")
         out.append(f"::error {','.join(props)}::{_gh_data(item['message'])}")
+    for item in result.get("not_evaluable", []):
+        out.append(f"::notice title={_gh_prop('scrisk check: not evaluable')}::{_gh_data(item['message'])}")
     out.append(f"::notice title={_gh_prop('scrisk check ' + _VERDICT[s['status']].lower())}::"
                f"{_gh_data(_headline(s))}")
     return "\n".join(out) + "\n"
@@ -385,6 +394,10 @@ def check_markdown(result: Mapping[str, Any]) -> str:
         lines += [f"### Incomplete run ({len(result['incomplete'])})", ""]
         lines += [f"- {md_cell(i['message'])}" for i in result["incomplete"]]
         lines.append("")
+    if result.get("not_evaluable"):
+        lines += [f"### Not evaluable ({len(result['not_evaluable'])})", ""]
+        lines += [f"- {md_cell(i['message'])}" for i in result["not_evaluable"]]
+        lines.append("")
     rows = [{**r, "product": _product(r)} for r in result.get("rows", [])]
     if rows:
         lines += [f"<details><summary>All evaluated pairs ({len(rows)})</summary>", ""]
@@ -414,9 +427,10 @@ def render_check(result: Mapping[str, Any], fmt: str) -> str:
 
 
 def _change_style(kind: Any) -> str | None:
-    if kind in ("new_single_source", "hhi_increase", "supplier_lost", "vanished", "single_source_switch"):
+    if kind in ("new_single_source", "hhi_increase", "supplier_lost", "vanished", "single_source_switch",
+                "world_export_hhi_increase"):
         return "red"
-    if kind in ("resolved_single_source", "hhi_decrease", "supplier_gained", "appeared"):
+    if kind in ("resolved_single_source", "hhi_decrease", "supplier_gained", "appeared", "world_export_hhi_decrease"):
         return "green"
     return None
 
@@ -458,7 +472,7 @@ def render_diff(result: Mapping[str, Any], fmt: str):
     ...      "summary": {"pairs_old": 1, "pairs_new": 1, "pairs_common": 1, "supplier_lost": 1},
     ...      "rows": [{"change": "supplier_lost", "importer": "KOR", "hs": "811292", "supplier": "JPN"}]}
     >>> print(render_diff(r, "csv").splitlines()[1])
-    supplier_lost,KOR,811292,,JPN,,,,,,,,,,,,,
+    supplier_lost,KOR,811292,,JPN,,,,,,,,,,,,,,,,,,,,
     """
     from scrisk.policy.diff import DIFF_FIELDS
 

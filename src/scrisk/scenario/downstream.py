@@ -141,7 +141,8 @@ def downstream_exposure(
         exp_frame = exports(wanted)
     exp_frame = exp_frame.astype({"importer": str, "downstream_hs": str})
     present = list(pd.unique(exp_frame["downstream_hs"]))
-    codes_of = {d: [c for c in present if c.startswith(d)] for d in wanted}  # per downstream link code, once
+    # per downstream link code, once (an HS4 heading carried as a product holds the codes under it)
+    codes_of = {d: [c for c in present if c.startswith(d) or (len(c) == 4 and d[:4] == c)] for d in wanted}
     pairs = []
     missing: set[str] = set()
     for h, links in links_by_input.items():

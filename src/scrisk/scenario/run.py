@@ -281,12 +281,13 @@ def hs_prefix_match_any(codes: list[str], products) -> list[bool]:
 
     Examples
     --------
-    >>> hs_prefix_match_any(["81", "8542", "999999"], ["811292", "854231"])
-    [True, True, False]
+    >>> hs_prefix_match_any(["81", "8542", "999999", "740311"], ["811292", "854231", "7403"])
+    [True, True, False, True]
     """
     lengths = {len(c) for c in codes}
     heads = {n: {str(p)[:n] for p in products} for n in lengths}
-    return [c in heads[len(c)] for c in codes]
+    four = {str(p) for p in products if len(str(p)) == 4}  # HS4 headings carried as products hold the codes under them
+    return [c in heads[len(c)] or (len(c) > 4 and c[:4] in four) for c in codes]
 
 
 def _check_params(p: EngineParams) -> None:
@@ -456,7 +457,7 @@ def run_scenario(
     ally_codes = expand_country_specs(params.allies) if params.allies else None
     importer_codes = expand_country_specs(importers) if importers else None
 
-    years = table.years
+    years = table.measured_years  # a table with World totals only: their years (no flow to shock, said below)
     if not years and year is not None:  # the year filter runs in the scan: no row of that year was read
         raise UsageError(f"no rows of year {year} in the data; pick a year the data holds "
                          "(`scrisk validate FILE` lists them)")
@@ -483,6 +484,15 @@ def run_scenario(
     products = np.asarray(sel.codes.products, dtype=object).astype(str)
     cut, info = measure_cut_codes(sel.codes, measures, qty=sel.qty)
     notes: list[str] = []
+    if table.world_only:
+        from scrisk.provenance import world_only_note
+
+        notes.append(world_only_note(table, "a shock runs through who ships to whom, so no flow was shocked and "
+                                     "every loss is empty"))
+    if table.meta.hs_headings:
+        from scrisk.provenance import headings_note
+
+        notes.append(headings_note(table.meta.hs_headings))
     if every:
         hit_p = np.zeros(len(products), dtype=bool)
         hit_p[sel.codes.product[cut > 0]] = True

@@ -59,7 +59,12 @@ total**, kept in ``meta.world_totals`` for world-side figures, never as
 bilateral flows. Rows of a non-HS classification (SITC, BEC) as **malformed HS code**. The
 quantity is ``netWgt`` (kg); ``qty`` is in varying units and is not used.
 The HS revision comes from ``classificationCode`` (H5 -> HS2017, H6 ->
-HS2022...).
+HS2022...). A file without it (trimmed extracts) and without ``--hs-revision``
+has its revision inferred per reporter-year from the codes that exist in one
+revision only (811231, hafnium, is HS2022's): see
+:func:`scrisk.engine.hs_revision.infer_revisions`; reporter-years without
+such a code keep no revision. ``meta.hs_inference`` records every
+reporter-year, its revision and the evidence.
 """
 
 from __future__ import annotations
@@ -273,6 +278,9 @@ def read_comtrade_text(src: TextSource, options, *, mapper: CountryMapper, input
     if not breakdown:
         late.append(_max_per_key(years, reporter, partner, hs, flow, value, scan.lines))
 
+    revision, inference = _row_revisions(tab, cols, options.hs_revision), None
+    if not cols["classification"] and options.hs_revision is None and n:
+        revision, inference = _inferred_revisions(reporter, years, hs.codes, mapper)
     cand = Candidate(
         scan=scan,
         year=years,
@@ -299,7 +307,7 @@ def read_comtrade_text(src: TextSource, options, *, mapper: CountryMapper, input
         extra_checks=extra,
         late_checks=late,
         side=side if side_opt == "both" else np.zeros(n, dtype=np.int8),
-        revision=_row_revisions(tab, cols, options.hs_revision),
+        revision=revision,
         month=months if months.any() else None,
         world_totals=True,
         roles=(np.where(is_m, "partner", "reporter"), np.where(is_m, "reporter", "partner")),
@@ -307,8 +315,33 @@ def read_comtrade_text(src: TextSource, options, *, mapper: CountryMapper, input
     res = judge(cand, label=src.label, source_format="comtrade", encoding=src.encoding)
     res.input_path = input_path
     res.hs_revision = _hs_revision(tab, cols) or options.hs_revision
+    if inference is not None:
+        res.hs_inference = inference
+        found = {r["revision"] for r in inference["reporter_years"]}
+        res.hs_revision = next(iter(found)) if len(found) == 1 and None not in found else (
+            "mixed" if found - {None} else None)
     res.notes.append(_side_note(side_opt))
     return res
+
+
+def _inferred_revisions(reporter, years, codes, mapper: CountryMapper) -> tuple[pa.Array, dict]:
+    """Per-row HS revisions of a file without ``classificationCode``, inferred per reporter-year from the codes
+    that exist in one revision only (:func:`scrisk.engine.hs_revision.infer_revisions`), and the record of it."""
+    from scrisk.engine.hs_revision import INFERENCE_RULE, infer_revisions
+
+    raw = np.asarray(_np_text(reporter), dtype=object)
+    revs, info = infer_revisions(raw, years, _np_text(codes))
+    uniq = sorted({str(i["reporter"]) for i in info})
+    iso = dict(zip(uniq, mapper.map(pa.array(uniq, type=pa.string())).iso.to_pylist()))
+    for i in info:
+        i["reporter"] = iso.get(str(i["reporter"])) or str(i["reporter"])
+    return pa.array(revs, type=pa.string()), {"rule": INFERENCE_RULE, "reporter_years": info}
+
+
+def _np_text(arr) -> np.ndarray:
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    return arr.to_numpy(zero_copy_only=False)
 
 
 def _side_note(side: str) -> str:
