@@ -280,6 +280,7 @@ def test_sme_analyze_world_side_equals_pandas(realdata, monkeypatch, capsys):
             assert x["top_supplier"] is None and x["top_share"] is None and x["hhi"] is None
             assert x["n_suppliers"] is None and x["score"] is None and x["band"] is None
             assert "world_totals_only" in x["flags"]
+            assert ("hs_split" in x["flags"]) == bool(x.get("hs_split_share"))  # totals split between revisions
     # SOURCE.md: 2019 exports of 848620 by 63 reporters, 42.83 bn USD, Japan 27.08 %
     r2019 = measures(conv, 2019).xs("848620", level="hs").iloc[0]
     assert r2019.n_exporters == 63 and round(r2019.world_export_value_usd / 1e9, 2) == 42.83

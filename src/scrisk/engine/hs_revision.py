@@ -342,14 +342,17 @@ def harmonize(table: "FlowTable", target: str | None = None, *, keep: Iterable[s
         return _harmonize_flows(table, target, keep=keep)
     if table.world_only:
         world, conv = _harmonize_world(wt, check_revision(target), keep)
-        if conv.hs_revision == table.meta.hs_revision and conv.hs_conversion is None:
+        cm = conv.meta
+        if cm.hs_revision == table.meta.hs_revision and cm.hs_conversion is None:
             return table
-        hc = None if conv.hs_conversion is None else {**conv.hs_conversion, "basis": "world totals"}
-        meta = dataclasses.replace(table.meta, world_totals=world, hs_revision=conv.hs_revision, hs_conversion=hc,
-                                   notes=table.meta.notes + tuple(conv.notes))
+        hc = None if cm.hs_conversion is None else {**cm.hs_conversion, "basis": "world totals"}
+        meta = dataclasses.replace(table.meta, world_totals=world, hs_revision=cm.hs_revision, hs_conversion=hc,
+                                   notes=table.meta.notes + tuple(cm.notes))
         from scrisk.schema import FlowTable
 
-        return FlowTable(frame=table.frame, meta=meta, report=table.report)
+        out = FlowTable(frame=table.frame, meta=meta, report=table.report)
+        out.hs_split = getattr(conv, "hs_split", None)  # the totals' split shares flag the rows (hs_split_share)
+        return out
     out = _harmonize_flows(table, target, keep=keep)
     if out.meta.hs_revision in REVISIONS:
         world, _ = _harmonize_world(wt, out.meta.hs_revision, keep)
@@ -380,8 +383,9 @@ def _world_as_flows(wt: "pd.DataFrame") -> "FlowTable":
 def _harmonize_world(wt: "pd.DataFrame", target: str | None, keep: Iterable[str]):
     """Convert World totals to ``target`` (None: the revision holding most of their value).
 
-    Returns ``(world totals frame, meta)``: the meta of the conversion (``hs_revision``, ``hs_conversion`` --
-    None when nothing was converted --, ``notes``).
+    Returns ``(world totals frame, conversion)``: a flow table whose ``meta`` tells the conversion
+    (``hs_revision``, ``hs_conversion`` -- None when nothing was converted --, ``notes``) and whose ``hs_split``
+    holds the split shares per (year, hs).
     """
     import numpy as np
     import pandas as pd
@@ -389,7 +393,7 @@ def _harmonize_world(wt: "pd.DataFrame", target: str | None, keep: Iterable[str]
     flows = _world_as_flows(wt)
     conv = _harmonize_flows(flows, target, keep=keep)
     if conv is flows:
-        return wt, flows.meta
+        return wt, flows
     f = conv.frame
     imports = (f["exporter"] == "WLD").to_numpy()
     out = pd.DataFrame({
@@ -399,7 +403,7 @@ def _harmonize_world(wt: "pd.DataFrame", target: str | None, keep: Iterable[str]
         "hs": f["hs"], "value_usd": f["value_usd"].to_numpy(), "qty_kg": f["qty_kg"].to_numpy(),
         "hs_revision": f["hs_revision"], "file": pd.NA, "line": pd.NA,
     })
-    return out, conv.meta
+    return out, conv
 
 
 def _harmonize_flows(table: "FlowTable", target: str | None = None, *, keep: Iterable[str] = ()) -> "FlowTable":
