@@ -74,3 +74,15 @@ def test_a_filter_or_a_bad_row_leaves_the_inputs_untouched(tmp_path):
         ingest.set_cache_enabled(True)
     assert t.report.rows_rejected == 1 and t.report.reasons["unknown country code"] == 1
     assert t.report.unknown_codes == {"XXX": 1.0e7}
+
+
+def test_the_engine_connection_opens_only_for_an_input_the_fast_path_takes(tmp_path, monkeypatch):
+    opened = []
+    real = ingest.connect
+    monkeypatch.setattr(ingest, "connect", lambda: opened.append(1) or real())
+    monkeypatch.setattr(ingest, "_cache_enabled", False)
+    tidy = tmp_path / "flows.csv"
+    ROWS.to_csv(tidy, index=False)
+    assert len(read_flows([tidy])) == 4 and opened == []  # a tidy CSV goes to the exact reader: no engine
+    pq.write_table(pa.Table.from_pandas(ROWS, preserve_index=False), tmp_path / "flows.parquet")
+    assert len(read_flows([tmp_path / "flows.parquet"])) == 4 and opened == [1]  # canonical Parquet: one connection

@@ -356,6 +356,23 @@ def _fast_table(files: list[FastFile], inputs: list[str]) -> FlowTable:
     return FlowTable(meta=meta, report=report, parquet=tuple(str(f.parquet) for f in files), num_rows=total)
 
 
+class _OnFirstUse:
+    """A DuckDB connection opened when first used (opening one costs tens of milliseconds)."""
+
+    def __init__(self, open_connection):
+        self._open = open_connection
+        self._con = None
+
+    def __getattr__(self, name: str):
+        if self._con is None:
+            self._con = self._open()
+        return getattr(self._con, name)
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+
+
 def load_into_store(files: list[Path], options, *, exact) -> FlowTable:
     """Read ``files`` (already expanded) into a flow table, fast where possible.
 
@@ -369,7 +386,7 @@ def load_into_store(files: list[Path], options, *, exact) -> FlowTable:
         needs it.
     """
     cache = _cache()
-    con = connect()
+    con = _OnFirstUse(connect)  # an input the fast path cannot take (a tidy or Comtrade CSV) needs no engine
     try:
         fast: list[FastFile] = []
         for f in files:
