@@ -70,6 +70,7 @@ __all__ = [
     "validate",
     "load_config",
     "did_you_mean",
+    "first_repeat",
     "MAX_DEPTH",
 ]
 
@@ -442,6 +443,22 @@ def required(missing: str) -> Any:
     required("{where} has no exporters; add exporters = [\"CHN\"]")``.
     """
     return Field(json_schema_extra={"missing": missing})
+
+
+def first_repeat(values: Iterable[Any]) -> int | None:
+    """Position of the first value that repeats an earlier one (a key defined twice), or None.
+
+    Examples
+    --------
+    >>> first_repeat(["gallium", "indium", "gallium"]), first_repeat(["a", "b"])
+    (2, None)
+    """
+    seen: set[Any] = set()
+    for i, v in enumerate(values):
+        if v in seen:
+            return i
+        seen.add(v)
+    return None
 
 
 def did_you_mean(word: Any, choices: Iterable[str], *, cutoff: float = 0.6) -> str:

@@ -67,8 +67,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Iterable, Literal, Mapping, Op
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from scrisk.config import (ConfigModel, Invalid, Text, did_you_mean, nonempty, number, parse_toml, read_config_text,
-                           required, strings, validate)
+from scrisk.config import (ConfigModel, Invalid, Text, did_you_mean, first_repeat, nonempty, number, parse_toml,
+                           read_config_text, required, strings, validate)
 from scrisk.errors import ConfigError, UnknownMaterialError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -496,11 +496,8 @@ class BasketSpec(ConfigModel):
 
     @model_validator(mode="after")
     def _codes_are_the_baskets_own(self):
-        seen: set[str] = set()
-        for i, c in enumerate(self.code):
-            if c.hs in seen:
-                raise Invalid("{where} = {value} appears twice in the basket; keep one entry", at=("code", i, "hs"))
-            seen.add(c.hs)
+        if (i := first_repeat(c.hs for c in self.code)) is not None:
+            raise Invalid("{where} = {value} appears twice in the basket; keep one entry", at=("code", i, "hs"))
         own = sorted({x for c in self.code for x in c.to_code().all_codes()})
         for i, link in enumerate(self.link):
             if not any(c.startswith(link.upstream) for c in own):
@@ -540,12 +537,9 @@ class BasketsFile(ConfigModel):
 
     @model_validator(mode="after")
     def _names_unique(self):
-        seen: set[str] = set()
-        for i, b in enumerate(self.basket):
-            if b.name in seen:
-                raise Invalid("{where} = {value}: the basket is defined twice in the file; keep one",
-                              at=("basket", i, "name"))
-            seen.add(b.name)
+        if (i := first_repeat(b.name for b in self.basket)) is not None:
+            raise Invalid("{where} = {value}: the basket is defined twice in the file; keep one",
+                          at=("basket", i, "name"))
         return self
 
 

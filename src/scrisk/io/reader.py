@@ -294,8 +294,11 @@ def _cross_file_rejections(acc: pd.DataFrame, results: list[FileResult]) -> pd.D
     return pd.concat(out, ignore_index=True)
 
 
-def _reject_late(acc: pd.DataFrame, late: pd.DataFrame, results: list[FileResult]) -> None:
-    """Add the rows of ``acc`` that ``late`` (idx, reason, detail) rejects to their files' rejected rows."""
+def _reject_late(acc: pd.DataFrame, late: pd.DataFrame, results: list[FileResult]) -> pd.DataFrame:
+    """Move the rows of ``acc`` that ``late`` (idx, reason, detail) rejects to their files' rejected rows.
+
+    Returns ``acc`` without them.
+    """
     lr = acc.iloc[late["idx"].to_numpy()][["_fid", "_pos", "_line", VALUE]].reset_index(drop=True)
     lr["reason"] = late["reason"].to_numpy()
     lr["detail"] = late["detail"].to_numpy()
@@ -313,6 +316,9 @@ def _reject_late(acc: pd.DataFrame, late: pd.DataFrame, results: list[FileResult
         r.rejected = (pd.concat([r.rejected, extra], ignore_index=True) if len(r.rejected) else extra).sort_values(
             "line", kind="stable"
         ).reset_index(drop=True)
+    keep = np.ones(len(acc), dtype=bool)
+    keep[late["idx"].to_numpy()] = False
+    return acc[keep]
 
 
 def _one(values: list, mixed: str = "mixed"):
@@ -350,17 +356,11 @@ def combine(results: list[FileResult], *, inputs: list[str]) -> FlowTable:
         detailed |= set(hs[hs.str.len() > 4].str.slice(0, 4))
     heads = _heading_rejections(acc, detailed) if len(acc) else None
     if heads is not None and len(heads):
-        _reject_late(acc, heads, results)
-        keep = np.ones(len(acc), dtype=bool)
-        keep[heads["idx"].to_numpy()] = False
-        acc = acc[keep].reset_index(drop=True)
+        acc = _reject_late(acc, heads, results).reset_index(drop=True)
     mirror = mirror_report(acc) if len(acc) else None
     late = _cross_file_rejections(acc, results) if len(acc) else None
     if late is not None and len(late):
-        _reject_late(acc, late, results)
-        keep = np.ones(len(acc), dtype=bool)
-        keep[late["idx"].to_numpy()] = False
-        acc = acc[keep]
+        acc = _reject_late(acc, late, results)
     for r in results:
         r.raw = None  # release the raw text
     # exactly rounded sums (math.fsum): the same rows in any order give the same totals to the last bit

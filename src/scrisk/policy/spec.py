@@ -53,8 +53,8 @@ from typing import Annotated, Any, Literal, Mapping
 
 from pydantic import AfterValidator, BeforeValidator, create_model, field_validator, model_validator
 
-from scrisk.config import (ConfigModel, Invalid, Text, TomlLines, nonempty, number, parse_toml, read_config_text,
-                           required, strings, validate)
+from scrisk.config import (ConfigModel, Invalid, Text, TomlLines, first_repeat, nonempty, number, parse_toml,
+                           read_config_text, required, strings, validate)
 from scrisk.errors import PolicyError, ScriskError, UsageError
 from scrisk.policy.measure import Measure, measure_keys, policy_measures
 
@@ -431,12 +431,11 @@ class PolicyFile(ConfigModel):
 
     @model_validator(mode="after")
     def _names_unique_codes_in_digits(self):
-        seen: set[str] = set()
+        repeat = first_repeat(r.name for r in self.rule)
         for i, r in enumerate(self.rule):
-            if r.name in seen:
+            if i == repeat:
                 raise Invalid("{where} = {value}: the rule name is used twice; give each rule a unique name",
                               at=("rule", i, "name"))
-            seen.add(r.name)
             for code in r.hs:
                 if len(code) > self.hs_digits:
                     raise Invalid(f"{{where}} holds {code!r}, not an HS code at hs_digits = {self.hs_digits}: give "
