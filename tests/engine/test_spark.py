@@ -207,6 +207,21 @@ def test_ordered_list_aggregate_keeps_its_order_on_spark(spark):
             q.close()
 
 
+def test_local_driver_memory_unless_the_user_set_it(monkeypatch):
+    from scrisk.engine.spark import _driver_memory
+
+    for v in ("SPARK_DRIVER_MEMORY", "PYSPARK_SUBMIT_ARGS", "SPARK_CONF_DIR", "SPARK_HOME"):
+        monkeypatch.delenv(v, raising=False)
+    got = _driver_memory("local[2]")
+    assert got == _driver_memory(None) and got.endswith("g") and 1 <= int(got[:-1]) <= 8
+    assert _driver_memory("spark://head:7077") is None and _driver_memory("yarn") is None
+    monkeypatch.setenv("PYSPARK_SUBMIT_ARGS", "--driver-memory 3g pyspark-shell")
+    assert _driver_memory("local[2]") is None
+    monkeypatch.delenv("PYSPARK_SUBMIT_ARGS")
+    monkeypatch.setenv("SPARK_DRIVER_MEMORY", "3g")
+    assert _driver_memory("local[2]") is None
+
+
 def test_dataset_rows_rejected_with_reasons_on_spark(tmp_path, spark):
     from scrisk.engine.spark import load_dataset
 

@@ -134,11 +134,17 @@ def _driver_memory(master: str | None) -> str | None:
     In local mode the driver JVM is the whole of Spark, and pyspark's 1 GB
     default runs out on a few indicator queries. None (Spark's own setting)
     for other masters and when the user said how the driver starts
-    (``SPARK_DRIVER_MEMORY``, ``PYSPARK_SUBMIT_ARGS``, ``SPARK_CONF_DIR``).
+    (``SPARK_DRIVER_MEMORY``, ``PYSPARK_SUBMIT_ARGS``, ``SPARK_CONF_DIR`` or
+    ``$SPARK_HOME/conf/spark-defaults.conf``).
     """
     if master is not None and not master.startswith("local"):
         return None
-    if any(os.environ.get(v) for v in ("SPARK_DRIVER_MEMORY", "PYSPARK_SUBMIT_ARGS", "SPARK_CONF_DIR")):
+    if os.environ.get("SPARK_DRIVER_MEMORY") or os.environ.get("SPARK_CONF_DIR"):
+        return None
+    if os.environ.get("PYSPARK_SUBMIT_ARGS") not in (None, "", _own_submit_args):
+        return None
+    home = os.environ.get("SPARK_HOME")
+    if home and (Path(home) / "conf" / "spark-defaults.conf").is_file():
         return None
     try:
         ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
@@ -163,10 +169,14 @@ def _quiet_driver_log() -> None:
     """Start the driver JVM (when scrisk starts it) with errors-only logging, unless the user set how it starts."""
     if os.environ.get("PYSPARK_SUBMIT_ARGS") or os.environ.get("SPARK_CONF_DIR"):
         return
+    global _own_submit_args
     conf = Path(__file__).resolve().parents[1] / "data" / "spark-log4j2.properties"
     if conf.is_file():
-        os.environ["PYSPARK_SUBMIT_ARGS"] = (f"--driver-java-options -Dlog4j2.configurationFile={conf.as_uri()} "
-                                             "pyspark-shell")
+        _own_submit_args = f"--driver-java-options -Dlog4j2.configurationFile={conf.as_uri()} pyspark-shell"
+        os.environ["PYSPARK_SUBMIT_ARGS"] = _own_submit_args
+
+
+_own_submit_args: str | None = None  # the PYSPARK_SUBMIT_ARGS scrisk set itself (not the user's)
 
 
 def session(master: str | None = None):
