@@ -91,6 +91,7 @@ def spark():
             pytest.fail(f"the Spark engine tests must run in CI: {missing}")
         pytest.skip(f"Spark engine tests skipped: {missing}")
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ.setdefault("SPARK_DRIVER_MEMORY", "2g")  # a bounded heap on a shared CI machine (default: RAM / 4)
     from scrisk.engine import spark as engine
     from scrisk.engine.store import configure
 

@@ -275,8 +275,8 @@ def _ranked_rows(
                 from scrisk.engine.lenses import bloc_source
                 from scrisk.lenses import _blocs
 
-                members, _ = _blocs(con, src, ("year",), blocs)
-                src = bloc_source(con, src, members, ("year",))
+                years = [(int(r[0]),) for r in con.execute(f"SELECT DISTINCT year FROM {src}").fetchall()]
+                src = bloc_source(con, src, _blocs(blocs, sorted(years)), ("year",))
             ind = indicator_sql(src, options=opts, world=world, **compile_args)
             con.execute(f"CREATE TEMP TABLE _ind AS SELECT * FROM ({ind}) WHERE year = {year_sql}")
         total, below, limited = con.execute(

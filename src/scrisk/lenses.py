@@ -3,7 +3,9 @@
 Each lens is one function over a flow table that returns a :class:`LensResult`
 (``meta``, ``rows``, optional second tables; ``to_dict()`` is the stable JSON
 contract). The measures are declared once in :mod:`scrisk.engine.lenses` and
-run as one SQL query in DuckDB.
+run as one SQL query in DuckDB; :func:`leverage` runs its query on Spark
+when the table's rows are there (``--engine spark``, the same declarations
+transpiled by :func:`scrisk.engine.spark.to_spark_sql`).
 
 Countries and blocs: ``exporter``, ``ally``, ``rival``, ``importer`` and
 ``partner`` take an ISO3 code, a group (``EU27``, ``G7``, ``MSP``...) or a
@@ -148,10 +150,8 @@ def _period_label(period: tuple) -> str:
     return f"{period[0]}-{period[1]:02d}" if len(period) > 1 else str(period[0])
 
 
-def _blocs(con, src: str, keys: Sequence[str], actors: Sequence[Actor]) -> tuple[dict, list[tuple]]:
+def _blocs(actors: Sequence[Actor], periods: Sequence[tuple]) -> dict[str, dict[tuple, tuple[str, ...]]]:
     """The members of every bloc actor per period; refuse actors that share a member in a period."""
-    periods = [tuple(int(v) for v in r) for r in con.execute(
-        f"SELECT DISTINCT {', '.join(keys)} FROM {src} ORDER BY {', '.join(keys)}").fetchall()]
     blocs: dict[str, dict[tuple, tuple[str, ...]]] = {}
     for a in actors:
         if a.bloc and a.name not in blocs:
@@ -165,18 +165,7 @@ def _blocs(con, src: str, keys: Sequence[str], actors: Sequence[Actor]) -> tuple
                     raise UsageError(f"{c} belongs to both {owner[c]} and {a.name} in {_period_label(p)}; "
                                      "give actors that do not overlap (e.g. EU27,-DEU)")
                 owner[c] = a.name
-    return blocs, periods
-
-
-def _connect_source(table: FlowTable, actors: Sequence[Actor]):
-    from scrisk.engine.lenses import bloc_source, period_columns
-    from scrisk.engine.store import connect, flow_source
-
-    con = connect()
-    src = flow_source(con, table)
-    keys = period_columns(con, src)
-    blocs, periods = _blocs(con, src, keys, actors)
-    return con, bloc_source(con, src, blocs, keys), keys, periods
+    return blocs
 
 
 def _codes(table: FlowTable, material: Any, hs: Any, baskets: Any) -> tuple[str, ...]:
@@ -230,17 +219,29 @@ def _bloc_actors(as_bloc: Any) -> list[Actor]:
 
 
 class _Run:
-    """What every lens opens with: the blocs, the product codes, a connection, the source and its periods."""
+    """What every lens opens with: the blocs, the product codes, the engine, the source and its periods.
+
+    ``q`` runs the lens's queries: on Spark when ``spark`` is allowed and the
+    table's rows are on Spark (:func:`scrisk.engine.store.queries_for`), else
+    on a DuckDB connection (``con``; a Spark table's rows are collected).
+    """
 
     def __init__(self, table: FlowTable, actors: Sequence[Actor], *, as_bloc: Any, material: Any, hs: Any,
-                 baskets: Any, year: Any):
+                 baskets: Any, year: Any, spark: bool = False):
+        from scrisk.engine.lenses import bloc_source, flow_periods
+        from scrisk.engine.store import DuckQueries, queries_for
+
         self.blocs = _bloc_actors(as_bloc)
         self.codes = _codes(table, material, hs, baskets)
-        self.con, self.src, self.keys, periods = _connect_source(table, list(actors) + self.blocs)
+        self.q = queries_for(table) if spark else DuckQueries()
+        self.con = getattr(self.q, "con", None)
         try:
+            src = self.q.source(table)
+            self.keys, periods = flow_periods(self.q, src)
+            self.src = bloc_source(self.q, src, _blocs(list(actors) + self.blocs, periods), self.keys)
             self.periods = _select_periods(periods, year)
-        except UsageError:
-            self.con.close()
+        except BaseException:
+            self.q.close()
             raise
         self.where = _period_where(self.keys, self.periods)
         self.k = ", ".join(self.keys)
@@ -305,13 +306,13 @@ def leverage(
     """
     import dataclasses
 
-    from scrisk.engine.lenses import leverage_sql
-    from scrisk.engine.store import arrow_table
+    from scrisk.engine.lenses import leverage_importers_sql, leverage_pairs_sql, leverage_product_sql
+    from scrisk.engine.store import arrow_table, connect
 
     params = dataclasses.replace(params or LensParams(), min_import_usd=float(min_import_usd))
     ex = resolve_actor(exporter, "exporter")
-    run = _Run(table, [ex], as_bloc=as_bloc, material=material, hs=hs, baskets=baskets, year=year)
-    con, src, keys, periods, codes, blocs = run.con, run.src, run.keys, run.periods, run.codes, run.blocs
+    run = _Run(table, [ex], as_bloc=as_bloc, material=material, hs=hs, baskets=baskets, year=year, spark=True)
+    q, src, keys, periods, codes, blocs = run.q, run.src, run.keys, run.periods, run.codes, run.blocs
     try:
         imp_codes = None
         if importers is not None:
@@ -330,15 +331,22 @@ def leverage(
             if not codes:
                 raise UsageError("--combine needs the products to combine: --material or --hs")
             label = "+".join(_items(material)) if material is not None and hs is None else "+".join(codes)
-            src = f"(SELECT * REPLACE ({sql_str(label)} AS hs) FROM {src} WHERE {hs_filter_sql('hs', codes)})"
+            src = (f"(SELECT {run.k}, exporter, importer, {sql_str(label)} AS hs, value_usd FROM {src} "
+                   f"WHERE {hs_filter_sql('hs', codes)})")
             sql_codes = ()
-        prod, pairs = leverage_sql(src, exporter=ex.name, keys=keys, hs=sql_codes, importers=imp_codes,
-                                   params=params)
-        where, k = run.where, run.k
-        rows = arrow_table(con.sql(f"SELECT * FROM ({prod}) WHERE {where} "
-                                   f"ORDER BY {k}, world_share DESC NULLS LAST, hs"))
-        imps = arrow_table(con.sql(f"SELECT * FROM ({pairs}) WHERE {where} "
-                                   f"ORDER BY {k}, hs, exporter_share DESC, importer"))
+        # the query over the flows runs where they are (Spark or DuckDB); the product figures follow from its rows
+        flows_sql = leverage_pairs_sql(src, exporter=ex.name, keys=keys, hs=sql_codes, importers=imp_codes,
+                                       params=params)
+        pairs = q.arrow(f"SELECT * FROM ({flows_sql}) WHERE {run.where}", "the leverage query")
+    finally:
+        q.close()
+    con = connect()
+    try:
+        con.register("_lev_pairs", pairs)
+        prod = leverage_product_sql("_lev_pairs", exporter=ex.name, keys=keys, params=params)
+        rows = arrow_table(con.sql(f"SELECT * FROM ({prod}) ORDER BY {run.k}, world_share DESC NULLS LAST, hs"))
+        imp = leverage_importers_sql("_lev_pairs", exporter=ex.name, keys=keys)
+        imps = arrow_table(con.sql(f"SELECT * FROM ({imp}) ORDER BY {run.k}, hs, exporter_share DESC, importer"))
     finally:
         con.close()
     meta = _meta(table, "leverage", {"exporter": ex, **run.bloc_roles()}, periods, keys, params,

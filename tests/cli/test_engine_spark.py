@@ -1,5 +1,6 @@
-"""`--engine spark` on the CLI: the same JSON as the DuckDB engine for analyze, check, diff and shock; cluster
-errors are one line with exit 3. One local Spark session (``local[2]``) for the run (the ``spark`` fixture)."""
+"""`--engine spark` on the CLI: the same JSON as the DuckDB engine for analyze, check, diff, chokepoints, leverage
+and shock; cluster errors are one line with exit 3. One local Spark session (``local[2]``) for the run (the
+``spark`` fixture)."""
 
 from __future__ import annotations
 
@@ -58,8 +59,8 @@ def test_analyze_same_json_on_both_engines(monkeypatch, capsys, spark, dataset):
     _, from_dataset, err = _json(monkeypatch, capsys, *args, str(dataset), *SPARK)
     same(from_dataset["rows"], duck["rows"])
     m = from_dataset["meta"]
-    assert (m["years"], m["hs_revision"], m["read"]["rows_read"]) == (duck["meta"]["years"], "HS2017",
-                                                                     duck["meta"]["read"]["rows_read"])
+    assert (m["years"], m["periods"], m["hs_revision"], m["read"]["rows_read"]) == (
+        duck["meta"]["years"], duck["meta"]["periods"], "HS2017", duck["meta"]["read"]["rows_read"])
 
 
 def test_check_and_diff_same_json_on_both_engines(monkeypatch, capsys, spark, dataset):
@@ -85,6 +86,18 @@ def test_chokepoints_same_json_on_both_engines(monkeypatch, capsys, spark, datas
     assert code == code_s == 0, err
     assert len(duck["rows"]) > 5
     same(on_spark["rows"], duck["rows"])
+
+
+def test_leverage_same_json_on_both_engines(monkeypatch, capsys, spark, dataset):
+    args = ("leverage", str(dataset), "--exporter", "CHN", "--as-bloc", "EU27")
+    code, duck, _ = _json(monkeypatch, capsys, *args)
+    code_s, on_spark, err = _json(monkeypatch, capsys, *args, *SPARK)
+    assert code == code_s == 0, err
+    assert len(duck["rows"]) > 5 and len(duck["importers"]) > 5
+    same(on_spark["rows"], duck["rows"])
+    same(on_spark["importers"], duck["importers"])
+    for k in ("periods", "actors", "measures", "parameters", "notes"):
+        same(on_spark["meta"][k], duck["meta"][k], k)
 
 
 def test_shock_stays_local_reading_its_flows_from_spark(monkeypatch, capsys, spark, dataset):

@@ -9,7 +9,7 @@ import pytest
 
 from scrisk.engine.indicators import INDICATORS
 from scrisk.engine.lenses import LENSES, LensParams, bloc_source, leverage_sql, period_columns
-from scrisk.engine.store import connect
+from scrisk.engine.store import DuckQueries, connect
 
 
 def test_world_figures_are_not_redeclared():
@@ -40,7 +40,7 @@ def test_monthly_destination_hhi_reproduces_the_graphite_table(realdata):
     flows = flows.assign(hs=flows.hs.where(~flows.hs.isin(["250410", "380110"]), "graphite"))
     con = connect()
     con.register("m", flows)
-    assert period_columns(con, "m") == ("year", "month")
+    assert period_columns(DuckQueries(con), "m") == ("year", "month")
     prod, _ = leverage_sql("m", exporter="CHN", keys=("year", "month"), hs=("graphite",))
     got = con.sql(prod).df()
     con.close()

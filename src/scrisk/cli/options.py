@@ -336,7 +336,7 @@ SparkMasterOpt = Annotated[
 ]
 
 SPARK_FLAGS: dict[str, Any] = {"engine": EngineOpt, "spark_master": SparkMasterOpt}
-"""The engine choice of the commands that can run on Spark (analyze, check, diff, shock)."""
+"""The engine choice of the commands that can run on Spark: analyze, check, diff, chokepoints, leverage, shock."""
 
 
 def apply_spark_flags(engine: "Engine | None", spark_master: str | None) -> None:

@@ -61,10 +61,14 @@ __all__ = [
     "lens_indicator",
     "lens_columns",
     "leverage_sql",
+    "leverage_pairs_sql",
+    "leverage_product_sql",
+    "leverage_importers_sql",
     "complement_sql",
     "partner_sql",
     "partner_summary_sql",
     "bloc_source",
+    "flow_periods",
     "period_columns",
 ]
 
@@ -260,26 +264,34 @@ def _world_ctes(keys: Sequence[str]) -> str:
             f"world AS (SELECT {k}, hs, {', '.join(_sel(_WORLD, 'world', {}))} FROM xt GROUP BY {k}, hs)")
 
 
+def _world_cols() -> str:
+    """The world CTE's own columns (its keys come from the other side of the join: one column per name on every
+    engine)."""
+    return ", ".join(f"world.{i.name}" for i in _WORLD)
+
+
 def _world_row() -> list[str]:
     return [f"{i.sql} AS {i.name}" for i in _WORLD_ROW]
 
 
-def leverage_sql(source: str, *, exporter: str, keys: Sequence[str] = ("year",), hs: Sequence[str] = (),
-                 importers: Sequence[str] | None = None, params: LensParams = LensParams()) -> tuple[str, str]:
-    """Compile :data:`LEVERAGE`: ``(product query, importer query)`` over ``source``.
+def leverage_pairs_sql(source: str, *, exporter: str, keys: Sequence[str] = ("year",), hs: Sequence[str] = (),
+                       importers: Sequence[str] | None = None, params: LensParams = LensParams()) -> str:
+    """Compile the flow side of :data:`LEVERAGE`: one row per (keys, hs, importer) the exporter ships to.
 
-    The product query has ``keys, hs, exporter`` then the product and row
-    measures and the world figures; the importer query ``keys, hs, exporter,
-    importer`` and the pair measures, one row per importer the exporter
-    ships to. ``importers`` (codes) restricts both to those customers; the
-    world figures always use every flow.
+    Columns ``keys, hs, importer``, the pair measures (stages ``pair`` and
+    ``pair_row``) and the product's world figures (stage ``world`` of
+    :data:`~scrisk.engine.indicators.INDICATORS`). This is the query that
+    reads every flow; :func:`leverage_product_sql` and
+    :func:`leverage_importers_sql` finish from its rows, so on Spark only it
+    runs on the cluster. ``importers`` (codes) restricts it to those
+    customers; the world figures always use every flow.
     """
     p = _fill(params, exporter=exporter)
     k = ", ".join(keys)
     imp_where = ""
     if importers is not None:
         imp_where = "WHERE importer IN (" + (", ".join(sql_str(c) for c in importers) or "NULL") + ")"
-    ctes = f"""
+    return f"""
 WITH f AS NOT MATERIALIZED ({_base(source, keys, hs)}),
 {_world_ctes(keys)},
 pair0 AS (
@@ -288,20 +300,48 @@ pair0 AS (
 ),
 pair AS (
   SELECT *, {', '.join(_sel(LEVERAGE, 'pair_row', p))} FROM pair0 WHERE from_exporter_usd > 0
-),
-prod AS (SELECT {k}, hs, {', '.join(_sel(LEVERAGE, 'product', p))} FROM pair GROUP BY {k}, hs)"""
+)
+SELECT pair.*, {_world_cols()} FROM pair JOIN world USING ({k}, hs)"""
+
+
+def leverage_product_sql(pairs: str, *, exporter: str, keys: Sequence[str] = ("year",),
+                         params: LensParams = LensParams()) -> str:
+    """Compile the product side of :data:`LEVERAGE` over ``pairs`` (the rows of :func:`leverage_pairs_sql`).
+
+    Columns ``keys, hs, exporter``, the product and row measures and the world figures.
+    """
+    p = _fill(params, exporter=exporter)
+    k = ", ".join(keys)
+    by = ", ".join([*keys, "hs", *(i.name for i in _WORLD)])  # the world figures are one per (keys, hs)
     prod_cols = [i.name for i in LEVERAGE if i.output and i.stage in ("product", "row")]
     world_cols = ["world_export_value_usd", "n_exporters"] + [i.name for i in _WORLD_ROW]
-    product = f"""{ctes},
-rowv AS (
-  SELECT prod.*, world.*, {', '.join(_sel(LEVERAGE, 'row', p) + _world_row())}
-  FROM prod JOIN world USING ({k}, hs)
-)
+    return f"""
+WITH prod AS (SELECT {by}, {', '.join(_sel(LEVERAGE, 'product', p))} FROM {pairs} GROUP BY {by}),
+rowv AS (SELECT *, {', '.join(_sel(LEVERAGE, 'row', p) + _world_row())} FROM prod)
 SELECT {k}, hs, {p['exporter']} AS exporter, {', '.join(prod_cols + world_cols)} FROM rowv"""
+
+
+def leverage_importers_sql(pairs: str, *, exporter: str, keys: Sequence[str] = ("year",)) -> str:
+    """The importer table of :data:`LEVERAGE` from ``pairs``: ``keys, hs, exporter, importer`` and the pair measures."""
     pair_cols = [i.name for i in LEVERAGE if i.output and i.stage in ("pair", "pair_row")]
-    pairs = f"""{ctes}
-SELECT {k}, hs, {p['exporter']} AS exporter, importer, {', '.join(pair_cols)} FROM pair"""
-    return product, pairs
+    k = ", ".join(keys)
+    return f"SELECT {k}, hs, {sql_str(exporter)} AS exporter, importer, {', '.join(pair_cols)} FROM {pairs}"
+
+
+def leverage_sql(source: str, *, exporter: str, keys: Sequence[str] = ("year",), hs: Sequence[str] = (),
+                 importers: Sequence[str] | None = None, params: LensParams = LensParams()) -> tuple[str, str]:
+    """Compile :data:`LEVERAGE` into two queries over ``source``: ``(product query, importer query)``.
+
+    The product query has ``keys, hs, exporter`` then the product and row
+    measures and the world figures; the importer query ``keys, hs, exporter,
+    importer`` and the pair measures, one row per importer the exporter
+    ships to. Both are :func:`leverage_pairs_sql` finished by
+    :func:`leverage_product_sql` / :func:`leverage_importers_sql`.
+    """
+    pairs = "(" + leverage_pairs_sql(source, exporter=exporter, keys=keys, hs=hs, importers=importers,
+                                     params=params) + ")"
+    return (leverage_product_sql(pairs, exporter=exporter, keys=keys, params=params),
+            leverage_importers_sql(pairs, exporter=exporter, keys=keys))
 
 
 def complement_sql(source: str, *, dependent: str, cover: str, rival: str, side: str, keys: Sequence[str] = ("year",),
@@ -332,7 +372,7 @@ tier2 AS (SELECT {', '.join('d.' + c for c in keys)}, d.hs, {', '.join(_sel(COMP
           FROM dsup d LEFT JOIN sup s ON {on} AND s.hs = d.hs AND s.supplier = d.supplier
           GROUP BY {', '.join('d.' + c for c in keys)}, d.hs),
 base AS (
-  SELECT imp.*, cov.cover_exports_world_usd, cov.cover_exports_third_usd, tier2._t2v, world.*
+  SELECT imp.*, cov.cover_exports_world_usd, cov.cover_exports_third_usd, tier2._t2v, {_world_cols()}
   FROM imp JOIN world USING ({k}, hs) LEFT JOIN cov USING ({k}, hs) LEFT JOIN tier2 USING ({k}, hs)
 ),
 r1 AS (SELECT *, {', '.join(_sel(COMPLEMENT, 'row', p) + _world_row())} FROM base)
@@ -377,11 +417,14 @@ UNION ALL
 SELECT {k}, 'total' AS end_use, {cols} FROM {rows} GROUP BY {k}"""
 
 
-def period_columns(con, source: str) -> tuple[str, ...]:
-    """The period keys of a flow source: ``("year", "month")`` for monthly flows, ``("year",)`` for annual ones.
+def flow_periods(q, source: str) -> tuple[tuple[str, ...], list[tuple[int, ...]]]:
+    """The period keys of a flow source and its periods, in order, from one grouped query.
 
-    Flows are monthly when the source has a ``month`` column filled on every
-    row, annual when it has none or it is null on every row.
+    ``q`` runs the query (:class:`~scrisk.engine.store.DuckQueries`,
+    :class:`~scrisk.engine.spark.SparkQueries`). The keys are ``("year",
+    "month")`` for monthly flows, ``("year",)`` for annual ones: flows are
+    monthly when the source has a ``month`` column filled on every row,
+    annual when it has none or it is null on every row.
 
     Raises
     ------
@@ -390,35 +433,44 @@ def period_columns(con, source: str) -> tuple[str, ...]:
     """
     from scrisk.errors import UsageError
 
-    names = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
-    if "month" not in names:
-        return ("year",)
-    monthly, annual = con.execute(
-        f"SELECT count(*) FILTER (WHERE month IS NOT NULL), count(*) FILTER (WHERE month IS NULL) FROM {source}"
-    ).fetchall()[0]
+    if "month" not in q.columns(source):
+        return ("year",), sorted({(int(r[0]),) for r in q.rows(f"SELECT DISTINCT year FROM {source}")})
+    got = q.rows(f"SELECT year, month, count(*) FROM {source} GROUP BY year, month")
+    monthly = sum(int(n) for _, m, n in got if m is not None)
+    annual = sum(int(n) for _, m, n in got if m is None)
     if monthly and annual:
         raise UsageError(f"the flows mix {annual:,} annual and {monthly:,} monthly rows; read annual and monthly "
                          "files separately")
-    return ("year", "month") if monthly else ("year",)
+    if monthly:
+        return ("year", "month"), sorted((int(y), int(m)) for y, m, _ in got)
+    return ("year",), sorted({(int(y),) for y, _, _ in got})
 
 
-def bloc_source(con, source: str, blocs: Mapping[str, Mapping[tuple, Iterable[str]]], keys: Sequence[str]) -> str:
+def period_columns(q, source: str) -> tuple[str, ...]:
+    """The period keys of a flow source (:func:`flow_periods`)."""
+    return flow_periods(q, source)[0]
+
+
+def bloc_source(q, source: str, blocs: Mapping[str, Mapping[tuple, Iterable[str]]], keys: Sequence[str]) -> str:
     """Rewrite ``source`` so each bloc is one country: members renamed to the bloc, intra-bloc flows dropped.
 
     ``blocs`` maps a bloc name to ``{period key tuple: member codes}`` (the
-    members on the period's last day). Returns a SQL table expression with
-    the period keys, ``exporter, importer, hs, value_usd, qty_kg``, one row
-    per (period, exporter, importer, hs) of the rewritten flows.
+    members on the period's last day); the members go to ``q`` as a small
+    table (``q.register``: a DuckDB connection, DuckQueries or SparkQueries).
+    Returns a SQL table expression with the period keys, ``exporter,
+    importer, hs, value_usd, qty_kg``, one row per (period, exporter,
+    importer, hs) of the rewritten flows.
     """
+    import pyarrow as pa
+
     if not blocs:
         return source
     name = f"_blocs_{abs(hash((source, tuple(sorted(blocs))))) % 10**8}"
-    cols = ", ".join(f"{c} BIGINT" for c in keys)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({cols}, code VARCHAR, bloc VARCHAR)")
     rows = [tuple(period) + (code, bloc) for bloc, per in blocs.items() for period, codes in per.items()
             for code in codes]
-    if rows:
-        con.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' for _ in range(len(keys) + 2))})", rows)
+    cols = {c: pa.array([r[k] for r in rows], pa.int64()) for k, c in enumerate(keys)}
+    cols |= {"code": pa.array([r[-2] for r in rows], pa.string()), "bloc": pa.array([r[-1] for r in rows], pa.string())}
+    q.register(name, pa.table(cols))
     on_e = " AND ".join(f"be.{c} = s.{c}" for c in keys)
     on_i = " AND ".join(f"bi.{c} = s.{c}" for c in keys)
     k = ", ".join(f"s.{c}" for c in keys)

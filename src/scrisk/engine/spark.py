@@ -49,6 +49,7 @@ SELECT SUM(v) AS s, MIN(NAMED_STRUCT('nv', -v, 'e', exporter)) AS t FROM f
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import re
 import shutil
@@ -58,7 +59,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from scrisk.errors import InputError, UsageError
-from scrisk.schema import FLOW_COLUMNS, FLOW_DTYPES, FlowMeta, FlowTable, ReadReport
+from scrisk.schema import FLOW_COLUMNS, FLOW_DTYPES, FlowMeta, FlowTable, ReadReport, period_label
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
@@ -127,14 +128,55 @@ def _java_ok() -> bool:
     return bool(shutil.which("java") or (home and (Path(home) / "bin" / "java").exists()))
 
 
+def _driver_memory(master: str | None) -> str | None:
+    """The driver memory for a local Spark scrisk starts itself: a quarter of the RAM, 1 to 8 GB.
+
+    In local mode the driver JVM is the whole of Spark, and pyspark's 1 GB
+    default runs out on a few indicator queries. None (Spark's own setting)
+    for other masters and when the user said how the driver starts
+    (``SPARK_DRIVER_MEMORY``, ``PYSPARK_SUBMIT_ARGS``, ``SPARK_CONF_DIR`` or
+    ``$SPARK_HOME/conf/spark-defaults.conf``).
+    """
+    if master is not None and not master.startswith("local"):
+        return None
+    if os.environ.get("SPARK_DRIVER_MEMORY") or os.environ.get("SPARK_CONF_DIR"):
+        return None
+    if os.environ.get("PYSPARK_SUBMIT_ARGS") not in (None, "", _own_submit_args):
+        return None
+    home = os.environ.get("SPARK_HOME")
+    if home and (Path(home) / "conf" / "spark-defaults.conf").is_file():
+        return None
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        ram = 8 << 30
+    return f"{min(max(ram // 4 >> 30, 1), 8)}g"
+
+
+def _quiet_python_log() -> None:
+    """pyspark logs a failed query's error as a JSON record on stderr; scrisk reports it itself, in one line."""
+    import logging
+
+    try:
+        from pyspark.logger import PySparkLogger
+    except ImportError:  # pragma: no cover - older pyspark: no such loggers
+        return
+    for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
+        PySparkLogger.getLogger(name).setLevel(logging.CRITICAL)
+
+
 def _quiet_driver_log() -> None:
     """Start the driver JVM (when scrisk starts it) with errors-only logging, unless the user set how it starts."""
     if os.environ.get("PYSPARK_SUBMIT_ARGS") or os.environ.get("SPARK_CONF_DIR"):
         return
+    global _own_submit_args
     conf = Path(__file__).resolve().parents[1] / "data" / "spark-log4j2.properties"
     if conf.is_file():
-        os.environ["PYSPARK_SUBMIT_ARGS"] = (f"--driver-java-options -Dlog4j2.configurationFile={conf.as_uri()} "
-                                             "pyspark-shell")
+        _own_submit_args = f"--driver-java-options -Dlog4j2.configurationFile={conf.as_uri()} pyspark-shell"
+        os.environ["PYSPARK_SUBMIT_ARGS"] = _own_submit_args
+
+
+_own_submit_args: str | None = None  # the PYSPARK_SUBMIT_ARGS scrisk set itself (not the user's)
 
 
 def session(master: str | None = None):
@@ -154,6 +196,10 @@ def session(master: str | None = None):
     if _session is not None and master in (None, _session_master):
         return _session
     try:
+        import warnings
+
+        # pyspark warns on import about pandas releases it has not certified; scrisk's results are checked
+        warnings.filterwarnings("ignore", message="PySpark does not yet fully support", category=FutureWarning)
         from pyspark.sql import SparkSession
     except ImportError:
         raise UsageError("--engine spark needs pyspark: pip install 'scrisk[spark]' (and a Java 17+ runtime)") from None
@@ -165,8 +211,12 @@ def session(master: str | None = None):
         _probe(master)
     if _session is not None:
         stop_session()
+    memory = _driver_memory(master)
     _quiet_driver_log()
+    _quiet_python_log()
     builder = SparkSession.builder.appName("scrisk")
+    if memory:
+        builder = builder.config("spark.driver.memory", memory)
     connect = bool(master and master.startswith("sc://"))
     if connect:
         builder = builder.remote(master)
@@ -265,6 +315,10 @@ def to_spark_sql(sql: str, *, inline: dict[str, Sequence[str]] | None = None) ->
     inline = dict(inline or {})
 
     def rewrite(node):
+        agg = node.this if isinstance(node, exp.Filter) else node
+        if isinstance(agg, exp.ArrayAgg) and isinstance(agg.this, exp.Order):
+            where = node.expression.this if isinstance(node, exp.Filter) else None
+            return _ordered_list(agg.this, where, rewrite)
         if isinstance(node, exp.In) and node.args.get("query") is not None:
             q = node.args["query"]
             q = q.this if isinstance(q, exp.Subquery) else q
@@ -302,6 +356,31 @@ def to_spark_sql(sql: str, *, inline: dict[str, Sequence[str]] | None = None) ->
 
     tree = tree.transform(rewrite)
     return tree.sql(dialect="spark")
+
+
+def _ordered_list(order, where, rewrite):
+    """``list(x ORDER BY k1 [DESC], ...) [FILTER (WHERE c)]`` for Spark, whose ``collect_list`` keeps no order.
+
+    The values are collected with their keys as structs, sorted by a comparator that follows each key's
+    direction and NULL placement (DuckDB's default: NULLS LAST), and the values taken back out.
+    """
+    import sqlglot
+
+    def spark(e):
+        return e.transform(rewrite).sql(dialect="spark")
+
+    keys = list(order.expressions)
+    fields = ", ".join([f"'v', {spark(order.this)}"] + [f"'k{i}', {spark(o.this)}" for i, o in enumerate(keys)])
+    cases = []
+    for i, o in enumerate(keys):
+        first = -1 if o.args.get("nulls_first") else 1  # l NULL, r not: -1 puts l first
+        before = 1 if o.args.get("desc") else -1  # l < r: -1 puts l first (ascending)
+        cases += [f"WHEN l.k{i} IS NULL AND r.k{i} IS NOT NULL THEN {first}",
+                  f"WHEN l.k{i} IS NOT NULL AND r.k{i} IS NULL THEN {-first}",
+                  f"WHEN l.k{i} < r.k{i} THEN {before}", f"WHEN l.k{i} > r.k{i} THEN {-before}"]
+    collected = f"COLLECT_LIST(NAMED_STRUCT({fields}))" + (f" FILTER (WHERE {spark(where)})" if where else "")
+    text = f"TRANSFORM(ARRAY_SORT({collected}, (l, r) -> CASE {' '.join(cases)} ELSE 0 END), e -> e.v)"
+    return sqlglot.parse_one(text, read="spark")
 
 
 # ------------------------------------------------------------------ flows on Spark
@@ -478,11 +557,15 @@ def load_dataset(paths: Sequence[str | Path], options=None, *, check_keys: bool 
         # the first failed check is the row's reason (coalesce: a NULL check fails)
         reason = "CASE " + " ".join(f"WHEN NOT coalesce({c}, false) THEN '{names[k]}'" for k, c in checks.items()) + " END"
         df = df.withColumn("_reason", F.expr(reason))
+        # one scan for the row accounting, the periods and the HS revisions: counts per (reason, period, revision)
         aggs = [F.count(F.lit(1)).alias("n"), F.sum(F.when(F.col("_reason").isNull(), F.col("value_usd"))).alias("v")]
-        stats = df.groupBy("_reason").agg(*aggs).collect()
-        years = [int(r[0]) for r in df.where("_reason IS NULL").select("year").distinct().collect()]
+        by = ["_reason", "year", "month"] + (["_rev"] if "_rev" in df.columns else [])
+        groups = df.groupBy(*by).agg(*aggs).collect()
+        years = sorted({int(r["year"]) for r in groups if r["_reason"] is None})
+        periods = sorted({period_label(int(r["year"]), None if r["month"] is None else int(r["month"]))
+                          for r in groups if r["_reason"] is None})
         if "_rev" in df.columns:
-            revisions = sorted({r[0] for r in df.where("_reason IS NULL").select("_rev").distinct().collect() if r[0]})
+            revisions = sorted({r["_rev"] for r in groups if r["_reason"] is None and r["_rev"]})
         good = df.where("_reason IS NULL").select(*FLOW_COLUMNS)
         if check_keys:
             dups = good.groupBy("year", "exporter", "importer", "hs").count().where("count > 1").limit(3).collect()
@@ -492,11 +575,10 @@ def load_dataset(paths: Sequence[str | Path], options=None, *, check_keys: bool 
                                  "canonical dataset has one row per key: write it with scrisk convert", path=where)
     reasons: Counter = Counter()
     value_rej: dict[str, float] = {}
-    accepted, value_acc = 0, 0.0
-    for r in stats:
-        if r["_reason"] is None:
-            accepted, value_acc = int(r["n"]), float(r["v"] or 0.0)
-        else:
+    accepted = sum(int(r["n"]) for r in groups if r["_reason"] is None)
+    value_acc = math.fsum(float(r["v"] or 0.0) for r in groups if r["_reason"] is None)
+    for r in groups:
+        if r["_reason"] is not None:
             reasons[r["_reason"]] += int(r["n"])
     rejected = sum(reasons.values())
     from scrisk.io.reader import _empty_rejected, _one
@@ -515,7 +597,7 @@ def load_dataset(paths: Sequence[str | Path], options=None, *, check_keys: bool 
     notes = (f"read on Spark ({spark.sparkContext.master if hasattr(spark, 'sparkContext') else 'Spark Connect'}); "
              "rejected rows are counted by reason, not listed",) if rejected else ()
     meta = FlowMeta(source_format="parquet", hs_revision=hs_rev, inputs=tuple(labels), years=tuple(sorted(years)),
-                    release=release, notes=notes)
+                    release=release, notes=notes, periods=tuple(periods))
     return SparkFlowTable(good, meta, report, num_rows=accepted)
 
 
@@ -531,9 +613,12 @@ def to_spark(table: FlowTable) -> SparkFlowTable:
             df = spark.read.parquet(*table.parquet).select(*FLOW_COLUMNS)
         else:
             tab = pa.Table.from_pandas(table.frame[list(FLOW_COLUMNS)], preserve_index=False)
-            tab = tab.cast(pa.schema([(c, pa.int64() if c == "year" else pa.string() if FLOW_DTYPES[c] == "string"
-                                       else pa.float64()) for c in FLOW_COLUMNS]))
-            df = spark.createDataFrame(tab)
+            # the types load_dataset reads (bigint year, tinyint month): the same columns out of either path
+            kinds = {"int64": pa.int64(), "Int8": pa.int8(), "string": pa.string(), "float64": pa.float64()}
+            tab = tab.cast(pa.schema([(c, kinds[FLOW_DTYPES[c]]) for c in FLOW_COLUMNS]))
+            # checkpointed: the rows live in the executors' blocks, not in the query plan as a local relation
+            # (which Spark's optimizer would copy into every reference of the flows: slow, and out of driver memory)
+            df = spark.createDataFrame(tab).localCheckpoint()
     return SparkFlowTable(df, table.meta, table.report, num_rows=len(table))
 
 
@@ -569,7 +654,9 @@ class SparkQueries:
 
     ``register`` sends a small local frame (the ``_friends`` and ``_wgi``
     option tables...) as a temporary view; ``source`` names a table's
-    flows; :meth:`arrow` transpiles and runs a query.
+    flows; :meth:`arrow` transpiles and runs a query. The calls are those of
+    :class:`scrisk.engine.store.DuckQueries`, so code such as the leverage
+    lens runs on either engine.
     """
 
     def __init__(self):
@@ -613,6 +700,11 @@ class SparkQueries:
 
     def rows(self, sql: str, what: str = "a query") -> list[tuple]:
         return [tuple(r.values()) for r in self.arrow(sql, what).to_pylist()]
+
+    def columns(self, source: str) -> list[str]:
+        """The column names of a table expression (planned, not run)."""
+        with _errors("reading the columns"):
+            return list(self.spark.sql(to_spark_sql(f"SELECT * FROM {source}", inline=self._inline)).columns)
 
     def close(self) -> None:
         for v in self._views:

@@ -50,6 +50,8 @@ __all__ = [
     "parquet_to_frame",
     "parquet_rows",
     "arrow_table",
+    "DuckQueries",
+    "queries_for",
 ]
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B|B)?\s*$", re.IGNORECASE)
@@ -187,6 +189,47 @@ def flow_source(con: "duckdb.DuckDBPyConnection", table: "FlowTable") -> str:
     name = f"_flows_{next(_names)}"
     con.register(name, table.frame)
     return name
+
+
+class DuckQueries:
+    """Queries of the declarations on a DuckDB connection, with the calls of :class:`scrisk.engine.spark.SparkQueries`.
+
+    Code that runs on either engine (the leverage lens) takes one of the two:
+    ``source(table)`` names a table's flows, ``register(name, frame)`` adds a
+    small table (Arrow or pandas), ``arrow(sql)`` and ``rows(sql)`` run a
+    query of the declarations' dialect, ``columns(source)`` names a table
+    expression's columns, ``close()`` ends. :func:`queries_for`
+    picks the engine from the table.
+    """
+
+    def __init__(self, con: "duckdb.DuckDBPyConnection | None" = None):
+        self.con = con if con is not None else connect()
+
+    def source(self, table: "FlowTable") -> str:
+        return flow_source(self.con, table)
+
+    def register(self, name: str, frame) -> None:
+        self.con.register(name, frame)
+
+    def arrow(self, sql: str, what: str = "a query") -> "pa.Table":
+        return arrow_table(self.con.sql(sql))
+
+    def rows(self, sql: str, what: str = "a query") -> list[tuple]:
+        return self.con.execute(sql).fetchall()
+
+    def columns(self, source: str) -> list[str]:
+        """The column names of a table expression (nothing is read)."""
+        return list(self.con.sql(f"SELECT * FROM {source} LIMIT 0").columns)
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def queries_for(table: "FlowTable"):
+    """Where queries over ``table`` run: on Spark for a Spark table, else on a new DuckDB connection."""
+    from scrisk.engine.spark import SparkQueries, is_spark_table
+
+    return SparkQueries() if is_spark_table(table) else DuckQueries()
 
 
 def arrow_table(rel) -> "pa.Table":

@@ -21,6 +21,7 @@ from scrisk.cli.options import (
     YearOpt,
     reader_options,
     with_reader_flags,
+    with_spark_flags,
 )
 
 __all__ = ["leverage"]
@@ -38,6 +39,7 @@ MinImportOpt = Annotated[
 ]
 
 
+@with_spark_flags
 @with_reader_flags
 def leverage(
     files: FilesArg = None,
@@ -63,7 +65,8 @@ def leverage(
     customer's imports.
 
     Examples: scrisk leverage baci.csv --exporter CHN --material gallium;
-    scrisk leverage baci.csv --exporter CHN --importer EU27 --as-bloc EU27 --format json.
+    scrisk leverage baci.csv --exporter CHN --importer EU27 --as-bloc EU27 --format json;
+    scrisk leverage baci/ --exporter CHN --engine spark (the query runs on Spark).
 
     Exit codes: 0 ok; 2 bad options; 3 unreadable input.
     """
