@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from scrisk.errors import ScenarioError, UnknownCountryError, UnknownMaterialError, UnreadableFileError, UsageError
@@ -12,6 +13,7 @@ from scrisk.scenario.spec import (
     Measure,
     Scenario,
     load_scenario,
+    nomenclature_share,
     scenario_from_options,
 )
 
@@ -273,3 +275,39 @@ def test_production_decline_tables(tmp_path):
     with pytest.raises(ScenarioError, match="out of range"):
         load_scenario(write(tmp_path, '[[production_decline]]\ncountries = ["CHN"]\nhs = ["811292"]\ndecline = 2\n',
                             "c.toml"))
+
+
+def test_a_list_covering_most_of_the_nomenclature_reads_the_whole_file():
+    chapters = [f"{c:02d}" for c in range(1, 98) if c != 77]
+    assert scenario_from_options(exporters="CHN", hs=",".join(chapters)).read_codes(downstream=True) == ()
+    half = [c for c in chapters if c < "45"]  # chapters 01-44: under half the subheadings
+    assert scenario_from_options(exporters="CHN", hs=",".join(half)).read_codes() == tuple(half)
+    assert nomenclature_share(["8542", "811292", "85423100"]) < 0.01  # a tariff line covers no whole subheading
+    # a file's own six-digit codes count as products whether or not the nomenclature lists them
+    made_up = [f"{n:06d}" for n in range(990000, 993000)]
+    assert scenario_from_options(exporters="CHN", hs=",".join(made_up)).read_codes() == ()
+    assert scenario_from_options(exporters="CHN", hs=",".join(made_up[:2000])).read_codes() == tuple(made_up[:2000])
+
+
+def test_a_whole_file_read_shocks_exactly_what_the_filtered_read_does(monkeypatch):
+    import scrisk.scenario.spec as spec
+    from scrisk.api import load_flows
+    from scrisk.app import shock_files
+
+    example = load_flows()
+    f = example.frame
+    every = sorted(set().union(*spec._nomenclature().values()))
+    # a product CHN exports in the latest year, left out of the list: it must stay unshocked
+    left_out = sorted(set(f.loc[(f.exporter == "CHN") & (f.year == f.year.max()), "hs"]))[0]
+    s = scenario_from_options(exporters="CHN", hs=",".join(c for c in every if c != left_out))
+    assert s.read_codes(downstream=True) == ()
+    whole = shock_files(None, s)
+    assert whole.meta["read"]["rows_read"] == len(example)
+    monkeypatch.setattr(spec, "READ_ALL_SHARE", 2.0)  # never read the whole file: the scan filters the codes
+    assert s.read_codes(downstream=True)
+    filtered = shock_files(None, s)
+    assert filtered.meta["read"]["rows_read"] < len(example)
+    assert left_out not in set(whole.rows.loc[whole.rows["direct_loss_usd"] > 0, "hs"])
+    for part in ("rows", "suppliers", "downstream"):
+        pd.testing.assert_frame_equal(getattr(whole, part), getattr(filtered, part))
+    assert whole.totals == filtered.totals and whole.measures == filtered.measures

@@ -41,6 +41,7 @@ Errors name the file, the line and the key, and say how to fix it.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -433,7 +434,13 @@ class Scenario:
         before the data (and so its HS revision) is known. With
         ``downstream``, the codes linked downstream of them in the baskets
         are added (for the downstream exposure). Empty (read everything) when
-        a measure names no product (every product).
+        a measure names no product (every product), and when the codes cover
+        at least half of the subheadings of HS2017 or HS2022
+        (:func:`nomenclature_share`): a filter that keeps most rows costs a
+        test on every row and saves little, so such a list reads the whole
+        file (the scan an exporter-wide run makes, cached and shared with it)
+        and the flows are selected in the flow store. The products shocked
+        are the same either way.
 
         Examples
         --------
@@ -454,7 +461,60 @@ class Scenario:
             from scrisk.scenario.downstream import downstream_codes
 
             codes.update(downstream_codes(sorted(codes), baskets))
-        return resolve_hs(None, sorted(codes), baskets=baskets) if codes else ()
+        out = resolve_hs(None, sorted(codes), baskets=baskets) if codes else ()
+        return () if out and nomenclature_share(out) >= READ_ALL_SHARE else out
+
+
+READ_ALL_SHARE = 0.5
+"""Share of the HS6 nomenclature from which a scenario's code list reads the whole file (:meth:`Scenario.read_codes`)."""
+
+
+@functools.lru_cache(maxsize=1)
+def _nomenclature() -> dict[str, frozenset[str]]:
+    """The HS6 codes of HS2017 and HS2022 (the subheadings of the bundled HS-BEC correlation)."""
+    import csv
+
+    from scrisk.resources import package_data
+
+    codes: dict[str, set[str]] = {}
+    with open(package_data("hs_bec_end_use.csv"), newline="", encoding="utf-8") as fh:
+        rows = csv.reader(line for line in fh if not line.startswith("#"))
+        next(rows)  # revision,hs,bec,end_use
+        for rev, hs, *_ in rows:
+            if "01" <= hs[:2] <= "97":  # not the correlation's 000000/999999 (unallocated) rows
+                codes.setdefault(rev, set()).add(hs)
+    return {rev: frozenset(c) for rev, c in codes.items()}
+
+
+def nomenclature_share(codes: Iterable[str]) -> float:
+    """The share of HS2017's or HS2022's subheadings (HS6 codes) that ``codes`` name, the larger of the two.
+
+    A 2- or 4-digit prefix names the subheadings under it; a 6-digit code names one subheading, listed in the
+    nomenclature or not (a code of another revision, or of a file's own coding, is still one product); a
+    longer code (a national tariff line) names part of one and counts for none.
+
+    Examples
+    --------
+    >>> nomenclature_share(["811292"]) < 0.001
+    True
+    >>> nomenclature_share([f"{c:02d}" for c in range(1, 98)])
+    1.0
+    >>> round(nomenclature_share([f"{c:02d}" for c in range(1, 50)]), 2)  # chapters 01-49
+    0.46
+    """
+    short: dict[int, set[str]] = {}
+    six: set[str] = set()
+    for c in codes:
+        if len(c) == 6:
+            six.add(c)
+        elif 0 < len(c) < 6:
+            short.setdefault(len(c), set()).add(c)
+    six = {c for c in six if not any(c[:n] in s for n, s in short.items())}
+    best = 0.0
+    for subheadings in _nomenclature().values():
+        under = sum(1 for h in subheadings if any(h[:n] in s for n, s in short.items())) if short else 0
+        best = max(best, min(1.0, (under + len(six)) / len(subheadings)))
+    return best
 
 
 # ---------------------------------------------------------------------------

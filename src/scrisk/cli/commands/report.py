@@ -89,7 +89,8 @@ def report(
 
         spec = load_scenario(scenario, baskets=reg)
         if codes:  # a product filter: read the scenario's codes too; no filter reads everything
-            codes = tuple(sorted(set(codes) | set(spec.read_codes(baskets=reg, downstream=True))))
+            more = spec.read_codes(baskets=reg, downstream=True)
+            codes = tuple(sorted(set(codes) | set(more))) if more else ()
     options = reader_options(**reader, years=year, hs=codes)
     with progress_steps("report") as step:
         step(f"reading {len(files) if files else 'the bundled example'} file(s)")
