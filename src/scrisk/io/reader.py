@@ -43,10 +43,19 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from scrisk.io._stage import FileResult
 
-__all__ = ["read_flows", "expand_paths"]
+__all__ = ["read_flows", "expand_paths", "is_spooled"]
 
 _GLOB_CHARS = set("*?[")
 _BACI_METADATA = re.compile(r"^(country_codes|product_codes(_HS\d{2})?)_V\d{6}[a-z]?\.csv$", re.IGNORECASE)
+
+
+_SPOOLED: set[str] = set()
+"""Real paths of the temporary copies of streams made by this process (never cached)."""
+
+
+def is_spooled(path: str | Path) -> bool:
+    """True when ``path`` is this process's copy of a stream (standard input, a pipe): such input is never cached."""
+    return os.path.realpath(path) in _SPOOLED
 
 
 def _spool_stream(path: Path) -> Path:
@@ -54,7 +63,8 @@ def _spool_stream(path: Path) -> Path:
 
     A pipe can be read only once: sniffing its start and then reopening it
     would miss those bytes (or hang on a FIFO no one writes to again). The
-    copy is read like any file and removed when the process ends.
+    copy is read like any file and removed when the process ends; it is
+    never put in the input cache (:func:`is_spooled`).
     """
     import atexit
     import shutil
@@ -70,6 +80,7 @@ def _spool_stream(path: Path) -> Path:
     folder = tempfile.mkdtemp(prefix="scrisk-stream-")
     atexit.register(shutil.rmtree, folder, True)
     target = Path(folder) / (path.name or "stream")
+    _SPOOLED.add(os.path.realpath(target))
     try:
         with open(path, "rb") as src, open(target, "wb") as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
