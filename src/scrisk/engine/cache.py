@@ -1,9 +1,11 @@
-"""The parsed-input cache: accepted (and rejected) rows of one input file as Parquet, keyed by content and options.
+"""The parsed-input cache: accepted (and rejected) rows of an input file as Parquet, keyed by content and options.
 
 Reading a 400 MB BACI year means parsing CSV text, mapping country codes,
 repairing HS codes and accounting for every row. The result depends only on
 the file's bytes, the reader options and the scrisk version, so it is kept:
 a second run on the same file starts from a Parquet file instead of the CSV.
+An entry holds one file's read, or the read of several files read together
+(:meth:`InputCache.files_key`, used for the exact reader's results).
 
 Layout of the cache root (``scrisk cache info`` shows it)::
 
