@@ -17,9 +17,7 @@ One row per (importer, hs); shares and HHIs on the 0-1 scale (HHIs on
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from scrisk.errors import UsageError
 from scrisk.engine.indicators import INDICATORS, Params
@@ -30,6 +28,9 @@ from scrisk.metrics.persistence import CHANGE_COLUMNS
 from scrisk.metrics.screen import Bands, ScreenCriteria
 from scrisk.schema import FlowTable
 from scrisk.textfmt import format_usd_short
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 __all__ = [
     "analyze",
@@ -99,7 +100,7 @@ class AnalysisResult:
 
     def __init__(self, rows: pd.DataFrame | None = None, meta: dict[str, Any] | None = None, *, table=None):
         self._rows = rows
-        self._table = table
+        self._table = table  # a pyarrow.Table, or the engine's rows (scrisk.engine.store.DuckRows) until asked for
         self.meta = meta if meta is not None else {}
 
     def __len__(self) -> int:
@@ -111,7 +112,16 @@ class AnalysisResult:
 
         if self._table is None:
             self._table = pa.Table.from_pandas(self._rows, preserve_index=False)
+        elif not isinstance(self._table, pa.Table):
+            self._table = self._table.to_arrow()
         return self._table
+
+    def head_rows(self, n: int | None) -> list[dict[str, Any]]:
+        """The first ``n`` ranked rows (all when None) as dicts of Python values, read without building Arrow."""
+        if self._table is not None and hasattr(self._table, "head_rows"):
+            return self._table.head_rows(n)
+        tab = self.to_arrow()
+        return (tab if n is None else tab.slice(0, n)).to_pylist()
 
     def to_pandas(self) -> pd.DataFrame:
         """The ranked rows as a pandas DataFrame (the canonical dtypes; ``flags`` as lists)."""
@@ -120,7 +130,7 @@ class AnalysisResult:
     @property
     def rows(self) -> pd.DataFrame:
         if self._rows is None:
-            self._rows = _arrow_rows_to_pandas(self._table)
+            self._rows = _arrow_rows_to_pandas(self.to_arrow())
         return self._rows
 
     def records(self) -> list[dict[str, Any]]:
@@ -137,6 +147,7 @@ class AnalysisResult:
 
 
 def _arrow_rows_to_pandas(tab) -> pd.DataFrame:
+    import pandas as pd
     import pyarrow as pa
 
     from scrisk.engine.indicators import PANDAS_DTYPES, pandas_dtype
@@ -195,10 +206,11 @@ def expand_country_spec(spec: str | Iterable[str] | None) -> tuple[str, ...] | N
     return None if got is None else tuple(sorted(set(got)))
 
 
-def _labels(hs_series: pd.Series, reg, revision: str | None, material: Any) -> pd.Series:
-    from scrisk.materials import get_basket, label_materials, map_labels
+def _labels(codes: list[str], reg, revision: str | None, material: Any) -> list[str | None]:
+    """The material of each HS code: the first basket asked for (``material``) holding it, else the first of all."""
+    from scrisk.materials import code_labels, first_labels, get_basket
 
-    labels = label_materials(hs_series, reg, revision=revision)
+    labels = code_labels(codes, first_labels(reg, revision=revision))
     wanted = _split(material)
     if wanted:
         first: dict[str, str] = {}
@@ -206,8 +218,8 @@ def _labels(hs_series: pd.Series, reg, revision: str | None, material: Any) -> p
             b = get_basket(m, baskets=reg)
             for c in b.hs_codes(revision):
                 first.setdefault(c, b.name)
-        labels = map_labels(hs_series, first).fillna(labels).astype("string")
-    return labels.mask(labels == "")
+        labels = [own if own is not None else other for own, other in zip(code_labels(codes, first), labels)]
+    return [label or None for label in labels]
 
 
 def _ranked_rows(
@@ -225,7 +237,7 @@ def _ranked_rows(
     top: int | None,
     hhi_scale: int,
     change: bool,
-    labeller: Callable[[list[str]], pd.Series],
+    labeller: Callable[[list[str]], list[str | None]],
     progress: Callable[[str], None] | None,
     blocs: list | None = None,
 ):
@@ -236,13 +248,14 @@ def _ranked_rows(
     """
     from scrisk.engine.baci_scan import hs_filter_sql
     from scrisk.engine.indicators import flags_sql, indicator_sql, prepare, why_sql
-    from scrisk.engine.store import arrow_table, connect, flow_source, sql_str
+    from scrisk.engine.store import DuckRows, connect, flow_source, sql_str
 
     from scrisk.engine.spark import is_spark_table
 
     step = progress or (lambda s: None)
     spark = is_spark_table(table)
     con = connect()
+    done = False  # the connection stays open with the ranked rows (DuckRows), and is closed on any error
     try:
         from scrisk.engine.hs_revision import split_shares
 
@@ -290,9 +303,9 @@ def _ranked_rows(
         if imp_codes and len(imp_codes) <= 10:
             stats["importers"] = [r[0] for r in con.execute("SELECT DISTINCT importer FROM _ind").fetchall()]
         step("ranking")
-        labels = labeller(hs_here) if hs_here else pd.Series([], dtype="string")
-        con.register("_mat_df", pd.DataFrame({"hs": pd.Series(hs_here, dtype="string"),
-                                              "material": pd.Series(labels.to_numpy(), dtype="string")}))
+        labels = labeller(hs_here) if hs_here else []
+        con.execute("CREATE TEMP TABLE _mat_df AS SELECT unnest(?::VARCHAR[]) AS hs, unnest(?::VARCHAR[]) AS material",
+                    [hs_here, labels])
         cols = list(CONTRACT_COLUMNS) + list(_EXTRA_COLUMNS)
         if friends is not None:
             cols.append("friendly_share")
@@ -321,7 +334,8 @@ def _ranked_rows(
                                         i.import_value_usd DESC NULLS LAST, i.importer, i.hs) AS rank
               FROM _ind i LEFT JOIN _mat_df m ON m.hs = i.hs
             ) ORDER BY rank {limit}"""
-        tab = arrow_table(con.sql(final))
+        con.execute(f"CREATE TEMP TABLE _ranked AS {final}")
+        tab = DuckRows(con, "_ranked", order="rank")
         if scores is not None:
             base = [f"year = {year_sql}", "value_usd > 0"]
             if codes:
@@ -347,8 +361,11 @@ def _ranked_rows(
                 missing, total_v = (con.execute(t.format(src=src)).fetchall() for t in queries)
             stats["wgi_missing"] = [(e, float(v)) for e, v in missing]
             stats["wgi_total"] = float(total_v[0][0])
+        con.execute("DROP TABLE _ind")
+        done = True
     finally:
-        con.close()
+        if not done:
+            con.close()
     return tab, stats
 
 
@@ -431,6 +448,7 @@ def analyze(
 
     Examples
     --------
+    >>> import pandas as pd
     >>> from scrisk.schema import make_flow_table
     >>> t = make_flow_table(pd.DataFrame({"year": [2024] * 3, "exporter": ["CHN", "JPN", "CHN"],
     ...     "importer": ["KOR", "KOR", "USA"], "hs": ["811292"] * 3, "value_usd": [9.2e7, 0.8e7, 4e7]}))
@@ -518,7 +536,7 @@ def analyze(
         top=top,
         hhi_scale=hhi_scale,
         change=prev_year is not None,
-        labeller=lambda hs_codes: _labels(pd.Series(hs_codes, dtype="string"), reg, revision, material),
+        labeller=lambda hs_codes: _labels(hs_codes, reg, revision, material),
         progress=progress,
         blocs=blocs,
     )

@@ -52,6 +52,7 @@ into ISO3 codes.
 
 Examples
 --------
+>>> import pandas as pd
 >>> t = CountryTable.bundled()
 >>> t.numeric_to_iso3(pd.Series([410, 490, 842, 158, 0])).tolist()
 ['KOR', 'TWN', 'USA', 'TWN', 'WLD']
@@ -65,6 +66,7 @@ Examples
 
 from __future__ import annotations
 
+import csv
 import difflib
 import io
 import re
@@ -72,15 +74,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 from pydantic import Field, StrictStr, field_validator
-
-import pandas as pd
 
 from scrisk.errors import ConfigError, FormatDetectionError, UnknownCountryError, UnreadableFileError
 from scrisk.config import ConfigModel
 from scrisk.resources import package_data
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 __all__ = [
     "COMTRADE_WORLD",
@@ -119,9 +122,10 @@ class CountryTable:
 
     Parameters
     ----------
-    frame : DataFrame
+    frame : DataFrame or list of dict
         Columns ``iso3, iso2, iso_numeric, name, trade_codes, aliases, kind``
-        (all text; ``iso_numeric`` blank when none).
+        (all text; ``iso_numeric`` blank when none), as a frame or as one
+        dict per row.
     numeric : dict, optional
         Extra numeric code -> ISO3 entries, taking precedence (used for BACI
         release tables).
@@ -129,42 +133,43 @@ class CountryTable:
         Where the table came from (shown in messages and metadata).
     """
 
-    def __init__(self, frame: pd.DataFrame, *, numeric: Mapping[int, str] | None = None, source: str = "bundled"):
-        df = frame.reindex(columns=_COLUMNS).fillna("").astype(str)
-        for c in _COLUMNS:
-            df[c] = df[c].str.strip()
-        df["iso3"] = df["iso3"].str.upper()
-        bad = df.loc[~df["iso3"].str.fullmatch(_ISO3.pattern), "iso3"]
-        if len(bad):
+    def __init__(self, frame: pd.DataFrame | list[Mapping[str, Any]], *, numeric: Mapping[int, str] | None = None,
+                 source: str = "bundled"):
+        rows = _table_rows(frame)
+        for r in rows:
+            r["iso3"] = r["iso3"].upper()
+        bad = [r["iso3"] for r in rows if not _ISO3.fullmatch(r["iso3"])]
+        if bad:
             raise ConfigError(f"country table has invalid ISO3 codes {sorted(bad)[:5]}; codes must match [A-Z][A-Z0-9]{{2}}", path=source)
-        badk = df.loc[~df["kind"].isin(KINDS), "kind"]
-        if len(badk):
-            raise ConfigError(f"country table has unknown kinds {sorted(set(badk))}; use one of {', '.join(KINDS)}", path=source)
-        dup = df["iso3"][df["iso3"].duplicated()]
-        if len(dup):
-            raise ConfigError(f"country table repeats ISO3 codes {sorted(set(dup))[:5]}", path=source)
-        self._frame = df.reset_index(drop=True)
+        badk = {r["kind"] for r in rows if r["kind"] not in KINDS}
+        if badk:
+            raise ConfigError(f"country table has unknown kinds {sorted(badk)}; use one of {', '.join(KINDS)}", path=source)
+        seen: set[str] = set()
+        dup = {r["iso3"] for r in rows if r["iso3"] in seen or seen.add(r["iso3"])}
+        if dup:
+            raise ConfigError(f"country table repeats ISO3 codes {sorted(dup)[:5]}", path=source)
+        self._rows = rows
         self.source = source
 
         num: dict[int, str] = {}
         alpha: dict[str, str] = {}
-        for r in self._frame.itertuples(index=False):
-            for code in ([r.iso_numeric] if r.iso_numeric else []) + _split_codes(r.trade_codes):
-                num.setdefault(int(float(code)), r.iso3)
-        for r in self._frame.itertuples(index=False):
-            for a in _split_codes(r.aliases):
-                alpha.setdefault(a.upper(), r.iso3)
-        for r in self._frame.itertuples(index=False):
-            alpha[r.iso3] = r.iso3  # an ISO3 code always means itself
+        for r in rows:
+            for code in ([r["iso_numeric"]] if r["iso_numeric"] else []) + _split_codes(r["trade_codes"]):
+                num.setdefault(int(float(code)), r["iso3"])
+        for r in rows:
+            for a in _split_codes(r["aliases"]):
+                alpha.setdefault(a.upper(), r["iso3"])
+        for r in rows:
+            alpha[r["iso3"]] = r["iso3"]  # an ISO3 code always means itself
         if numeric:
             num.update({int(k): v for k, v in numeric.items()})
         num[TAIWAN_TRADE_CODE] = "TWN"
         alpha.setdefault("S19", "TWN")
         self._num = num
         self._alpha = alpha
-        self._iso2 = {r.iso2.upper(): r.iso3 for r in self._frame.itertuples(index=False) if r.iso2 and r.kind == "country"}
-        self._kind = dict(zip(self._frame["iso3"], self._frame["kind"]))
-        self._name = dict(zip(self._frame["iso3"], self._frame["name"]))
+        self._iso2 = {r["iso2"].upper(): r["iso3"] for r in rows if r["iso2"] and r["kind"] == "country"}
+        self._kind = {r["iso3"]: r["kind"] for r in rows}
+        self._name = {r["iso3"]: r["name"] for r in rows}
 
     # ------------------------------------------------------------ builders
 
@@ -215,6 +220,8 @@ class CountryTable:
             The header matches neither layout, or a country code is not a
             number (message names the line).
         """
+        import pandas as pd
+
         label = str(path) if isinstance(path, (str, Path)) else getattr(path, "name", "<country table>")
         raw = _read_bytes(path, label)
         text = _decode(raw)
@@ -267,7 +274,7 @@ class CountryTable:
             if iso3 in rows:
                 continue
             if iso3 in bundled._kind:
-                row = bundled._frame.loc[bundled._frame["iso3"] == iso3].iloc[0].to_dict()
+                row = dict(next(r for r in bundled._rows if r["iso3"] == iso3))
                 row["trade_codes"], row["iso_numeric"] = "", ""
             else:
                 kind = "area" if re.search(r"\bnes\b|not elsewhere", name, re.IGNORECASE) else "country"
@@ -277,8 +284,7 @@ class CountryTable:
             rows[iso3] = row
         if not numeric:
             raise FormatDetectionError("the BACI country table has no rows; pass a release country_codes CSV", path=label)
-        frame = pd.DataFrame(list(rows.values()), columns=_COLUMNS)
-        out = cls(frame, numeric=numeric, source=label)
+        out = cls(list(rows.values()), numeric=numeric, source=label)
         # ISO3 codes written in the file (e.g. S19) are aliases of what they map to
         for iso3_raw, code in zip(df[iso3_col], codes.astype(int)):
             a = iso3_raw.strip().upper()
@@ -291,10 +297,12 @@ class CountryTable:
     @property
     def frame(self) -> pd.DataFrame:
         """A copy of the table (columns of ``countries.csv``)."""
-        return self._frame.copy()
+        import pandas as pd
+
+        return pd.DataFrame(self._rows, columns=_COLUMNS).astype(str)
 
     def __len__(self) -> int:
-        return len(self._frame)
+        return len(self._rows)
 
     def __repr__(self) -> str:
         return f"CountryTable({len(self)} entries from {self.source})"
@@ -314,9 +322,12 @@ class CountryTable:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> CountryTable.bundled().numeric_to_iso3(pd.Series([" 76", "699", 251.0, "x", None])).tolist()
         ['BRA', 'IND', 'FRA', <NA>, <NA>]
         """
+        import pandas as pd
+
         s = pd.Series(codes)
         if s.dtype == object or isinstance(s.dtype, pd.StringDtype):
             s = s.astype("string").str.strip()
@@ -333,12 +344,15 @@ class CountryTable:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> t = CountryTable.bundled()
         >>> t.alpha_to_iso3(pd.Series([" chn", "S19", "ZZZ"])).tolist()
         ['CHN', 'TWN', <NA>]
         >>> t.alpha_to_iso3(pd.Series(["NA", "TW"]), iso2=True).tolist()
         ['NAM', 'TWN']
         """
+        import pandas as pd
+
         s = pd.Series(codes).astype("string").str.strip().str.upper()
         mapped = s.map(self._alpha)
         if iso2:
@@ -353,12 +367,15 @@ class CountryTable:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> t = CountryTable.bundled()
         >>> t.kind_of(pd.Series(["KOR", "XAN", "EUU", "???"])).tolist()
         ['country', 'area', 'aggregate', <NA>]
         >>> t.kind_of(pd.Series(["???"]), default="country").tolist()
         ['country']
         """
+        import pandas as pd
+
         s = pd.Series(iso3).astype("string").str.strip().str.upper()
         out = pd.Series(s.map(self._kind), index=s.index, dtype="string")
         return out if default is None else out.fillna(default)
@@ -406,8 +423,17 @@ def _bundled() -> CountryTable:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise UnreadableFileError(f"bundled country table is missing ({exc.strerror}); reinstall scrisk", path=str(path)) from None
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, comment="#")
-    return CountryTable(frame, source=str(path))
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return CountryTable(list(csv.DictReader(lines)), source=str(path))
+
+
+def _table_rows(frame: Any) -> list[dict[str, str]]:
+    """The rows of a country table (a frame, or one mapping per row) as dicts of stripped text, blanks for missing."""
+    if isinstance(frame, list):
+        rows = [{c: "" if r.get(c) is None else str(r.get(c)) for c in _COLUMNS} for r in frame]
+    else:
+        rows = frame.reindex(columns=_COLUMNS).fillna("").astype(str).to_dict("records")
+    return [{c: r[c].strip() for c in _COLUMNS} for r in rows]
 
 
 def _read_bytes(path, label: str) -> bytes:

@@ -33,14 +33,15 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Mapping, Sequence
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from scrisk.engine.lenses import LensParams
 from scrisk.errors import UsageError
 from scrisk.results import RowsResult
 from scrisk.schema import FlowTable
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 __all__ = ["LensResult", "leverage", "complement", "partner_screen", "Actor", "resolve_actor", "end_use_table"]
 
@@ -467,6 +468,8 @@ def end_use_table(revision: str | None) -> pd.DataFrame:
     >>> t.set_index("hs").loc[["811292", "848620", "854231"], "end_use"].tolist()
     ['intermediate', 'capital', 'mixed']
     """
+    import pandas as pd
+
     from scrisk.resources import package_data
 
     raw = pd.read_csv(package_data("hs_bec_end_use.csv"), comment="#", dtype=str, keep_default_na=False)

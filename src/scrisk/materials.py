@@ -92,6 +92,8 @@ __all__ = [
     "materials_for_hs",
     "label_materials",
     "map_labels",
+    "first_labels",
+    "code_labels",
     "resolve_hs",
     "hs_mask",
     "downstream_of",
@@ -749,16 +751,40 @@ def label_materials(hs_series: "pd.Series", baskets: Mapping[str, Basket] | None
     >>> label_materials(pd.Series(["811292", "850511", "010121", "28369100"])).tolist()
     ['gallium', 'permanent_magnets', '', 'lithium']
     """
-    import pandas as pd
+    out = map_labels(hs_series, first_labels(baskets, revision=revision)).fillna("").astype("string")
+    out.name = "material"
+    return out
 
+
+def first_labels(baskets: Mapping[str, Basket] | None = None, *, revision: str | None = None) -> dict[str, str]:
+    """HS code -> the alphabetically first basket holding it (the label :func:`label_materials` gives).
+
+    Examples
+    --------
+    >>> first_labels(revision="HS2017")["811292"]
+    'gallium'
+    """
     reg = _default(baskets)
     first: dict[str, str] = {}
     for name in sorted(reg):
         for c in sorted(_codes_for(reg[name], revision)):
             first.setdefault(c, name)
-    out = map_labels(hs_series, first).fillna("").astype("string")
-    out.name = "material"
-    return out
+    return first
+
+
+def code_labels(codes: Iterable[str | None], first: Mapping[str, str]) -> list[str | None]:
+    """:func:`map_labels` over plain strings: the label of each code (None when unmatched or missing).
+
+    Examples
+    --------
+    >>> code_labels(["740311", "7403", "28369100", "0101", None], {"740311": "copper", "283691": "lithium"})
+    ['copper', 'copper', 'lithium', None, None]
+    """
+    heads: dict[str, str] = {}
+    for c, name in first.items():
+        if len(c) > 4:
+            heads.setdefault(c[:4], name)
+    return [None if c is None else heads.get(c) if len(c) == 4 else first.get(c[:6]) for c in codes]
 
 
 def map_labels(hs_series: "pd.Series", first: Mapping[str, str]) -> "pd.Series":
@@ -776,18 +802,9 @@ def map_labels(hs_series: "pd.Series", first: Mapping[str, str]) -> "pd.Series":
     """
     import pandas as pd
 
-    heads: dict[str, str] = {}
-    for c, name in first.items():
-        if len(c) > 4:
-            heads.setdefault(c[:4], name)
     s = pd.Series(hs_series, copy=False).astype("string")
-    out = s.str.slice(0, 6).map(first)
-    short = (s.str.len() == 4).fillna(False).to_numpy(dtype=bool)
-    if short.any():
-        out[short] = s[short].map(heads)
-    out = out.astype("string")
-    out.index = s.index
-    return out
+    codes = [None if v is pd.NA else str(v) for v in s]
+    return pd.Series(code_labels(codes, first), index=s.index, dtype="string")
 
 
 def _split(values: Iterable[str] | str | None) -> list[str]:

@@ -13,9 +13,11 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 __all__ = ["RowsResult", "pick_year"]
 
@@ -24,7 +26,8 @@ class RowsResult:
     """Rows (a :class:`pyarrow.Table`, or a DataFrame converted once) and ``meta``."""
 
     def __init__(self, table, meta: dict[str, Any]):
-        if isinstance(table, pd.DataFrame):
+        pandas = sys.modules.get("pandas")  # a DataFrame exists only once pandas is imported
+        if pandas is not None and isinstance(table, pandas.DataFrame):
             import pyarrow as pa
 
             table = pa.Table.from_pandas(table, preserve_index=False)
@@ -40,6 +43,7 @@ class RowsResult:
 
     def to_pandas(self) -> pd.DataFrame:
         """The rows as a DataFrame (strings as the ``string`` dtype)."""
+        import pandas as pd
         import pyarrow as pa
 
         return self._table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)

@@ -35,13 +35,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Callable
 
 from scrisk.errors import FlowSchemaError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 __all__ = [
     "MAX_VALUE_USD",
@@ -61,6 +63,7 @@ __all__ = [
     "FLOW_DTYPES",
     "FlowMeta",
     "ReadReport",
+    "LazyRejected",
     "FlowTable",
     "empty_flows",
     "complete_flows",
@@ -106,7 +109,16 @@ FLOW_DTYPES: dict[str, str] = {
     MONTH: "Int8",
     REVISION: "string",
 }
-_OPTIONAL = {QTY: float("nan"), MONTH: pd.NA, REVISION: pd.NA}
+_OPTIONAL = (QTY, MONTH, REVISION)
+"""Columns a frame may lack: ``qty_kg`` is added as NaN, ``month`` and ``hs_revision`` as null."""
+
+
+def _is_missing(value: Any) -> bool:
+    """True for None, NaN and pandas' NA (pandas is not imported to tell: a value can be NA only once it is)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return True
+    pd = sys.modules.get("pandas")
+    return pd is not None and value is pd.NA
 
 
 def period_label(year: int, month: int | None = None) -> str:
@@ -117,7 +129,7 @@ def period_label(year: int, month: int | None = None) -> str:
     >>> period_label(2024), period_label(2024, 6)
     ('2024', '2024-06')
     """
-    if month is None or month is pd.NA or (isinstance(month, float) and month != month):
+    if _is_missing(month):
         return f"{int(year):04d}"
     return f"{int(year):04d}-{int(month):02d}"
 
@@ -222,7 +234,9 @@ class ReadReport:
     rejected : DataFrame
         One row per rejected input row: ``file``, ``line`` (1-based physical
         line, header = 1, or record number for Parquet), ``reason``, ``detail``
-        plus the original raw fields as strings.
+        plus the original raw fields as strings. Built on first access: an
+        empty frame when none was given, or the frame a loader given as
+        :class:`LazyRejected` returns (the input cache keeps it as Parquet).
     """
 
     rows_read: int = 0
@@ -232,7 +246,7 @@ class ReadReport:
     value_usd_accepted: float = 0.0
     value_usd_rejected: dict[str, float] = field(default_factory=dict)
     unknown_codes: dict[str, float] = field(default_factory=dict)
-    rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rejected: "pd.DataFrame" = None  # type: ignore[assignment]  # a property below: built on first access
     files: list[dict[str, Any]] = field(default_factory=list)
 
     def check(self) -> None:
@@ -262,9 +276,43 @@ class ReadReport:
             value_usd_accepted=self.value_usd_accepted + other.value_usd_accepted,
             value_usd_rejected=vr,
             unknown_codes=uc,
-            rejected=pd.concat(rej, ignore_index=True) if rej else pd.DataFrame(),
+            rejected=_concat(rej),
             files=self.files + other.files,
         )
+
+
+class LazyRejected:
+    """A :attr:`ReadReport.rejected` frame built when first read: ``LazyRejected(loader)``, ``loader() -> DataFrame``."""
+
+    __slots__ = ("loader",)
+
+    def __init__(self, loader: Callable[[], "pd.DataFrame"]):
+        self.loader = loader
+
+
+def _get_rejected(self: ReadReport) -> "pd.DataFrame":
+    value = self.__dict__.get("_rejected")
+    if isinstance(value, LazyRejected):
+        value = value.loader()
+    elif value is None:
+        import pandas as pd
+
+        value = pd.DataFrame()
+    self.__dict__["_rejected"] = value
+    return value
+
+
+def _set_rejected(self: ReadReport, value: Any) -> None:
+    self.__dict__["_rejected"] = value
+
+
+ReadReport.rejected = property(_get_rejected, _set_rejected, doc="The rejected rows (see the class attributes).")
+
+
+def _concat(frames: list) -> "pd.DataFrame":
+    import pandas as pd
+
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 class FlowTable:
@@ -288,7 +336,7 @@ class FlowTable:
 
     def __init__(
         self,
-        frame: pd.DataFrame | None = None,
+        frame: "pd.DataFrame | None" = None,
         meta: FlowMeta | None = None,
         report: ReadReport | None = None,
         *,
@@ -304,7 +352,7 @@ class FlowTable:
         self._num_rows = len(frame) if frame is not None else num_rows
 
     @property
-    def frame(self) -> pd.DataFrame:
+    def frame(self) -> "pd.DataFrame":
         """The rows as a canonical pandas frame (read from Parquet on first use)."""
         if self._frame is None:
             from scrisk.engine.store import parquet_to_frame
@@ -314,7 +362,7 @@ class FlowTable:
         return self._frame
 
     @frame.setter
-    def frame(self, value: pd.DataFrame) -> None:
+    def frame(self, value: "pd.DataFrame") -> None:
         self._frame = value
         self._num_rows = len(value)
         self.parquet = ()
@@ -360,7 +408,7 @@ class FlowTable:
         return self.years
 
 
-def empty_flows() -> pd.DataFrame:
+def empty_flows() -> "pd.DataFrame":
     """Return an empty frame with the canonical columns and dtypes.
 
     Examples
@@ -368,24 +416,30 @@ def empty_flows() -> pd.DataFrame:
     >>> list(empty_flows().columns)
     ['year', 'exporter', 'importer', 'hs', 'value_usd', 'qty_kg', 'month', 'hs_revision']
     """
+    import pandas as pd
+
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in FLOW_DTYPES.items()})
 
 
-def complete_flows(frame: pd.DataFrame) -> pd.DataFrame:
+def complete_flows(frame: "pd.DataFrame") -> "pd.DataFrame":
     """Add the optional columns a frame lacks (``qty_kg`` NaN, ``month`` and ``hs_revision`` null), order and type them.
 
     The frame is not validated (see :func:`validate_flows`).
 
     Examples
     --------
+    >>> import pandas as pd
     >>> f = complete_flows(pd.DataFrame({"year": [2024], "exporter": ["CHN"], "importer": ["KOR"],
     ...                                  "hs": ["811292"], "value_usd": [1.0]}))
     >>> list(f.columns) == list(FLOW_COLUMNS), bool(f["month"].isna().all())
     (True, True)
     """
+    import pandas as pd
+
     df = frame.copy()
-    for col, default in _OPTIONAL.items():
+    for col in _OPTIONAL:
         if col not in df.columns:
+            default = float("nan") if col == QTY else pd.NA
             df[col] = pd.Series([default] * len(df), index=df.index, dtype=FLOW_DTYPES[col])
     missing = [c for c in FLOW_COLUMNS if c not in df.columns]
     if missing:
@@ -401,11 +455,12 @@ _CODE = r"^[A-Z][A-Z0-9]{2}$"
 _HS = r"^(\d{4}|\d{6,10})$"
 
 
-def frame_periods(frame: pd.DataFrame) -> tuple[str, ...]:
+def frame_periods(frame: "pd.DataFrame") -> tuple[str, ...]:
     """Distinct period labels of a canonical frame, sorted (``"2024"``, ``"2024-06"``).
 
     Examples
     --------
+    >>> import pandas as pd
     >>> frame_periods(complete_flows(pd.DataFrame({"year": [2024, 2024, 2023], "month": [6, 5, None],
     ...     "exporter": ["CHN"] * 3, "importer": ["KOR"] * 3, "hs": ["811292"] * 3, "value_usd": [1.0] * 3})))
     ('2023', '2024-05', '2024-06')
@@ -413,12 +468,14 @@ def frame_periods(frame: pd.DataFrame) -> tuple[str, ...]:
     if not len(frame):
         return ()
     pairs = frame[[YEAR, MONTH]].drop_duplicates()
-    labels = {period_label(int(y), None if pd.isna(m) else int(m)) for y, m in pairs.itertuples(index=False)}
+    labels = {period_label(int(y), None if _is_missing(m) else int(m)) for y, m in pairs.itertuples(index=False)}
     return tuple(sorted(labels))
 
 
-def _problems(frame: pd.DataFrame, check_unique: bool) -> list[tuple[str, str, Any, int]]:
+def _problems(frame: "pd.DataFrame", check_unique: bool) -> list[tuple[str, str, Any, int]]:
     """``(column, check, example, count)`` for every way ``frame`` breaks the canonical schema."""
+    import pandas as pd
+
     out: list[tuple[str, str, Any, int]] = []
     extra = [c for c in frame.columns if c not in FLOW_COLUMNS]
     if extra:
@@ -455,7 +512,7 @@ def _problems(frame: pd.DataFrame, check_unique: bool) -> list[tuple[str, str, A
     return out
 
 
-def validate_flows(frame: pd.DataFrame, *, check_unique: bool = True) -> pd.DataFrame:
+def validate_flows(frame: "pd.DataFrame", *, check_unique: bool = True) -> "pd.DataFrame":
     """Check a frame against the canonical flow schema and return it.
 
     All problems are collected at once and raised as one
@@ -484,6 +541,7 @@ def validate_flows(frame: pd.DataFrame, *, check_unique: bool = True) -> pd.Data
 
     Examples
     --------
+    >>> import pandas as pd
     >>> df = pd.DataFrame({"year": [2024], "exporter": ["CHN"], "importer": ["KOR"],
     ...                    "hs": ["811292"], "value_usd": [1e6], "qty_kg": [float("nan")]})
     >>> validate_flows(complete_flows(df)).shape
@@ -504,7 +562,7 @@ def validate_flows(frame: pd.DataFrame, *, check_unique: bool = True) -> pd.Data
 
 
 def make_flow_table(
-    frame: pd.DataFrame,
+    frame: "pd.DataFrame",
     *,
     meta: FlowMeta | None = None,
     report: ReadReport | None = None,
@@ -518,6 +576,7 @@ def make_flow_table(
 
     Examples
     --------
+    >>> import pandas as pd
     >>> t = make_flow_table(pd.DataFrame({"year": [2024], "exporter": ["JPN"],
     ...     "importer": ["KOR"], "hs": ["370790"], "value_usd": [5.0]}))
     >>> t.frame.dtypes["hs"], t.years

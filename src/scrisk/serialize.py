@@ -43,6 +43,7 @@ import json
 import math
 import os
 import shutil
+import sys
 import tempfile
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -121,13 +122,9 @@ def jsonable(obj: Any) -> Any:
         return jsonable(obj.tolist())
     if hasattr(obj, "item") and callable(obj.item):  # numpy scalar
         return jsonable(obj.item())
-    try:
-        import pandas as pd
-
-        if obj is pd.NA or obj is pd.NaT:
-            return None
-    except ImportError:  # pragma: no cover
-        pass
+    pd = sys.modules.get("pandas")  # pd.NA and pd.NaT exist only once pandas is imported
+    if pd is not None and (obj is pd.NA or obj is pd.NaT):
+        return None
     if hasattr(obj, "__fspath__"):
         return str(obj)
     return str(obj)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -161,3 +164,28 @@ def test_table_layout_follows_the_console_width(width, inline):
             assert " ".join(r["why"].split()[:3]) in flat
         else:
             assert f"{r['rank']}. {r['importer']} {r['hs']} {r['material']}: {r['why']}" in flat
+
+
+WARM_START = """
+import sys
+from scrisk.cli import app
+from scrisk.cli.boundary import main_with_boundary
+try:
+    main_with_boundary(app, ["analyze", "--importer", "KOR"])
+finally:
+    print("LOADED", ",".join(m for m in ("pandas", "numpy", "pyarrow") if m in sys.modules), file=sys.stderr)
+"""
+
+
+def test_analyze_of_the_bundled_example_from_a_warm_cache_imports_no_pandas(tmp_path):
+    """The start-up path: the second run reads the example's rows from the cache, ranks them in the engine and
+    renders the table without importing pandas (nor numpy or pyarrow)."""
+    env = {**os.environ, "SCRISK_CACHE_DIR": str(tmp_path / "cache")}
+    first, second = (subprocess.run([sys.executable, "-c", WARM_START], env=env, capture_output=True, text=True)
+                     for _ in range(2))
+    assert first.returncode == second.returncode == 0, second.stderr
+    assert "LOADED pandas" in first.stderr  # the first run parses the CSV with the exact reader
+    assert "LOADED \n" in second.stderr, second.stderr
+    assert second.stdout == first.stdout and "Import dependencies, 2024" in second.stdout
+    assert [n for n in second.stderr.splitlines() if "LOADED" not in n] == \
+        [n for n in first.stderr.splitlines() if "LOADED" not in n]  # the same notes

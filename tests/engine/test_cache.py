@@ -94,6 +94,23 @@ def test_round_trip_table_info_and_rejected(tmp_path):
     assert again.get(again.key(src, options_fingerprint(ReadOptions(source="baci")))).info == info
 
 
+def test_further_tables_of_a_read_round_trip(tmp_path):
+    a = _aged_file(tmp_path / "a.csv", b"a")
+    b = _aged_file(tmp_path / "b.csv", b"b")
+    cache = InputCache(tmp_path / "cache")
+    key = cache.files_key([a, b], "fp")
+    world = pa.table({"reporter": ["KOR"], "value_usd": [1.0]})
+    entry = cache.put(key, _flows(), {"rows": 5}, extra={"world_totals": world})
+    hit = InputCache(tmp_path / "cache").get(key)
+    assert hit == entry and set(hit.extra) == {"world_totals"} and hit.path_rejected is None
+    assert pq.read_table(hit.extra["world_totals"]).equals(world)
+    assert cache.info()["rows"][0]["input"] == f"{os.path.realpath(a)}, {os.path.realpath(b)}"
+    (tmp_path / "cache" / "entries" / key / "world_totals.parquet").write_bytes(b"short")
+    assert cache.get(key) is None  # a further table of the wrong size damages the entry like any other file
+    with pytest.raises(ValueError, match="name"):
+        cache.put(key, _flows(), {}, extra={"accepted": world})
+
+
 def test_batches_are_streamed_in_row_groups(tmp_path, monkeypatch):
     monkeypatch.setattr(cache_mod, "_ROW_GROUP_ROWS", 10)
     src = _aged_file(tmp_path / "f.csv", b"x")

@@ -157,8 +157,9 @@ def _head_dict(result: Any, n: int | None) -> dict[str, Any]:
     if hasattr(result, "to_arrow") and not isinstance(result, Mapping):
         from scrisk.serialize import jsonable
 
-        tab = _head_arrow(result, n)
-        return {"meta": jsonable(result.meta), **jsonable(_extras(result)), "rows": jsonable(tab.to_pylist())}
+        # a result that reads its first rows without Arrow (head_rows) spares the terminal table pyarrow's import
+        rows = result.head_rows(n) if hasattr(result, "head_rows") else _head_arrow(result, n).to_pylist()
+        return {"meta": jsonable(result.meta), **jsonable(_extras(result)), "rows": jsonable(rows)}
     return _as_dict(result, n)
 
 

@@ -1,9 +1,11 @@
-"""The parsed-input cache: accepted (and rejected) rows of one input file as Parquet, keyed by content and options.
+"""The parsed-input cache: accepted (and rejected) rows of an input file as Parquet, keyed by content and options.
 
 Reading a 400 MB BACI year means parsing CSV text, mapping country codes,
 repairing HS codes and accounting for every row. The result depends only on
 the file's bytes, the reader options and the scrisk version, so it is kept:
 a second run on the same file starts from a Parquet file instead of the CSV.
+An entry holds one file's read, or the read of several files read together
+(:meth:`InputCache.files_key`, used for the exact reader's results).
 
 Layout of the cache root (``scrisk cache info`` shows it)::
 
@@ -13,6 +15,7 @@ Layout of the cache root (``scrisk cache info`` shows it)::
       entries/KEY/            one complete entry, published by one atomic rename
         accepted.parquet
         rejected.parquet      only when the reader rejected rows
+        NAME.parquet          further tables of the read, when it has them (``extra``)
         entry.json            info dict, input path, options fingerprint, created, sizes
       tmp/HOST-PID-RANDOM/    work space of one running process
 
@@ -113,11 +116,14 @@ class CacheEntry:
     info : dict
         The JSON-serialisable dict given to :meth:`InputCache.put` (row
         accounting, notes, HS revision...), as stored.
+    extra : dict
+        ``{name: Parquet file}`` of the further tables given to :meth:`InputCache.put`.
     """
 
     path_accepted: Path
     path_rejected: Path | None
     info: dict
+    extra: dict = dataclasses.field(default_factory=dict)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -587,14 +593,43 @@ class InputCache:
             return None
         return self._key_of(path, self.content_hash(Path(path), compute=False), options_fingerprint)
 
-    def _key_of(self, path: Path, digest: str | None, options_fingerprint: str) -> str | None:
+    def files_key(self, paths: Iterable[Path], options_fingerprint: str) -> str | None:
+        """The cache key of several files read together (in this order) with the options of ``options_fingerprint``.
+
+        One file gives the same key as :meth:`key`. None when the cache is off
+        or any path is not a regular file.
+
+        Examples
+        --------
+        >>> import tempfile; work = Path(tempfile.mkdtemp())
+        >>> a, b = work / "a.csv", work / "b.csv"; _ = a.write_text("x"); _ = b.write_text("y")
+        >>> c = InputCache(work / "c")
+        >>> k = c.files_key([a, b], "opts")
+        >>> k == c.files_key([a, b], "opts"), k == c.files_key([b, a], "opts"), c.files_key([a], "opts") == c.key(a, "opts")
+        (True, False, True)
+        >>> c.files_key([a, work], "opts") is None
+        True
+        >>> shutil.rmtree(work)
+        """
+        paths = [Path(p) for p in paths]
+        if not self._probe() or not paths:
+            return None
+        if len(paths) == 1:
+            return self.key(paths[0], options_fingerprint)
+        digests = [self.content_hash(p) for p in paths]
+        if any(d is None for d in digests):
+            return None
+        return self._key_of(paths, digests, options_fingerprint)
+
+    def _key_of(self, path: Path | list[Path], digest: str | list[str] | None, options_fingerprint: str) -> str | None:
         if digest is None:
             return None
         from scrisk import __version__
 
         material = json.dumps([_HASH_NAME, digest, str(options_fingerprint), __version__, CACHE_FORMAT])
         key = hashlib.blake2b(material.encode("utf-8"), digest_size=20).hexdigest()
-        self._key_inputs[key] = {"path": os.path.realpath(path), "content_hash": digest,
+        where = ", ".join(os.path.realpath(p) for p in path) if isinstance(path, list) else os.path.realpath(path)
+        self._key_inputs[key] = {"path": where, "content_hash": digest if isinstance(digest, str) else ",".join(digest),
                                  "options_fingerprint": str(options_fingerprint)}
         return key
 
@@ -628,7 +663,9 @@ class InputCache:
             except OSError:
                 return None
         rejected = folder / _REJECTED if _REJECTED in files else None
-        return CacheEntry(folder / _ACCEPTED, rejected, manifest.get("info") or {})
+        extra = {name[: -len(".parquet")]: folder / name for name in files
+                 if name not in (_ACCEPTED, _REJECTED) and name.endswith(".parquet")}
+        return CacheEntry(folder / _ACCEPTED, rejected, manifest.get("info") or {}, extra)
 
     def get(self, key: str | None) -> CacheEntry | None:
         """The entry stored under ``key``, or None (no entry, cache off, ``key`` None, or a damaged entry).
@@ -688,6 +725,7 @@ class InputCache:
         accepted: "pa.Table | Iterable[pa.RecordBatch] | Path",
         info: dict,
         rejected: "pa.Table | Path | None" = None,
+        extra: "Mapping[str, pa.Table | Path] | None" = None,
     ) -> CacheEntry | None:
         """Store one parsed input under ``key`` and return its entry (the stored files).
 
@@ -706,6 +744,10 @@ class InputCache:
             HS revision); returned as :attr:`CacheEntry.info` on a hit.
         rejected : pyarrow.Table or Path, optional
             The rejected rows, stored as a second Parquet file.
+        extra : dict, optional
+            ``{name: pyarrow.Table or Path}``: further tables of the read
+            (names of letters, digits and ``_``), stored as ``NAME.parquet``
+            and returned in :attr:`CacheEntry.extra`.
 
         Returns
         -------
@@ -725,7 +767,12 @@ class InputCache:
             Whatever the batch iterator raises, unchanged (the partial entry is removed).
         """
         text_info = json.dumps(info)  # TypeError early: a programming error, not a cache failure
-        for given in (accepted, rejected):
+        tables = [(_ACCEPTED, accepted), (_REJECTED, rejected)]
+        for name, data in (extra or {}).items():
+            if not re.fullmatch(r"[A-Za-z0-9_]+", name) or f"{name}.parquet" in (_ACCEPTED, _REJECTED):
+                raise ValueError(f"not a name for a further table of a cache entry: {name!r}")
+            tables.append((f"{name}.parquet", data))
+        for _, given in tables:
             if isinstance(given, (str, os.PathLike)) and not Path(given).is_file():
                 raise FileNotFoundError(f"no Parquet file to store in the cache: {given}")
         if key is None or not self._probe():
@@ -739,7 +786,7 @@ class InputCache:
             staging = Path(tempfile.mkdtemp(dir=self.root / _TMP,
                                             prefix=f"{socket.gethostname()}-{os.getpid()}-put-"))
             files, rows = {}, {}
-            for name, data in ((_ACCEPTED, accepted), (_REJECTED, rejected)):
+            for name, data in tables:
                 if data is None:
                     continue
                 rows[name] = self._write_parquet(data, staging / name)
@@ -774,7 +821,7 @@ class InputCache:
             raise exc.original from None
         except OSError as exc:
             if staging is not None:
-                for name, data in ((_ACCEPTED, accepted), (_REJECTED, rejected)):
+                for name, data in tables:
                     if isinstance(data, (str, os.PathLike)) and (staging / name).is_file():
                         try:  # give the caller's finished Parquet back
                             shutil.move(str(staging / name), str(data))

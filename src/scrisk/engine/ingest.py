@@ -1,7 +1,8 @@
 """Load input files into the flow store: the parallel fast path, the input cache, the exact reader.
 
-:func:`load_into_store` is what :func:`scrisk.io.read_flows` runs. For each
-input it tries, in order:
+:func:`load_into_store` is what :func:`scrisk.io.read_flows` runs. It first
+looks for the inputs' **exact read** in the input cache (below); then, for
+each input, it tries in order:
 
 1. the **input cache** (:mod:`scrisk.engine.cache`): a Parquet file of the
    accepted rows keyed by the file's content and the reader options, so a
@@ -15,6 +16,16 @@ input it tries, in order:
 When any input needs the exact reader, every input is read by it, so the
 duplicate-key rule ("the first row read is kept") and the lines it cites
 stay exactly as documented. Row accounting is identical on every path.
+
+The exact reader's result is cached too, as one entry for the whole set of
+files read together (keyed by each file's content and name, in order, the
+reader options and :data:`EXACT_READ_VERSION`): the accepted rows, the
+rejected rows (file, line, reason, detail, raw fields), the World totals and
+mirror pairs when the inputs have them, and the whole read report and
+metadata. A second run on the same files builds the same flow table from
+those Parquet files without parsing the text again (nor importing pandas,
+unless the inputs hold World totals or mirror pairs, which are pandas frames
+of the metadata). Standard input and pipes are never cached.
 """
 
 from __future__ import annotations
@@ -36,6 +47,9 @@ __all__ = ["load_into_store", "FastFile", "cache_enabled", "set_cache_enabled", 
 
 FAST_PATH_VERSION = 2
 """Bump when the fast path's output for the same input changes: cached entries are not reused."""
+
+EXACT_READ_VERSION = 1
+"""Bump when the exact reader's output for the same inputs changes: its cached reads are not reused."""
 
 _cache_enabled = os.environ.get("SCRISK_NO_CACHE", "") in ("", "0")
 _scratch: Path | None = None
@@ -135,6 +149,10 @@ def _scan_one(con, path: Path, options, cache) -> FastFile | None:
     from scrisk.io.formats.baci import baci_countries
     from scrisk.io.formats.baci import baci_name_info
 
+    from scrisk.io.reader import is_spooled
+
+    if is_spooled(path):
+        cache = None  # standard input and pipes are never cached
     key = None
     if cache is not None:
         from scrisk.engine.cache import read_fingerprint
@@ -386,16 +404,165 @@ def load_into_store(files: list[Path], options, *, exact) -> FlowTable:
         needs it.
     """
     cache = _cache()
+    exact_key = _exact_key(cache, files, options)
+    if exact_key is not None:
+        cached = _cached_exact(cache, exact_key)
+        if cached is not None:
+            return cached
     con = _OnFirstUse(connect)  # an input the fast path cannot take (a tidy or Comtrade CSV) needs no engine
     try:
         fast: list[FastFile] = []
         for f in files:
             got = _scan_one(con, f, options, cache)
             if got is None:
-                return exact(files)
+                return _read_exact(files, exact, cache, exact_key)
             fast.append(got)
         if not _keys_unique(con, fast):
-            return exact(files)
+            return _read_exact(files, exact, cache, exact_key)
     finally:
         con.close()
     return _fast_table(fast, [str(f) for f in files])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the exact reader's results in the input cache
+
+_ARROW_FLOW_TYPES = {"year": "int64", "exporter": "string", "importer": "string", "hs": "string",
+                     "value_usd": "float64", "qty_kg": "float64", "month": "int8", "hs_revision": "string"}
+"""Arrow types of the canonical columns in a cached exact read (those of :data:`scrisk.schema.FLOW_DTYPES`)."""
+_MIRROR_PARTS = ("flows", "by_pair", "by_product")
+
+
+def _exact_key(cache, files: list[Path], options) -> str | None:
+    """The cache key of ``files`` read together by the exact reader; None when the cache is off or an input is a stream."""
+    if cache is None:
+        return None
+    from scrisk.engine.cache import options_fingerprint, read_fingerprint
+    from scrisk.io.reader import is_spooled
+
+    if any(is_spooled(f) for f in files):
+        return None
+    # the names are in the key: they are written in the rejected rows, the notes and the report
+    fingerprint = options_fingerprint({"reader": f"exact{EXACT_READ_VERSION}", "inputs": [str(f) for f in files],
+                                       "reads": [read_fingerprint(f, options) for f in files]})
+    return cache.files_key(files, fingerprint)
+
+
+def _read_exact(files: list[Path], exact, cache, key: str | None) -> FlowTable:
+    """Read ``files`` with the exact reader and keep the result in the cache under ``key``."""
+    table = exact(files)
+    if key is not None:
+        _put_exact(cache, key, table)
+    return table
+
+
+def _frame_table(frame) -> tuple[Any, dict[str, str]]:
+    """A pandas frame as an Arrow table, and its column dtypes (restored on reading, see :func:`_table_frame`)."""
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(frame, preserve_index=False), {str(c): str(t) for c, t in frame.dtypes.items()}
+
+
+def _table_frame(path: Path, dtypes: dict[str, str]):
+    """Read a frame written by :func:`_frame_table` back with the dtypes it had (text columns stay ``object``)."""
+    import pyarrow.parquet as pq
+
+    frame = pq.read_table(path).to_pandas()
+    for col, dtype in dtypes.items():
+        if str(frame[col].dtype) != dtype:
+            frame[col] = frame[col].astype(dtype)
+    return frame
+
+
+def _put_exact(cache, key: str, table: FlowTable) -> None:
+    """Keep an exact read in the cache: accepted rows, rejected rows, side tables, report and metadata.
+
+    A read whose tables Arrow cannot hold (raw fields of mixed types) is not kept: the next run reads it again.
+    """
+    import pyarrow as pa
+
+    try:
+        schema = pa.schema([(c, getattr(pa, t)()) for c, t in _ARROW_FLOW_TYPES.items()])
+        accepted = pa.Table.from_pandas(table.frame, preserve_index=False).select(list(_ARROW_FLOW_TYPES))
+        accepted = accepted.cast(schema).replace_schema_metadata(None)
+        rep, meta = table.report, table.meta
+        dtypes: dict[str, dict[str, str]] = {}
+        rejected = None
+        if len(rep.rejected):
+            rejected, dtypes["rejected"] = _frame_table(rep.rejected)
+        extra = {}
+        if meta.world_totals is not None:
+            extra["world_totals"], dtypes["world_totals"] = _frame_table(meta.world_totals)
+        if meta.mirror is not None:
+            for part in _MIRROR_PARTS:
+                extra[f"mirror_{part}"], dtypes[f"mirror_{part}"] = _frame_table(getattr(meta.mirror, part))
+        info = {
+            "kind": "exact",
+            "input": ", ".join(meta.inputs),
+            "rows": len(table),
+            "report": {
+                "rows_read": int(rep.rows_read), "rows_accepted": int(rep.rows_accepted),
+                "rows_rejected": int(rep.rows_rejected), "reasons": {str(k): int(v) for k, v in rep.reasons.items()},
+                "value_usd_accepted": float(rep.value_usd_accepted),
+                "value_usd_rejected": {str(k): float(v) for k, v in rep.value_usd_rejected.items()},
+                "unknown_codes": {str(k): float(v) for k, v in rep.unknown_codes.items()},
+                "files": rep.files,
+            },
+            "meta": {
+                "source_format": meta.source_format, "hs_revision": meta.hs_revision, "inputs": list(meta.inputs),
+                "years": [int(y) for y in meta.years], "release": meta.release, "notes": list(meta.notes),
+                "periods": list(meta.periods), "hs_headings": list(meta.hs_headings),
+                "hs_inference": meta.hs_inference, "hs_conversion": meta.hs_conversion, "period": meta.period,
+                "mirror_counts": dict(meta.mirror.counts) if meta.mirror is not None else None,
+            },
+            "dtypes": dtypes,
+        }
+        cache.put(key, accepted, info, rejected=rejected, extra=extra)
+    except (TypeError, ValueError, pa.ArrowException):
+        return
+
+
+def _cached_exact(cache, key: str) -> FlowTable | None:
+    """The flow table of an exact read kept in the cache under ``key``; None when there is none (or it is damaged)."""
+    from collections import Counter
+
+    from scrisk.schema import LazyRejected
+
+    entry = cache.get(key)
+    if entry is None or entry.info.get("kind") != "exact":
+        return None
+    info = entry.info
+    try:
+        r, m, dtypes = info["report"], info["meta"], info["dtypes"]
+        side = entry.extra
+        world = _table_frame(side["world_totals"], dtypes["world_totals"]) if "world_totals" in side else None
+        mirror = None
+        if m["mirror_counts"] is not None:
+            from scrisk.io.mirror import MirrorReport
+
+            parts = {p: _table_frame(side[f"mirror_{p}"], dtypes[f"mirror_{p}"]) for p in _MIRROR_PARTS}
+            mirror = MirrorReport(counts=dict(m["mirror_counts"]), **parts)
+        path_rejected = entry.path_rejected
+
+        def rejected():
+            if path_rejected is None:
+                from scrisk.io.reader import _empty_rejected
+
+                return _empty_rejected()
+            return _table_frame(path_rejected, dtypes["rejected"])
+
+        report = ReadReport(
+            rows_read=r["rows_read"], rows_accepted=r["rows_accepted"], rows_rejected=r["rows_rejected"],
+            reasons=Counter(r["reasons"]), value_usd_accepted=r["value_usd_accepted"],
+            value_usd_rejected=dict(r["value_usd_rejected"]), unknown_codes=dict(r["unknown_codes"]),
+            rejected=LazyRejected(rejected), files=list(r["files"]),
+        )
+        meta = FlowMeta(
+            source_format=m["source_format"], hs_revision=m["hs_revision"], inputs=tuple(m["inputs"]),
+            years=tuple(m["years"]), release=m["release"], notes=tuple(m["notes"]), periods=tuple(m["periods"]),
+            world_totals=world, mirror=mirror, hs_conversion=m["hs_conversion"], period=m["period"],
+            hs_headings=tuple(m["hs_headings"]), hs_inference=m["hs_inference"],
+        )
+    except (KeyError, TypeError, ValueError, OSError):
+        return None  # an entry of another shape, or its files gone: read the inputs again
+    return FlowTable(meta=meta, report=report, parquet=(str(entry.path_accepted),), num_rows=int(info["rows"]))

@@ -50,6 +50,7 @@ __all__ = [
     "parquet_to_frame",
     "parquet_rows",
     "arrow_table",
+    "DuckRows",
     "DuckQueries",
     "queries_for",
 ]
@@ -238,6 +239,54 @@ def arrow_table(rel) -> "pa.Table":
 
     got = rel.arrow()
     return got.read_all() if isinstance(got, pa.RecordBatchReader) else got
+
+
+class DuckRows:
+    """Result rows kept in a table of an open DuckDB connection: counted, their first rows as dicts, Arrow on demand.
+
+    A command that shows a few rows (the terminal table) reads them as plain
+    Python values (:meth:`head_rows`) without building Arrow at all (nor
+    importing pyarrow); :meth:`to_arrow` materialises every row once and
+    closes the connection. The connection is closed when the object goes
+    too.
+
+    Examples
+    --------
+    >>> con = connect()
+    >>> _ = con.execute("CREATE TEMP TABLE t AS SELECT * FROM (VALUES (2, 'b'), (1, 'a')) v(rank, hs)")
+    >>> rows = DuckRows(con, "t", order="rank")
+    >>> rows.num_rows, rows.head_rows(1)
+    (2, [{'rank': 1, 'hs': 'a'}])
+    >>> rows.to_arrow().column("hs").to_pylist()
+    ['a', 'b']
+    """
+
+    def __init__(self, con: "duckdb.DuckDBPyConnection", name: str, *, order: str):
+        import weakref
+
+        self._con = con
+        self._query = f"SELECT * FROM {name} ORDER BY {order}"
+        self.num_rows = int(con.execute(f"SELECT count(*) FROM {name}").fetchone()[0])
+        self._close = weakref.finalize(self, con.close)
+        self._arrow = None
+
+    def __len__(self) -> int:
+        return self.num_rows
+
+    def head_rows(self, n: int | None) -> list[dict]:
+        """The first ``n`` rows (all when None) as dicts of Python values (what Arrow's ``to_pylist`` gives)."""
+        if self._arrow is not None:
+            return (self._arrow if n is None else self._arrow.slice(0, n)).to_pylist()
+        cur = self._con.execute(self._query + ("" if n is None else f" LIMIT {int(n)}"))
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r)) for r in cur.fetchall()]
+
+    def to_arrow(self) -> "pa.Table":
+        """Every row as a :class:`pyarrow.Table` (built once; the connection is closed then)."""
+        if self._arrow is None:
+            self._arrow = arrow_table(self._con.sql(self._query))
+            self._close()
+        return self._arrow
 
 
 def parquet_to_frame(paths: Iterable[str]) -> "pd.DataFrame":

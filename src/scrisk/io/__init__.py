@@ -6,12 +6,14 @@
 * :func:`detect_source` -- which reader a file needs, sniffed from content.
 * :func:`validate_files` -- read, count, quarantine (``scrisk validate``).
 * :mod:`scrisk.io.reasons` -- the stable rejection reasons.
+
+The names are imported on first use (the readers and their numerical
+libraries load only when a file is read).
 """
 
-from scrisk.io.options import ReadOptions
-from scrisk.io.reader import read_flows
-from scrisk.io.formats import SOURCES, detect_source
-from scrisk.io.validate import ValidationResult, validate_files, write_quarantine
+from __future__ import annotations
+
+from scrisk import lazy_attributes
 
 __all__ = [
     "ReadOptions",
@@ -22,3 +24,15 @@ __all__ = [
     "ValidationResult",
     "SOURCES",
 ]
+
+_EXPORTS = {
+    "ReadOptions": "scrisk.io.options",
+    "read_flows": "scrisk.io.reader",
+    "detect_source": "scrisk.io.formats",
+    "SOURCES": "scrisk.io.formats",
+    "validate_files": "scrisk.io.validate",
+    "write_quarantine": "scrisk.io.validate",
+    "ValidationResult": "scrisk.io.validate",
+}
+
+__getattr__, __dir__ = lazy_attributes("scrisk.io", _EXPORTS, globals())

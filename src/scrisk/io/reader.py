@@ -28,24 +28,34 @@ import os
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Iterable
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Iterable
 
 from scrisk.errors import ScriskError, UnreadableFileError, UsageError
 from scrisk.io import reasons as R
-from scrisk.io._stage import FileResult, rejected_frame
 from scrisk.io.options import ReadOptions
 from scrisk.io.profiles import resolve_options
-from scrisk.io.formats import SOURCES, sniff
 from scrisk.io.sniff import exc_text
 from scrisk.schema import FLOW_COLUMNS, KEY_COLUMNS, VALUE, FlowMeta, FlowTable, ReadReport, make_flow_table
 
-__all__ = ["read_flows", "expand_paths"]
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
+
+    from scrisk.io._stage import FileResult
+
+__all__ = ["read_flows", "expand_paths", "is_spooled"]
 
 _GLOB_CHARS = set("*?[")
 _BACI_METADATA = re.compile(r"^(country_codes|product_codes(_HS\d{2})?)_V\d{6}[a-z]?\.csv$", re.IGNORECASE)
+
+
+_SPOOLED: set[str] = set()
+"""Real paths of the temporary copies of streams made by this process (never cached)."""
+
+
+def is_spooled(path: str | Path) -> bool:
+    """True when ``path`` is this process's copy of a stream (standard input, a pipe): such input is never cached."""
+    return os.path.realpath(path) in _SPOOLED
 
 
 def _spool_stream(path: Path) -> Path:
@@ -53,7 +63,8 @@ def _spool_stream(path: Path) -> Path:
 
     A pipe can be read only once: sniffing its start and then reopening it
     would miss those bytes (or hang on a FIFO no one writes to again). The
-    copy is read like any file and removed when the process ends.
+    copy is read like any file and removed when the process ends; it is
+    never put in the input cache (:func:`is_spooled`).
     """
     import atexit
     import shutil
@@ -69,6 +80,7 @@ def _spool_stream(path: Path) -> Path:
     folder = tempfile.mkdtemp(prefix="scrisk-stream-")
     atexit.register(shutil.rmtree, folder, True)
     target = Path(folder) / (path.name or "stream")
+    _SPOOLED.add(os.path.realpath(target))
     try:
         with open(path, "rb") as src, open(target, "wb") as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
@@ -122,6 +134,8 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def _read_one(path: Path, options: ReadOptions) -> list[FileResult]:
+    from scrisk.io.formats import sniff
+
     fmt, src = sniff(path, options)
     return fmt.read(path, src, options)
 
@@ -149,22 +163,36 @@ def check_options(options: ReadOptions) -> ReadOptions:
     ------
     UsageError
     """
-    from scrisk.io.formats.comtrade import COMTRADE_SIDES
-    from scrisk.io.formats.tidy import QTY_UNITS, VALUE_UNITS
     from scrisk.schema import HS_REVISIONS
 
+    def sources() -> tuple[str, ...]:
+        from scrisk.io.formats import SOURCES
+
+        return SOURCES
+
+    def sides() -> tuple[str, ...]:
+        from scrisk.io.formats.comtrade import COMTRADE_SIDES
+
+        return COMTRADE_SIDES
+
+    def units(which: str) -> tuple[str, ...]:
+        from scrisk.io.formats import tidy
+
+        return tuple(getattr(tidy, which))
+
+    # the allowed values come from the format modules, imported only when a value is given
     checks = [
-        ("--source", options.source, SOURCES),
-        ("--comtrade-side", options.comtrade_side or "both", COMTRADE_SIDES),
-        ("--value-unit", options.value_unit, tuple(VALUE_UNITS)),
-        ("qty_unit", options.qty_unit, tuple(QTY_UNITS)),
-        ("--hs-revision", options.hs_revision, HS_REVISIONS),
+        ("--source", options.source, sources),
+        ("--comtrade-side", None if options.comtrade_side in (None, "", "both") else options.comtrade_side, sides),
+        ("--value-unit", options.value_unit, lambda: units("VALUE_UNITS")),
+        ("qty_unit", options.qty_unit, lambda: units("QTY_UNITS")),
+        ("--hs-revision", options.hs_revision, lambda: HS_REVISIONS),
     ]
     if options.max_rejected is not None and not 0 <= options.max_rejected <= 1:
         raise UsageError(f"--max-rejected {options.max_rejected} must be a share between 0 and 1 (e.g. 0.01)")
     for flag, value, allowed in checks:
-        if value is not None and value not in allowed:
-            raise UsageError(f"{flag} {value!r} is not one of {', '.join(allowed)}")
+        if value is not None and value not in allowed():
+            raise UsageError(f"{flag} {value!r} is not one of {', '.join(allowed())}")
     return options
 
 
@@ -221,6 +249,9 @@ def read_exact(files: list[Path], options: ReadOptions) -> FlowTable:
 
 def _key_codes(acc: pd.DataFrame) -> np.ndarray:
     """One int64 per (year, month, exporter, importer, hs), equal exactly when the keys are equal."""
+    import numpy as np
+    import pandas as pd
+
     key = np.zeros(len(acc), dtype=np.int64)
     span = 1
     for col in KEY_COLUMNS:
@@ -242,6 +273,9 @@ def _heading_rejections(acc: pd.DataFrame, detailed: set[str]) -> pd.DataFrame:
     side's reports is still a total). A heading with no code under it in any file is a product at the heading
     level (a Comtrade query by heading, a file of 4-digit totals).
     """
+    import numpy as np
+    import pandas as pd
+
     hs = acc["hs"].astype(str)
     short = (hs.str.len() == 4).to_numpy()
     hit = np.flatnonzero(short & hs.isin(detailed).to_numpy()) if short.any() else np.zeros(0, dtype=np.int64)
@@ -253,6 +287,9 @@ def _heading_rejections(acc: pd.DataFrame, detailed: set[str]) -> pd.DataFrame:
 
 def _cross_file_rejections(acc: pd.DataFrame, results: list[FileResult]) -> pd.DataFrame:
     """Return rows of ``acc`` (idx = row position, reason, detail) rejected by the all-files checks."""
+    import numpy as np
+    import pandas as pd
+
     from scrisk.io.formats.comtrade import SIDE_EXPORT, SIDE_IMPORT
 
     key = _key_codes(acc)
@@ -299,12 +336,17 @@ def _reject_late(acc: pd.DataFrame, late: pd.DataFrame, results: list[FileResult
 
     Returns ``acc`` without them.
     """
+    import numpy as np
+    import pandas as pd
+
+    from scrisk.io import _stage
+
     lr = acc.iloc[late["idx"].to_numpy()][["_fid", "_pos", "_line", VALUE]].reset_index(drop=True)
     lr["reason"] = late["reason"].to_numpy()
     lr["detail"] = late["detail"].to_numpy()
     for fid, grp in lr.groupby("_fid", sort=True):
         r = results[int(fid)]
-        extra = rejected_frame(
+        extra = _stage.rejected_frame(
             r.label,
             r.raw,
             grp["_pos"].to_numpy(),
@@ -330,6 +372,9 @@ def _one(values: list, mixed: str = "mixed"):
 
 def combine(results: list[FileResult], *, inputs: list[str]) -> FlowTable:
     """Combine per-file results: cross-file checks, the read report, metadata, validation."""
+    import numpy as np
+    import pandas as pd
+
     frames = []
     for fid, r in enumerate(results):
         a = r.accepted
@@ -456,6 +501,8 @@ def _world_totals(parts: list, detailed: set[str]) -> tuple[pd.DataFrame | None,
     kept once; HS4 headings ``detailed`` (the inputs hold longer codes under them) are left out (their
     totals), as in the flow table. The rows stay counted as *reporter-to-World total* in the read report.
     """
+    import pandas as pd
+
     parts = [w for w in parts if w is not None and len(w)]
     if not parts:
         return None, []
@@ -541,4 +588,6 @@ def check_rejected(table: FlowTable, max_share: float | None) -> FlowTable:
 
 
 def _empty_rejected() -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in (("file", object), ("line", "int64"), ("reason", object), ("detail", object))})

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from scrisk.metrics.concentration import _combine
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
 
 __all__ = ["lookup", "take"]
 
@@ -17,11 +20,15 @@ def lookup(left: pd.DataFrame, right: pd.DataFrame, left_on: list[str], right_on
 
     Examples
     --------
+    >>> import pandas as pd
     >>> l = pd.DataFrame({"y": [2024, 2022, 2024], "c": ["KOR", "KOR", "JPN"]})
     >>> r = pd.DataFrame({"y": [2024, 2024], "c": ["JPN", "KOR"]})
     >>> lookup(l, r, ["y", "c"]).tolist()
     [1, -1, 0]
     """
+    import numpy as np
+    import pandas as pd
+
     right_on = right_on or left_on
     n_left = len(left)
     codes: list[np.ndarray] = []
@@ -42,14 +49,18 @@ def lookup(left: pd.DataFrame, right: pd.DataFrame, left_on: list[str], right_on
     return pos
 
 
-def take(series: pd.Series, pos: np.ndarray, *, fill=np.nan) -> np.ndarray:
+def take(series: pd.Series, pos: np.ndarray, *, fill=float("nan")) -> np.ndarray:
     """Values of ``series`` at positions ``pos`` (``fill`` where pos is -1), as a numpy array.
 
     Examples
     --------
+    >>> import pandas as pd
+    >>> import numpy as np
     >>> take(pd.Series([1.5, 2.5]), np.array([1, -1])).tolist()
     [2.5, nan]
     """
+    import numpy as np
+
     hit = pos >= 0
     if series.dtype.kind == "f":
         vals = series.to_numpy(dtype="float64", na_value=np.nan)

@@ -52,12 +52,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-
+from scrisk.schema import _is_missing
 from scrisk.textfmt import format_usd_short
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
 
 __all__ = ["ScoreWeights", "chokepoint_score", "explain", "format_pct"]
 
@@ -122,11 +124,15 @@ def chokepoint_score(frame: pd.DataFrame, *, weights: ScoreWeights = ScoreWeight
 
     Examples
     --------
+    >>> import pandas as pd
     >>> f = pd.DataFrame({"hhi": [1.0, 0.2], "top_share": [1.0, 0.3], "world_export_hhi": [1.0, 0.1],
     ...                   "top_supplier_world_share": [1.0, 0.05]})
     >>> [round(float(x), 4) for x in chokepoint_score(f)]
     [1.0, 0.1775]
     """
+    import numpy as np
+    import pandas as pd
+
     num = np.zeros(len(frame))
     den = np.zeros(len(frame))
     for attr, col in _TERMS.items():
@@ -150,7 +156,7 @@ def format_pct(share: Any) -> str:
     >>> format_pct(0.9244), format_pct(0.9996), format_pct(1.0), format_pct(0.001), format_pct(None)
     ('92%', '>99%', '100%', '<1%', '?')
     """
-    if share is None or (isinstance(share, float) and math.isnan(share)) or share is pd.NA:
+    if _is_missing(share):
         return "?"
     s = float(share)
     if s >= 1.0:
@@ -170,6 +176,9 @@ _PCT = [f"{p}%" for p in range(101)]
 
 def _pcts(values: Any) -> np.ndarray:
     """Vectorised :func:`format_pct` (object array of strings)."""
+    import numpy as np
+    import pandas as pd
+
     s = np.asarray(pd.Series(values, dtype="float64").to_numpy(na_value=np.nan), dtype="float64")
     p = np.rint(np.nan_to_num(s) * 100).clip(0, 100).astype(np.int64)
     out = np.array(_PCT, dtype=object)[p]
@@ -183,6 +192,8 @@ def _pcts(values: Any) -> np.ndarray:
 
 def _col(frame: pd.DataFrame, name: str, kind: str) -> np.ndarray:
     """Column as a plain numpy array: floats with NaN, booleans with NA as False, objects."""
+    import numpy as np
+
     n = len(frame)
     if name not in frame.columns:
         return {"float": np.full(n, np.nan), "bool": np.zeros(n, dtype=bool)}.get(kind, np.full(n, None, dtype=object))
@@ -218,11 +229,15 @@ def explain(frame: pd.DataFrame, *, min_import_usd: float | None = None) -> pd.S
 
     Examples
     --------
+    >>> import pandas as pd
     >>> f = pd.DataFrame({"top_supplier": ["CHN"], "top_share": [0.9244], "top_supplier_world_share": [0.291],
     ...                   "n_suppliers": [18], "import_value_usd": [5e7]})
     >>> explain(f).iloc[0]
     '92% from CHN, which ships 29% of world exports; 18 suppliers'
     """
+    import numpy as np
+    import pandas as pd
+
     top_pct = _pcts(_col(frame, "top_share", "float"))
     world = _col(frame, "top_supplier_world_share", "float")
     world_pct = _pcts(world)

@@ -8,10 +8,13 @@ convention.
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from scrisk.schema import EXPORTER, HS, IMPORTER, VALUE, YEAR
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
 
 __all__ = [
     "hhi",
@@ -47,6 +50,8 @@ def hhi(values) -> float:
     >>> round(hhi([0.6, 0.3, 0.1]), 2)
     0.46
     """
+    import numpy as np
+
     v = np.asarray(values, dtype="float64")
     total = v.sum()
     if not total > 0:
@@ -76,6 +81,7 @@ def supplier_shares(flows: pd.DataFrame, *, importer: str, hs: str, year: int | 
 
     Examples
     --------
+    >>> import pandas as pd
     >>> f = pd.DataFrame({"year": [2024, 2024], "exporter": ["CHN", "JPN"],
     ...     "importer": ["KOR", "KOR"], "hs": ["811292", "811292"], "value_usd": [3.0, 1.0]})
     >>> supplier_shares(f, importer="KOR", hs="811292").to_dict()
@@ -96,6 +102,8 @@ _RADIX_LIMIT = 2**62
 
 def _combine(codes: list[np.ndarray], sizes: list[int]) -> np.ndarray:
     """Combine per-column codes into one int64 per row that sorts like the tuple of codes."""
+    import numpy as np
+
     out = np.zeros(len(codes[0]) if codes else 0, dtype=np.int64)
     size = 1
     for c, n in zip(codes, sizes):
@@ -116,6 +124,9 @@ def _concentration(flows: pd.DataFrame, keys: list[str], supplier: str, prefix: 
     (years or lines pooled) are summed first; the top supplier is the
     largest value, ties broken by the smaller code.
     """
+    import numpy as np
+    import pandas as pd
+
     cols = [*keys, supplier]
     f = flows.loc[flows[VALUE] > 0, [*cols, VALUE]]
     facs = [pd.factorize(f[c], sort=True) for c in cols]
@@ -187,6 +198,7 @@ def import_concentration(flows: pd.DataFrame, *, by_year: bool = True) -> pd.Dat
 
     Examples
     --------
+    >>> import pandas as pd
     >>> f = pd.DataFrame({"year": [2024] * 3, "exporter": ["CHN", "JPN", "USA"],
     ...     "importer": ["KOR"] * 3, "hs": ["811292"] * 3, "value_usd": [90.0, 8.0, 2.0]})
     >>> r = import_concentration(f).iloc[0]
@@ -213,6 +225,7 @@ def world_export_concentration(flows: pd.DataFrame, *, by_year: bool = True) -> 
 
     Examples
     --------
+    >>> import pandas as pd
     >>> f = pd.DataFrame({"year": [2024] * 3, "exporter": ["CHN", "CHN", "JPN"],
     ...     "importer": ["KOR", "USA", "KOR"], "hs": ["811292"] * 3, "value_usd": [6.0, 2.0, 2.0]})
     >>> r = world_export_concentration(f).iloc[0]
@@ -251,6 +264,7 @@ def exporter_totals(flows: pd.DataFrame, *, by_year: bool = True) -> pd.DataFram
 
     Examples
     --------
+    >>> import pandas as pd
     >>> f = pd.DataFrame({"year": [2024] * 3, "exporter": ["CHN", "CHN", "JPN"],
     ...     "importer": ["KOR", "USA", "KOR"], "hs": ["811292"] * 3, "value_usd": [6.0, 2.0, 2.0]})
     >>> r = exporter_totals(f)
@@ -286,6 +300,7 @@ def group_share(flows: pd.DataFrame, *, exporters, by_year: bool = True) -> pd.D
 
     Examples
     --------
+    >>> import pandas as pd
     >>> f = pd.DataFrame({"year": [2024] * 3, "exporter": ["CHN", "JPN", "USA"],
     ...     "importer": ["KOR"] * 3, "hs": ["811292"] * 3, "value_usd": [90.0, 8.0, 2.0]})
     >>> float(group_share(f, exporters=["JPN", "USA"]).loc[0, "group_share"])

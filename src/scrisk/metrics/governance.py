@@ -44,13 +44,14 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Mapping
 
 from scrisk.errors import FormatDetectionError, InputError, UnreadableFileError
 from scrisk.schema import EXPORTER, HS, IMPORTER, VALUE, YEAR
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
 
 __all__ = [
     "WGI_INDICATORS",
@@ -117,6 +118,8 @@ class WgiScores:
 
     def series(self) -> pd.Series:
         """Return the scores as a float Series indexed by ISO3, named ``wgi``."""
+        import pandas as pd
+
         return pd.Series(dict(self.scores), dtype="float64", name="wgi")
 
     def describe(self) -> dict[str, Any]:
@@ -139,6 +142,8 @@ def rescale_wgi(estimate) -> np.ndarray:
     >>> [float(x) for x in rescale_wgi([2.5, 0.0, -2.5, -3.0])]
     [0.0, 5.0, 10.0, 10.0]
     """
+    import numpy as np
+
     est = np.asarray(estimate, dtype="float64")
     return np.clip((2.5 - est) * 2.0, 0.0, 10.0)
 
@@ -157,6 +162,9 @@ def _find(cols: list[str], *names: str) -> str | None:
 
 def _numbers(raw: pd.Series, *, what: str, path: str | None, lo: float, hi: float) -> pd.Series:
     """Parse a text column to floats; missing tokens -> NaN; garbage or out of range -> InputError."""
+    import numpy as np
+    import pandas as pd
+
     text = raw.astype("string").str.strip()
     missing = text.isna() | text.str.lower().isin(_MISSING)
     num = pd.to_numeric(text.where(~missing), errors="coerce")
@@ -171,6 +179,8 @@ def _numbers(raw: pd.Series, *, what: str, path: str | None, lo: float, hi: floa
 
 
 def _iso3(raw: pd.Series, *, path: str | None) -> pd.Series:
+    import numpy as np
+
     codes = raw.astype("string").str.strip().str.upper()
     bad = ~codes.fillna("").str.fullmatch(r"[A-Z][A-Z0-9]{2}")
     if bad.any():
@@ -210,6 +220,7 @@ def wgi_scores(frame: pd.DataFrame, *, year: int | None = None, source: str | No
 
     Examples
     --------
+    >>> import pandas as pd
     >>> raw = pd.DataFrame({"Code": ["CHN", "CHN", "ZAR"], "Year": ["2019", "2019", "2019"],
     ...     "Indicator": ["RuleofLaw", "ControlofCorruption", "RuleofLaw"], "Estimate": ["-0.3", "-0.1", "-1.5"]})
     >>> s = wgi_scores(raw)
@@ -218,6 +229,9 @@ def wgi_scores(frame: pd.DataFrame, *, year: int | None = None, source: str | No
     >>> wgi_scores(pd.DataFrame({"iso3": ["jpn"], "score": ["2.25"]})).scores
     {'JPN': 2.25}
     """
+    import numpy as np
+    import pandas as pd
+
     cols = [str(c) for c in frame.columns]
     code_c = _find(cols, "code", "iso3", "countrycode", "iso", "iso3code")
     ind_c = _find(cols, "indicator", "seriescode", "series")
@@ -287,6 +301,8 @@ def read_wgi(path: str | Path, *, year: int | None = None) -> WgiScores:
     FormatDetectionError, InputError
         As :func:`wgi_scores`.
     """
+    import pandas as pd
+
     p = Path(path)
     try:
         raw = p.read_bytes()
@@ -315,6 +331,8 @@ def as_wgi_scores(obj: Any, *, year: int | None = None) -> WgiScores:
     >>> as_wgi_scores({"chn": 5.6}).scores
     {'CHN': 5.6}
     """
+    import pandas as pd
+
     if isinstance(obj, WgiScores):
         return obj
     if isinstance(obj, (str, Path)):
@@ -358,12 +376,15 @@ def governance_hhi(flows: pd.DataFrame, scores: WgiScores | Mapping[str, float] 
 
     Examples
     --------
+    >>> import pandas as pd
     >>> f = pd.DataFrame({"year": [2024] * 3, "exporter": ["CHN", "JPN", "XXX"],
     ...     "importer": ["KOR"] * 3, "hs": ["811292"] * 3, "value_usd": [80.0, 10.0, 10.0]})
     >>> r = governance_hhi(f, {"CHN": 5.0, "JPN": 2.0}).iloc[0]
     >>> round(float(r.hhi_wgi), 4), float(r.wgi_coverage)
     (0.322, 0.9)
     """
+    import pandas as pd
+
     s = as_wgi_scores(scores).series()
     keys = [YEAR, IMPORTER, HS] if by_year else [IMPORTER, HS]
     f = _supplier_values(flows, keys)
@@ -387,6 +408,7 @@ def missing_wgi_suppliers(flows: pd.DataFrame, scores: WgiScores | Mapping[str, 
 
     Examples
     --------
+    >>> import pandas as pd
     >>> f = pd.DataFrame({"year": [2024] * 2, "exporter": ["CHN", "XXX"], "importer": ["KOR"] * 2,
     ...     "hs": ["811292"] * 2, "value_usd": [80.0, 10.0]})
     >>> missing_wgi_suppliers(f, {"CHN": 5.0}).values.tolist()

@@ -8,9 +8,7 @@ stable contract listed in :data:`INDICATOR_COLUMNS` and the docstring.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
-
-import pandas as pd
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from scrisk.metrics.composite import ScoreWeights
 from scrisk.metrics.governance import WgiScores, as_wgi_scores
@@ -19,6 +17,9 @@ from scrisk.metrics.screen import Bands, ScreenCriteria
 __all__ = ["indicators", "arrow_to_indicator_frame", "INDICATOR_COLUMNS", "SCREEN_COLUMNS", "FLAGS"]
 
 from scrisk.engine import indicators as _decl
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 INDICATOR_COLUMNS: tuple[str, ...] = ("year", "importer", "hs") + tuple(
     i.name for i in _decl.output_indicators() if i.needs is None
@@ -120,6 +121,7 @@ def indicators(
 
     Examples
     --------
+    >>> import pandas as pd
     >>> f = pd.DataFrame({"year": [2024] * 4, "exporter": ["CHN", "JPN", "CHN", "KOR"],
     ...     "importer": ["KOR", "KOR", "USA", "USA"], "hs": ["811292"] * 4,
     ...     "value_usd": [9e7, 1e7, 5e7, 5e7]})
@@ -127,6 +129,8 @@ def indicators(
     >>> r.top_supplier, float(r.top_share), float(r.top_supplier_world_share), r.band, float(r.import_export_ratio)
     ('CHN', 0.9, 0.7, 'absolute', 2.0)
     """
+    import pandas as pd
+
     from scrisk.engine.indicators import Params, indicator_sql, prepare
     from scrisk.engine.store import connect, flow_source
 
@@ -175,6 +179,8 @@ def indicators(
 
 def arrow_to_indicator_frame(tab, *, friendly: bool, wgi: bool, screen: bool) -> pd.DataFrame:
     """Turn the engine's indicator rows into the pandas frame of :func:`indicators` (column order and dtypes)."""
+    import pandas as pd
+
     import pyarrow as pa
 
     from scrisk.engine.indicators import pandas_dtype

@@ -8,13 +8,14 @@ loaded year before it, which need not be the calendar year before: with
 
 from __future__ import annotations
 
-from typing import Iterable
-
-import pandas as pd
+from typing import TYPE_CHECKING, Iterable
 
 from scrisk.metrics._keys import lookup, take
 from scrisk.metrics.screen import lagged_years
 from scrisk.schema import HS, IMPORTER, YEAR
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 __all__ = ["year_over_year", "CHANGE_COLUMNS"]
 
@@ -73,6 +74,7 @@ def year_over_year(
 
     Examples
     --------
+    >>> import pandas as pd
     >>> f = pd.DataFrame({"year": [2022, 2024], "importer": ["KOR", "KOR"], "hs": ["811292"] * 2,
     ...     "import_value_usd": [10.0, 12.0], "top_supplier": ["CHN", "JPN"], "top_share": [0.95, 0.6],
     ...     "hhi": [0.9, 0.5]})
@@ -80,6 +82,8 @@ def year_over_year(
     >>> int(r.prev_year), round(float(r.delta_hhi), 2), bool(r.top_supplier_changed), int(r.years_single_source)
     (2022, -0.4, True, 1)
     """
+    import pandas as pd
+
     out = frame.copy()
     loaded = sorted({int(y) for y in (years if years is not None else out[YEAR].unique())})
     back = lagged_years(loaded, 1)

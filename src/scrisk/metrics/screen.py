@@ -34,12 +34,13 @@ and 2024 the window spans the gap.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Iterable
 
 from scrisk.schema import HS, IMPORTER, YEAR
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
 
 __all__ = [
     "Bands",
@@ -146,11 +147,15 @@ def single_source_band(
 
     Examples
     --------
+    >>> import pandas as pd
     >>> f = pd.DataFrame({"top_share": [0.95, 0.8, 0.6, 0.3, 0.99],
     ...                   "import_value_usd": [2e7, 2e7, 2e7, 2e7, 5e6]})
     >>> single_source_band(f).tolist()
     ['absolute', 'high', 'monitor', <NA>, <NA>]
     """
+    import numpy as np
+    import pandas as pd
+
     share = frame["top_share"].to_numpy(dtype="float64", na_value=np.nan)
     value = frame["import_value_usd"].to_numpy(dtype="float64", na_value=np.nan)
     ok = value >= min_import_usd
@@ -167,9 +172,13 @@ def import_export_ratio(imports, exports, *, zero_export_ratio: float = 9999.0) 
 
     Examples
     --------
+    >>> import pandas as pd
     >>> import_export_ratio(pd.Series([10.0, 5.0, 3.0]), pd.Series([5.0, 0.0, None])).tolist()
     [2.0, 9999.0, 9999.0]
     """
+    import numpy as np
+    import pandas as pd
+
     imp = pd.Series(imports, dtype="float64")
     exp = pd.Series(exports, dtype="float64", index=imp.index).fillna(0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -219,11 +228,15 @@ def geodep_screen(
 
     Examples
     --------
+    >>> import pandas as pd
     >>> f = pd.DataFrame({"year": [2022, 2024, 2024], "importer": ["KOR"] * 3, "hs": ["811292", "811292", "280461"],
     ...     "hhi": [0.5, 0.6, 0.9], "world_export_hhi": [0.5, 0.5, 0.5], "import_export_ratio": [3.0, 3.0, 9999.0]})
     >>> geodep_screen(f)[["year", "hs", "screen_met", "screen_years_met", "screen"]].values.tolist()
     [[2022, '811292', True, 1, True], [2024, '811292', True, 2, True], [2024, '280461', True, 1, False]]
     """
+    import numpy as np
+    import pandas as pd
+
     out = frame.copy()
     out["screen_import_hhi"] = out["hhi"] > criteria.import_hhi
     out["screen_world_export_hhi"] = out["world_export_hhi"] > criteria.world_export_hhi
