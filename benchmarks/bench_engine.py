@@ -221,10 +221,11 @@ def run_once(mode: Mode, work: Path, timeout: float) -> Sample:
 
 
 def run_modes(modes: list[Mode], *, repeat: int, work: Path, timeout: float, log) -> None:
-    """Interleave the modes: round 1 of every mode, round 2..., so load changes hit every mode alike."""
+    """Interleave the modes: round 1 of every mode, round 2..., so load changes hit every mode alike; every other
+    round runs them in reverse order, so no mode always follows the same one."""
     rounds = max(m.repeat or repeat for m in modes)
     for r in range(rounds):
-        for m in modes:
+        for m in (modes if r % 2 == 0 else modes[::-1]):
             if r >= (m.repeat or repeat):
                 continue
             if m.samples and all(s.error for s in m.samples):
