@@ -427,9 +427,6 @@ def load_into_store(files: list[Path], options, *, exact) -> FlowTable:
 # ---------------------------------------------------------------------------------------------------------------
 # the exact reader's results in the input cache
 
-_ARROW_FLOW_TYPES = {"year": "int64", "exporter": "string", "importer": "string", "hs": "string",
-                     "value_usd": "float64", "qty_kg": "float64", "month": "int8", "hs_revision": "string"}
-"""Arrow types of the canonical columns in a cached exact read (those of :data:`scrisk.schema.FLOW_DTYPES`)."""
 _MIRROR_PARTS = ("flows", "by_pair", "by_product")
 
 
@@ -482,9 +479,9 @@ def _put_exact(cache, key: str, table: FlowTable) -> None:
     import pyarrow as pa
 
     try:
-        schema = pa.schema([(c, getattr(pa, t)()) for c, t in _ARROW_FLOW_TYPES.items()])
-        accepted = pa.Table.from_pandas(table.frame, preserve_index=False).select(list(_ARROW_FLOW_TYPES))
-        accepted = accepted.cast(schema).replace_schema_metadata(None)
+        from scrisk.engine.store import frame_to_arrow
+
+        accepted = frame_to_arrow(table.frame).replace_schema_metadata(None)
         rep, meta = table.report, table.meta
         dtypes: dict[str, dict[str, str]] = {}
         rejected = None

@@ -603,8 +603,6 @@ def load_dataset(paths: Sequence[str | Path], options=None, *, check_keys: bool 
 
 def to_spark(table: FlowTable) -> SparkFlowTable:
     """Hand a flow table read on the driver to Spark (meta and read report kept)."""
-    import pyarrow as pa
-
     spark = session()
     with _errors("sending the flows to Spark"):
         master = spark.sparkContext.master if hasattr(spark, "sparkContext") else ""
@@ -612,10 +610,10 @@ def to_spark(table: FlowTable) -> SparkFlowTable:
             # the same machine: Spark reads the flow store's Parquet files where they are
             df = spark.read.parquet(*table.parquet).select(*FLOW_COLUMNS)
         else:
-            tab = pa.Table.from_pandas(table.frame[list(FLOW_COLUMNS)], preserve_index=False)
+            from scrisk.engine.store import frame_to_arrow
+
             # the types load_dataset reads (bigint year, tinyint month): the same columns out of either path
-            kinds = {"int64": pa.int64(), "Int8": pa.int8(), "string": pa.string(), "float64": pa.float64()}
-            tab = tab.cast(pa.schema([(c, kinds[FLOW_DTYPES[c]]) for c in FLOW_COLUMNS]))
+            tab = frame_to_arrow(table.frame)
             # checkpointed: the rows live in the executors' blocks, not in the query plan as a local relation
             # (which Spark's optimizer would copy into every reference of the flows: slow, and out of driver memory)
             df = spark.createDataFrame(tab).localCheckpoint()

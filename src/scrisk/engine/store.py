@@ -289,6 +289,26 @@ class DuckRows:
         return self._arrow
 
 
+def frame_to_arrow(frame: "pd.DataFrame") -> "pa.Table":
+    """A canonical flow frame as an Arrow table of the canonical columns and the flow store's types.
+
+    The inverse of :func:`parquet_to_frame`: ``year`` int64, ``month`` int8, text as string, numbers as double.
+
+    Examples
+    --------
+    >>> from scrisk.schema import empty_flows
+    >>> str(frame_to_arrow(empty_flows()).schema.field("month").type)
+    'int8'
+    """
+    import pyarrow as pa
+
+    from scrisk.schema import FLOW_COLUMNS, FLOW_DTYPES
+
+    kinds = {"int64": pa.int64(), "Int8": pa.int8(), "string": pa.string(), "float64": pa.float64()}
+    tab = pa.Table.from_pandas(frame[list(FLOW_COLUMNS)], preserve_index=False)
+    return tab.cast(pa.schema([(c, kinds[FLOW_DTYPES[c]]) for c in FLOW_COLUMNS]))
+
+
 def parquet_to_frame(paths: Iterable[str]) -> "pd.DataFrame":
     """Read canonical flow Parquet files into a pandas frame with the canonical dtypes."""
     import pandas as pd
