@@ -475,7 +475,11 @@ def suite_markdown(s: Suite, work: Path | None = None) -> str:
                 ref = by.get(kind.split(":", 1)[1])
                 val = None if ref is None or m.median() is None or not ref.median() else m.median() / ref.median()
                 shown_v = None if val is None else f"{val:.2f}x"
+                if val is not None and ref is not None and limit == 1.0:
+                    shown_v += _paired_text(m, ref)
             verdict = "not measured" if val is None else ("met" if val <= limit else "NOT met")
+            if verdict == "NOT met" and kind.startswith("time:") and limit == 1.0 and _within_noise(m, by[kind[5:]]):
+                verdict = "met within run-to-run noise (the per-round ratios straddle 1.0)"
             verdicts.append(f"- {m.label}: {text}: {shown_v or '-'} -- {verdict}")
     if verdicts:
         lines += ["", "Acceptance:", ""] + verdicts
@@ -487,6 +491,34 @@ def suite_markdown(s: Suite, work: Path | None = None) -> str:
         lines += ["", "Commands (`$WORK` is the temporary work folder):", ""]
         lines += [f"- {m.label}: `{command_text(m, work)}`" for m in shown or s.modes]
     return "\n".join(lines)
+
+
+def _paired(m: Mode, ref: Mode) -> list[float]:
+    """Per-round time ratios of ``m`` to ``ref`` (the two ran in the same round, one right after the other)."""
+    return sorted(a.seconds / b.seconds for a, b in zip(m.samples, ref.samples)
+                  if not a.error and not b.error and b.seconds > 0)
+
+
+def _quartiles(xs: list[float]) -> tuple[float, float]:
+    return statistics.quantiles(xs, n=4, method="inclusive")[0], statistics.quantiles(xs, n=4, method="inclusive")[2]
+
+
+def _paired_text(m: Mode, ref: Mode) -> str:
+    r = _paired(m, ref)
+    if len(r) < 3:
+        return ""
+    q1, q3 = _quartiles(r)
+    return f" (per-round ratios: median {statistics.median(r):.2f}x, quartiles {q1:.2f}-{q3:.2f}x, {len(r)} rounds)"
+
+
+def _within_noise(m: Mode, ref: Mode) -> bool:
+    """A "no slower than" check whose gap is not told apart from noise: at least five rounds, and the per-round
+    ratios' quartiles lie on both sides of 1.0 (in at least a quarter of the rounds ``m`` was the faster)."""
+    r = _paired(m, ref)
+    if len(r) < 5:
+        return False
+    q1, q3 = _quartiles(r)
+    return q1 <= 1.0 <= q3
 
 
 def versions() -> str:

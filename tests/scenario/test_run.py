@@ -81,6 +81,14 @@ def test_note_when_a_measure_matches_nothing(tiny):
     assert any("matched no flows" in n and "260400" in n for n in r.meta["notes"])
 
 
+def test_note_on_a_long_list_that_matches_nothing_stays_short(tiny):
+    codes = [f"{k:06d}" for k in range(10110, 10110 + 300)]  # 300 codes the file does not hold
+    r = run_scenario(tiny, scenario_from_options(exporters="IDN", hs=",".join(codes)))
+    note = next(n for n in r.meta["notes"] if "matched no flows" in n)
+    assert codes[0] in note and codes[19] in note and codes[20] not in note
+    assert "and 280 more" in note and len(note) < 400
+
+
 def test_note_names_codes_absent_from_the_data(tiny):
     r = run_scenario(tiny, scenario_from_options(exporters="CHN", materials="germanium"), year=2022)
     assert r.totals["blocked_usd"] == 1400.0

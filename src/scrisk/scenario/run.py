@@ -10,7 +10,7 @@ by default, or by its share of imports/consumption with ``rank="share"``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -151,6 +151,16 @@ def measure_cut(flows: pd.DataFrame, measures: tuple[ResolvedMeasure, ...]) -> t
 
     qty = flows[QTY].to_numpy(dtype=float) if QTY in flows.columns else None
     return measure_cut_codes(FlowCodes.from_frame(flows), measures, qty=qty)
+
+
+def _first(items: Sequence[str], n: int = 20) -> str:
+    """The first ``n`` of a list for a note, and how many more (a 5,000-code list stays one line).
+
+    >>> _first(["a", "b", "c"], 2)
+    'a, b and 1 more'
+    """
+    items = list(items)
+    return ", ".join(items[:n]) + (f" and {len(items) - n:,} more" if len(items) > n else "")
 
 
 def measure_cut_codes(codes: FlowCodes, measures: tuple[ResolvedMeasure, ...], *, qty: np.ndarray | None = None
@@ -504,13 +514,12 @@ def run_scenario(
     found = hs_prefix_match_any(all_codes, products)
     absent = [c for c, ok in zip(all_codes, found) if not ok]
     if absent and len(absent) < len(all_codes):
-        shown = ", ".join(absent[:20]) + (f" and {len(absent) - 20:,} more" if len(absent) > 20 else "")
-        notes.append(f"HS {shown} named by the scenario: no flows in {year} in the data; the other codes "
+        notes.append(f"HS {_first(absent)} named by the scenario: no flows in {year} in the data; the other codes "
                      "were shocked")
     for k, i in enumerate(info, 1):
         if i["matched_flows"] == 0:
-            why = ("the data holds no flows of " + ", ".join(i["hs"])) if not len(products) else \
-                f"no flows from {', '.join(i['exporters'])} of {', '.join(i['hs'])} to the targets"
+            why = ("the data holds no flows of " + _first(i["hs"])) if not len(products) else \
+                f"no flows from {_first(i['exporters'])} of {_first(i['hs'])} to the targets"
             notes.append(f"measure {k} matched no flows in {year}: {why}; check the file covers these codes "
                          "(--hs/--material) and countries")
 
