@@ -532,9 +532,11 @@ def _duckdb_copy(source: "pa.Table | pa.RecordBatchReader", fmt: str, path: str)
     import duckdb
 
     select = _select(source.schema, fmt)
+    # PRESERVE_ORDER: the rows keep their order (DuckDB's parallel text writers may interleave chunks otherwise,
+    # even with preserve_insertion_order set, once the rows span several row groups)
     options = {"csv": "FORMAT csv, HEADER true, QUOTE '\"', ESCAPE '\"', NULLSTR ''",
                "json": "FORMAT json, ARRAY true",
-               "jsonl": "FORMAT json"}[fmt]
+               "jsonl": "FORMAT json"}[fmt] + ", PRESERVE_ORDER true"
     con = duckdb.connect(config={"preserve_insertion_order": True})
     try:
         if isinstance(source, ParquetRows):
