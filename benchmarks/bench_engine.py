@@ -479,7 +479,7 @@ def suite_markdown(s: Suite, work: Path | None = None) -> str:
                     shown_v += _paired_text(m, ref)
             verdict = "not measured" if val is None else ("met" if val <= limit else "NOT met")
             if verdict == "NOT met" and kind.startswith("time:") and limit == 1.0 and _within_noise(m, by[kind[5:]]):
-                verdict = "met within run-to-run noise (the per-round ratios straddle 1.0)"
+                verdict = "NOT met by medians, inside this run's run-to-run noise (the per-round ratios straddle 1.0)"
             verdicts.append(f"- {m.label}: {text}: {shown_v or '-'} -- {verdict}")
     if verdicts:
         lines += ["", "Acceptance:", ""] + verdicts
