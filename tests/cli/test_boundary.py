@@ -62,3 +62,15 @@ def test_the_click_command_is_built_once_per_app_and_again_when_the_app_grows(ca
     with pytest.raises(SystemExit) as ei:
         main_with_boundary(app, ["three"])
     assert ei.value.code == 0 and capsys.readouterr().out == "three\n" and _click_command(app) is not first
+
+
+def test_engine_out_of_memory_is_one_line_naming_the_fix(tmp_path):
+    import os
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "example_flows.csv"
+    env = {**os.environ, "SCRISK_CACHE_DIR": str(tmp_path / "cache")}
+    r = _run("analyze", str(example), "--memory-limit", "1MB", "--no-cache", env=env)
+    assert r.returncode == 3 and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert "ran out of memory" in r.stderr and "--memory-limit" in r.stderr and "unexpected" not in r.stderr

@@ -150,10 +150,27 @@ def main_with_boundary(app: typer.Typer, argv: list[str] | None = None) -> None:
     except Exception as exc:  # noqa: BLE001 - the boundary must never show a traceback
         if debug:
             raise
-        error_line(f"unexpected {type(exc).__name__}: {exc}. Re-run with --debug for a traceback and report it.")
+        if _out_of_memory(exc):
+            error_line(f"the engine ran out of memory within its limit ({_first_line(exc)}); raise --memory-limit "
+                       "(or $SCRISK_MEMORY_LIMIT) or narrow the run (--hs, --material, --importer, --year)")
+        else:
+            error_line(f"unexpected {type(exc).__name__}: {exc}. Re-run with --debug for a traceback and report it.")
         code = EXIT_INPUT
     try:
         sys.stdout.flush()
     except (BrokenPipeError, OSError, ValueError):
         _stdout_closed()
     sys.exit(code)
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """DuckDB's out-of-memory error (told by its class, so the boundary imports no engine)."""
+    return type(exc).__name__ == "OutOfMemoryException" and type(exc).__module__.split(".")[0] in ("duckdb", "_duckdb") \
+        or isinstance(exc, MemoryError)
+
+
+def _first_line(exc: BaseException) -> str:
+    """The cause of an engine error in one line: its first line, without DuckDB's "Out of Memory Error: " prefix."""
+    text = str(exc).replace("\\n", "\n").strip().splitlines()
+    first = text[0] if text else type(exc).__name__
+    return first.removeprefix("Out of Memory Error: ")
