@@ -500,7 +500,8 @@ def _paired(m: Mode, ref: Mode) -> list[float]:
 
 
 def _quartiles(xs: list[float]) -> tuple[float, float]:
-    return statistics.quantiles(xs, n=4, method="inclusive")[0], statistics.quantiles(xs, n=4, method="inclusive")[2]
+    q1, _, q3 = statistics.quantiles(xs, n=4, method="inclusive")
+    return q1, q3
 
 
 def _paired_text(m: Mode, ref: Mode) -> str:

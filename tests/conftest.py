@@ -32,6 +32,23 @@ TEST_DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(scope="session")
+def bench_module():
+    """Import a script of ``benchmarks/`` (or of a folder under it) by name: ``bench_module("generate")``,
+    ``bench_module("duckdb_screen", "baselines")``."""
+    import importlib
+    import sys
+
+    def load(name: str, sub: str = ""):
+        sys.path.insert(0, str(REPO / "benchmarks" / sub))
+        try:
+            return importlib.import_module(name)
+        finally:
+            sys.path.pop(0)
+
+    return load
+
+
+@pytest.fixture(scope="session")
 def realdata() -> Path:
     """Return ../shared/realdata, or skip the test when it is not beside the clone."""
     if not REALDATA.is_dir():

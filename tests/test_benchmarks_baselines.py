@@ -17,27 +17,19 @@ BENCH = REPO / "benchmarks"
 pytest.importorskip("duckdb")
 
 
-def _load(name: str, folder: Path):
-    sys.path.insert(0, str(folder))
-    try:
-        return __import__(name)
-    finally:
-        sys.path.pop(0)
+@pytest.fixture(scope="module")
+def generate(bench_module):
+    return bench_module("generate")
 
 
 @pytest.fixture(scope="module")
-def generate():
-    return _load("generate", BENCH)
+def duckdb_screen(bench_module):
+    return bench_module("duckdb_screen", "baselines")
 
 
 @pytest.fixture(scope="module")
-def duckdb_screen():
-    return _load("duckdb_screen", BENCH / "baselines")
-
-
-@pytest.fixture(scope="module")
-def pandas_screen():
-    return _load("pandas_screen", BENCH / "baselines")
+def pandas_screen(bench_module):
+    return bench_module("pandas_screen", "baselines")
 
 
 def read_screen(path: Path) -> pd.DataFrame:
@@ -140,14 +132,14 @@ def test_baselines_agree_on_generated_data(duckdb_screen, pandas_screen, generat
     assert_same(a, b)  # same rows in the same rank order
 
 
-def test_pandas_shock_baseline_is_scrisk_first_order(generate, generated, tmp_path):
+def test_pandas_shock_baseline_is_scrisk_first_order(generate, generated, tmp_path, bench_module):
     """baselines/pandas_shock.py computes what `scrisk shock --mode none` does, for every product and for a list."""
     from scrisk.api import load_flows
     from scrisk.io.options import ReadOptions
     from scrisk.scenario import run_scenario, scenario_from_options
 
-    base = _load("pandas_shock", BENCH / "baselines")
-    flows = _load("pandas_screen", BENCH / "baselines").read_flows([generated])
+    base = bench_module("pandas_shock", "baselines")
+    flows = bench_module("pandas_screen", "baselines").read_flows([generated])
     table = load_flows([generated], ReadOptions())
     codes = sorted(flows["hs"].unique())[::3]
     for hs in (None, codes):
@@ -215,8 +207,8 @@ def test_partitioned_parquet_layout(generate, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def bench_engine():
-    return _load("bench_engine", BENCH)
+def bench_engine(bench_module):
+    return bench_module("bench_engine")
 
 
 _MEASURE_CHILD = r"""

@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def generate():
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        import generate as mod
-    finally:
-        sys.path.pop(0)
-    return mod
+def generate(bench_module):
+    return bench_module("generate")
 
 
 @pytest.fixture(scope="module")

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def bench():
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        import bench_engine as mod
-    finally:
-        sys.path.pop(0)
-    return mod
+def bench(bench_module):
+    return bench_module("bench_engine")
 
 
 def _suite(bench, a: list[float], b: list[float]):

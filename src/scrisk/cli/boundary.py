@@ -171,6 +171,5 @@ def _out_of_memory(exc: BaseException) -> bool:
 
 def _first_line(exc: BaseException) -> str:
     """The cause of an engine error in one line: its first line, without DuckDB's "Out of Memory Error: " prefix."""
-    text = str(exc).replace("\\n", "\n").strip().splitlines()
-    first = text[0] if text else type(exc).__name__
-    return first.removeprefix("Out of Memory Error: ")
+    lines = str(exc).strip().splitlines()
+    return (lines[0] if lines else type(exc).__name__).removeprefix("Out of Memory Error: ")
