@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 
-
 @pytest.fixture(scope="module")
 def generate(bench_module):
     return bench_module("generate")
