@@ -332,6 +332,11 @@ class FlowTable:
     report : ReadReport
     parquet : tuple of str
         Parquet files holding the rows (empty for an in-memory table).
+    counted_only : bool
+        The rows were checked and counted but not kept (``scrisk validate``
+        with the cache off): ``meta`` and ``report`` are complete, and the
+        rows are read again (through :attr:`reload`) the first time
+        :attr:`frame` or :attr:`parquet` is used.
     """
 
     def __init__(
@@ -342,18 +347,43 @@ class FlowTable:
         *,
         parquet: tuple[str, ...] = (),
         num_rows: int | None = None,
+        counted_only: bool = False,
     ):
-        if frame is None and not parquet:
+        if frame is None and not parquet and not counted_only:
             frame = empty_flows()
         self._frame = frame
         self.meta = meta or FlowMeta()
         self.report = report or ReadReport()
-        self.parquet = tuple(str(p) for p in parquet)
+        self._parquet = tuple(str(p) for p in parquet)
         self._num_rows = len(frame) if frame is not None else num_rows
+        self.counted_only = bool(counted_only)
+        self.reload: "Callable[[], FlowTable] | None" = None
+
+    def _rows(self) -> None:
+        """Read the rows of a :attr:`counted_only` table again (once)."""
+        if not self.counted_only:
+            return
+        if self.reload is None:
+            raise RuntimeError("this flow table was counted, not kept, and cannot read its rows again")
+        again = self.reload()
+        self._frame, self._parquet, self._num_rows = again._frame, again._parquet, again._num_rows
+        self.counted_only = False
+
+    @property
+    def parquet(self) -> tuple[str, ...]:
+        """Parquet files holding the rows (empty for an in-memory table)."""
+        self._rows()
+        return self._parquet
+
+    @parquet.setter
+    def parquet(self, value) -> None:
+        self._parquet = tuple(str(p) for p in value)
+        self.counted_only = False
 
     @property
     def frame(self) -> "pd.DataFrame":
         """The rows as a canonical pandas frame (read from Parquet on first use)."""
+        self._rows()
         if self._frame is None:
             from scrisk.engine.store import parquet_to_frame
 
@@ -380,7 +410,8 @@ class FlowTable:
         return int(self._num_rows)
 
     def __repr__(self) -> str:
-        where = "memory" if self.in_memory else f"{len(self.parquet)} parquet file(s)"
+        where = ("memory" if self.in_memory else "nowhere (counted only)" if self.counted_only
+                 else f"{len(self._parquet)} parquet file(s)")
         return f"FlowTable({len(self)} rows in {where}, years={self.years})"
 
     @property

@@ -215,3 +215,56 @@ def test_no_cache_and_streams_always_read_again(tmp_path, exact_reads, monkeypat
     read_flows([src])
     read_flows([src])
     assert len(exact_reads) == 4
+
+
+def _baci_year(folder, year: int, rows, name: str | None = None):
+    from io_helpers import baci_line, write_country_codes_v202601
+
+    folder.mkdir(parents=True, exist_ok=True)
+    write_country_codes_v202601(folder / "country_codes_V202601.csv")
+    p = folder / (name or f"BACI_HS17_Y{year}_V202601.csv")
+    p.write_text("t,i,j,k,v,q\n" + "\n".join(baci_line(year, *r) for r in rows) + "\n", encoding="utf-8")
+    return p
+
+
+BACI_ROWS = [(156, 410, 811292, 9000.5, 12.0), (392, 410, 370790, 1500.0, None), (842, 156, 10121, 3.25, 1.0)]
+
+
+@pytest.fixture
+def no_cache():
+    ingest.set_cache_enabled(False)
+    try:
+        yield
+    finally:
+        ingest.set_cache_enabled(True)
+
+
+def test_counting_only_gives_the_accounting_of_a_full_read_and_writes_no_rows(tmp_path, no_cache, monkeypatch):
+    monkeypatch.setenv("SCRISK_TEMP_DIR", str(tmp_path / "scratch"))
+    (tmp_path / "scratch").mkdir()
+    monkeypatch.setattr(ingest, "_scratch", None)
+    p = _baci_year(tmp_path / "in", 2022, BACI_ROWS)
+    counted = read_flows([p], keep_rows=False)
+    assert counted.counted_only and not list((tmp_path / "scratch").rglob("*.parquet"))
+    full = read_flows([p])
+    assert not full.counted_only
+    for attr in ("rows_read", "rows_accepted", "rows_rejected", "value_usd_accepted", "files"):
+        assert getattr(counted.report, attr) == getattr(full.report, attr), attr
+    assert counted.report.value_usd_accepted == pytest.approx(10503.75 * 1000)
+    assert (counted.meta.years, counted.meta.notes, len(counted)) == (full.meta.years, full.meta.notes, 3)
+    # the rows, once asked for, are read again: the same flows
+    assert _key(counted).equals(_key(full)) and not counted.counted_only and counted.parquet
+
+
+def test_counting_only_still_finds_a_key_repeated_within_a_file_or_across_files(tmp_path, no_cache):
+    dup = _baci_year(tmp_path / "a", 2022, BACI_ROWS + [(156, 410, 811292, 1.0, 1.0)])
+    t = read_flows([dup], keep_rows=False)
+    assert t.report.reasons == {"duplicate key": 1} and t.report.rows_read == 4 and t.report.rows_accepted == 3
+    # two files of the same year, each clean on its own, sharing one key
+    other = _baci_year(tmp_path / "b", 2022, [(156, 410, 811292, 2.0, 1.0)], name="BACI_HS17_Y2022_V202601_b.csv")
+    t = read_flows([_baci_year(tmp_path / "c", 2022, BACI_ROWS), other], keep_rows=False)
+    assert t.report.reasons == {"duplicate key": 1} and t.report.rows_read == 4
+    # different years cannot share a key: both are counted in one pass each, and nothing repeats
+    t = read_flows([_baci_year(tmp_path / "d", 2022, BACI_ROWS), _baci_year(tmp_path / "e", 2024, BACI_ROWS)],
+                   keep_rows=False)
+    assert t.counted_only and t.report.rows_rejected == 0 and t.meta.years == (2022, 2024) and len(t) == 6

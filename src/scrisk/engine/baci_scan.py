@@ -50,16 +50,23 @@ class ScanOutcome:
     Attributes
     ----------
     clean : bool
-        Every row passed; ``path`` holds the accepted rows.
+        Every row passed; ``out`` holds the accepted rows (when one was given).
     rows : int
         Rows read (only meaningful when ``clean``).
     reason : str
         Why the exact reader is needed when not ``clean``.
+    value_usd, years, repeated_keys
+        Only from a counting scan (``out=None``): the accepted value, the
+        distinct years, and how many (year, exporter, importer, hs) keys
+        (hashed) occur more than once.
     """
 
     clean: bool
     rows: int = 0
     reason: str = ""
+    value_usd: float = 0.0
+    years: tuple[int, ...] = ()
+    repeated_keys: int = 0
 
 
 def country_map_rows(mapper) -> list[tuple[str, str, int]]:
@@ -144,12 +151,15 @@ def scan_baci(
     delimiter: str,
     compression: str,
     mapper,
-    out: Path,
+    out: Path | None,
     years: Sequence[int] = (),
     hs: Sequence[str] = (),
     hs_revision: str | None = None,
 ) -> ScanOutcome:
     """Parse one BACI CSV into canonical Parquet at ``out``, or report that the exact reader is needed.
+
+    With ``out=None`` the rows are checked and counted but not kept (``scrisk validate --no-cache`` needs the
+    accounting, not the flows): one pass gives the rows, the accepted value, the years and the repeated keys.
 
     Parameters
     ----------
@@ -165,8 +175,8 @@ def scan_baci(
         ``"none"`` or ``"gzip"``.
     mapper : CountryMapper
         The country tables for this file.
-    out : Path
-        Parquet file to write.
+    out : Path or None
+        Parquet file to write; None to count only.
     years, hs : sequences
         The ``--year``/``--hs`` filters: rows outside them are not read (rows
         whose year cannot be parsed are kept, to be reported).
@@ -243,6 +253,18 @@ def scan_baci(
         # DuckDB reads 1_000 as a number; the exact reader does not
         return ScanOutcome(clean=False, reason="an underscore in the file")
     try:
+        if out is None:
+            # one pass: rows grouped by their key's hash (a collision only sends the file to the exact reader)
+            rows, bad, value, seen, repeated = con.execute(
+                "SELECT coalesce(sum(n), 0), coalesce(sum(bad), 0), coalesce(fsum(v), 0), list(DISTINCT y ORDER BY y), "
+                "count(*) FILTER (WHERE n > 1) FROM (SELECT count(*) AS n, count(*) FILTER (WHERE NOT _ok) AS bad, "
+                "fsum(value_usd) AS v, any_value(year) AS y "
+                f"FROM ({query}) GROUP BY hash(year, month, exporter, importer, hs))"
+            ).fetchone()
+            if bad:
+                return ScanOutcome(clean=False, rows=int(rows), reason=f"{bad} row(s) need the exact reader's reasons")
+            return ScanOutcome(clean=True, rows=int(rows), value_usd=float(value),
+                               years=tuple(int(y) for y in seen or () if y is not None), repeated_keys=int(repeated))
         con.execute(f"COPY ({query}) TO {sql_str(str(out))} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 1000000)")
     except duckdb.Error as exc:
         return ScanOutcome(clean=False, reason=f"not a plain CSV for the parallel scan ({str(exc).splitlines()[0][:160]})")

@@ -81,7 +81,7 @@ class FastFile:
     """One input read by the fast path (or found in the cache)."""
 
     label: str
-    parquet: Path
+    parquet: Path | None  # None: the rows were counted, not kept (see ``load_into_store(keep_rows=False)``)
     rows: int
     value_usd: float
     years: tuple[int, ...]
@@ -143,8 +143,12 @@ def _repeated_keys(con, parquet: Path) -> int:
     ).fetchone()[0]
 
 
-def _scan_one(con, path: Path, options, cache) -> FastFile | None:
-    """Read one input through the cache or the fast path; None when the exact reader is needed."""
+def _scan_one(con, path: Path, options, cache, *, keep_rows: bool = True) -> FastFile | None:
+    """Read one input through the cache or the fast path; None when the exact reader is needed.
+
+    ``keep_rows=False`` with the cache off: a BACI file is checked and counted in one pass and its rows are not
+    written anywhere (``FastFile.parquet`` is None).
+    """
     from scrisk.engine.baci_scan import scan_baci
     from scrisk.io.formats.baci import baci_countries
     from scrisk.io.formats.baci import baci_name_info
@@ -168,8 +172,10 @@ def _scan_one(con, path: Path, options, cache) -> FastFile | None:
     src, roles = cand
     info = baci_name_info(path.name)
     mapper, note = baci_countries(path, options, release=info.release)
-    work = Path(cache.tmp_dir()) if cache is not None else scratch_dir()
-    out = Path(tempfile.mkstemp(prefix="flows-", suffix=".parquet", dir=work)[1])
+    out = None
+    if keep_rows or cache is not None:
+        work = Path(cache.tmp_dir()) if cache is not None else scratch_dir()
+        out = Path(tempfile.mkstemp(prefix="flows-", suffix=".parquet", dir=work)[1])
     outcome = scan_baci(
         con,
         path,
@@ -184,12 +190,16 @@ def _scan_one(con, path: Path, options, cache) -> FastFile | None:
         hs_revision=info.hs_revision or options.hs_revision,
     )
     if not outcome.clean:
-        out.unlink(missing_ok=True)
+        if out is not None:
+            out.unlink(missing_ok=True)
         return None
-    value, years = con.execute(
-        f"SELECT coalesce(fsum(value_usd), 0), list(DISTINCT year ORDER BY year) FROM read_parquet({sql_str(str(out))})"
-    ).fetchone()
-    dups = _repeated_keys(con, out)
+    if out is None:
+        value, years, dups = outcome.value_usd, outcome.years, outcome.repeated_keys
+    else:
+        value, years = con.execute(
+            f"SELECT coalesce(fsum(value_usd), 0), list(DISTINCT year ORDER BY year) FROM read_parquet({sql_str(str(out))})"
+        ).fetchone()
+        dups = _repeated_keys(con, out)
     ff = FastFile(
         label=str(path),
         parquet=out,
@@ -318,12 +328,18 @@ def _one_revision(revisions) -> str | None:
     return None if not revs else revs[0] if len(revs) == 1 else "mixed"
 
 
-def _keys_unique(con, files: list[FastFile]) -> bool:
-    """True when no (year, exporter, importer, hs) repeats within or across the files."""
+def _disjoint_and_unique(files: list[FastFile]) -> bool:
+    """True when no key repeats within a file and no two files share a year (no key can repeat at all)."""
     if all(f.duplicate_free for f in files):
         years = [set(f.years) for f in files]
-        if all(not (a & b) for k, a in enumerate(years) for b in years[k + 1:]):
-            return True
+        return all(not (a & b) for k, a in enumerate(years) for b in years[k + 1:])
+    return False
+
+
+def _keys_unique(con, files: list[FastFile]) -> bool:
+    """True when no (year, exporter, importer, hs) repeats within or across the files."""
+    if _disjoint_and_unique(files):
+        return True
     paths = sql_list(str(f.parquet) for f in files)
     n = con.execute(
         f"SELECT count(*) FROM (SELECT 1 FROM read_parquet({paths}, hive_partitioning = false) "
@@ -371,6 +387,8 @@ def _fast_table(files: list[FastFile], inputs: list[str]) -> FlowTable:
         release=_one([f.release for f in files]),
         notes=tuple(dict.fromkeys(n for f in files for n in f.notes)),
     )
+    if any(f.parquet is None for f in files):
+        return FlowTable(meta=meta, report=report, counted_only=True, num_rows=total)
     return FlowTable(meta=meta, report=report, parquet=tuple(str(f.parquet) for f in files), num_rows=total)
 
 
@@ -391,7 +409,7 @@ class _OnFirstUse:
             self._con.close()
 
 
-def load_into_store(files: list[Path], options, *, exact) -> FlowTable:
+def load_into_store(files: list[Path], options, *, exact, keep_rows: bool = True) -> FlowTable:
     """Read ``files`` (already expanded) into a flow table, fast where possible.
 
     Parameters
@@ -402,6 +420,11 @@ def load_into_store(files: list[Path], options, *, exact) -> FlowTable:
     exact : callable
         ``exact(files) -> FlowTable``: the exact reader, used when any input
         needs it.
+    keep_rows : bool
+        False when only the accounting is wanted (``scrisk validate``): with
+        the cache off, BACI files are then checked and counted without
+        writing their rows anywhere; the table's rows are read again if a
+        caller asks for them.
     """
     cache = _cache()
     exact_key = _exact_key(cache, files, options)
@@ -413,15 +436,21 @@ def load_into_store(files: list[Path], options, *, exact) -> FlowTable:
     try:
         fast: list[FastFile] = []
         for f in files:
-            got = _scan_one(con, f, options, cache)
+            got = _scan_one(con, f, options, cache, keep_rows=keep_rows)
             if got is None:
                 return _read_exact(files, exact, cache, exact_key)
             fast.append(got)
+        if any(f.parquet is None for f in fast) and not _disjoint_and_unique(fast):
+            # keys may repeat across the files: that check needs the rows
+            return load_into_store(files, options, exact=exact)
         if not _keys_unique(con, fast):
             return _read_exact(files, exact, cache, exact_key)
     finally:
         con.close()
-    return _fast_table(fast, [str(f) for f in files])
+    table = _fast_table(fast, [str(f) for f in files])
+    if any(f.parquet is None for f in fast):
+        table.reload = lambda: load_into_store(files, options, exact=exact)
+    return table
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -196,7 +196,9 @@ def check_options(options: ReadOptions) -> ReadOptions:
     return options
 
 
-def read_flows(paths: Iterable[str | Path] | str | Path, options: ReadOptions | None = None) -> FlowTable:
+def read_flows(
+    paths: Iterable[str | Path] | str | Path, options: ReadOptions | None = None, *, keep_rows: bool = True
+) -> FlowTable:
     """Read trade files (BACI CSV/zip, Comtrade CSV, tidy CSV, Parquet) into one validated flow table.
 
     Parameters
@@ -209,6 +211,11 @@ def read_flows(paths: Iterable[str | Path] | str | Path, options: ReadOptions | 
         Format, column mapping, units, ``years``/``hs`` filters (applied in
         the scan: rows outside them are never read nor counted), encoding,
         profile, Comtrade side.
+    keep_rows : bool
+        False when only the accounting is needed (as in ``scrisk validate``):
+        with the input cache off, a BACI file is then checked and counted in
+        one pass without writing its rows; the table reads them again if they
+        are asked for.
 
     Returns
     -------
@@ -233,7 +240,7 @@ def read_flows(paths: Iterable[str | Path] | str | Path, options: ReadOptions | 
     files = expand_paths(paths)
     from scrisk.engine.ingest import load_into_store
 
-    table = load_into_store(files, options, exact=lambda fs: read_exact(fs, options))
+    table = load_into_store(files, options, exact=lambda fs: read_exact(fs, options), keep_rows=keep_rows)
     return check_rejected(table, options.max_rejected)
 
 

@@ -251,6 +251,6 @@ def validate_files(
         refuse_input_overwrite(quarantine, {"inputs": [str(p) for p in paths]})  # before a row is read
     # validate reports what it rejected rather than failing on it: the limit decides the exit code instead
     read_opts = dataclasses.replace(options, max_rejected=None) if options is not None else None
-    table = read_flows(paths, read_opts)
+    table = read_flows(paths, read_opts, keep_rows=False)  # the accounting, not the rows
     qpath = write_quarantine(table, quarantine) if quarantine else None
     return ValidationResult(table=table, quarantine=qpath, options=options, mirror=mirror)
