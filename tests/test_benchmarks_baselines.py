@@ -254,3 +254,22 @@ def test_run_once_fails_soft(bench_engine, tmp_path):
     assert s.error is None and s.rows_out == 2 and not out.exists()  # counted, then removed
     assert bench_engine.last_message("Usage: x\n╭─ Error ─╮\n│ No such option: --no-cache │\n╰────╯\n") == \
         "No such option: --no-cache"
+
+
+def test_validation_sql_baseline_finds_what_scrisk_validate_finds(bench_module, tmp_path):
+    checks = bench_module("read_baseline", "baselines").checks
+    (tmp_path / "country_codes_V202601.csv").write_text(CODES)
+    f = tmp_path / "BACI_HS17_Y2024_V202601.csv"
+    clean = FLOWS.replace("2023,", "2022,")  # distinct keys
+    f.write_text(clean)
+    assert checks(str(f)) == (8, 41003.0, 0, 0)
+    # a self-trade row, an unknown country, a malformed code, a negative value and a repeated key
+    bad = ["2024,410,410,811292,1.000,1.000", "2024,999,410,811292,1.000,1.000", "2024,156,410,81A292,1.000,1.000",
+           "2024,156,842,850760,-1.000,1.000", "2024,392,410,811292,1.000,           NA"]
+    f.write_text(clean + "\n".join(bad) + "\n")
+    from scrisk.io import read_flows
+
+    rep = read_flows([f]).report
+    n, v, failing, repeated = checks(str(f))
+    assert (n, failing, repeated) == (rep.rows_read, 4, 1) == (13, 4, 1)
+    assert rep.rows_rejected == failing + repeated
