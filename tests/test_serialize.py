@@ -249,3 +249,14 @@ def test_many_row_groups_keep_their_order(tmp_path, fmt, text):
     else:
         n = duckdb.sql(f"SELECT n FROM read_json('{out}', format='newline_delimited')").fetchnumpy()["n"].tolist()
     assert n == list(range(3_000_000))
+
+
+def test_the_text_writers_take_the_engine_memory_limit_else_their_own(monkeypatch, tmp_path):
+    from scrisk.engine import store
+    from scrisk import serialize
+
+    monkeypatch.setattr(store, "_settings", store.EngineSettings())
+    assert serialize._writer_config()["memory_limit"] == serialize.WRITER_MEMORY
+    store.configure(memory_limit="700MB", temp_directory=str(tmp_path))
+    got = serialize._writer_config()
+    assert (got["memory_limit"], got["temp_directory"], got["preserve_insertion_order"]) == ("700MB", str(tmp_path), True)

@@ -272,3 +272,29 @@ def test_codes_of_no_basket_have_an_empty_material():
     new = _t([("CHN", "KOR", "010121", 3e6), ("FRA", "KOR", "010121", 3e6)], 2024)
     r = diff_vintages(old, new)
     assert {x["material"] for x in r.rows} == {""} and r.summary["supplier_gained"] == 1
+
+
+def test_rows_written_in_runs_of_importers_are_the_rows_written_at_once(monkeypatch):
+    import random
+
+    from scrisk.policy import diff as diff_mod
+
+    rnd = random.Random(7)
+    countries = ["ARG", "AUS", "CHL", "CHN", "DEU", "IND", "JPN", "KOR", "MOZ", "USA"]
+    codes = ["250490", "281111", "283691", "370790", "811292", "850511"]
+
+    def year(y):
+        rows = {(e, i, h): rnd.choice([1e6, 5e6, 2e7, 9e7]) for e in countries for i in countries for h in codes
+                if e != i and rnd.random() < 0.35}
+        return _t([(e, i, h, v) for (e, i, h), v in rows.items()], y)
+
+    old, new = year(2022), year(2024)
+    whole = diff_vintages(old, new)
+    assert len(whole.rows) > 100 and len({r["change"] for r in whole.rows}) >= 6
+    key = [(CHANGES.index(r["change"]), r["importer"], r["hs"], r["supplier"] or "") for r in whole.rows]
+    assert key == sorted(key)
+    for size in (1, 7):
+        monkeypatch.setattr(diff_mod, "_CHUNK_ROWS", size)
+        runs = diff_vintages(old, new)
+        assert len(runs.table.paths) > len({r["change"] for r in whole.rows})  # the kinds were cut into runs
+        assert runs.rows == whole.rows and runs.counts == whole.counts

@@ -402,9 +402,6 @@ def _diff_rows(con, *, old: FlowTable, new: FlowTable, oy: int, ny: int, importe
     for :data:`WORLD_CHANGES`, and suppliers are not compared.
     """
     from scrisk.engine.indicators import prepare
-    from scrisk.engine.ingest import scratch_dir
-    from scrisk.engine.store import sql_str
-    from scrisk.serialize import ParquetRows
 
     prepare(con)
     for macro in _TEXT_MACROS:
@@ -451,40 +448,103 @@ FROM po FULL OUTER JOIN pn ON po.{HS} = pn.{HS}""")
     else:
         o = _pair_flows(con, old, "_o_flows", oy, importers=importers, codes=ocodes)
         n = _pair_flows(con, new, "_n_flows", ny, importers=importers, codes=ncodes)
+        # one grouping of both vintages' (importer, hs, exporter) rows -- each side holds a key once -- rather than
+        # two anti-joins: an aggregation spills to disk under the memory limit and reads each side once
         con.execute(f"""
 CREATE TEMP TABLE _sup AS
-WITH c AS (SELECT {IMPORTER}, {HS} FROM _pairs WHERE {masks['_common']}), o AS ({o}), n AS ({n})
-SELECT {gained} AS k, n.{IMPORTER}, n.{HS}, n.{EXPORTER} AS supplier, n.v AS supplier_value_usd
-FROM n SEMI JOIN c USING ({IMPORTER}, {HS}) ANTI JOIN o USING ({IMPORTER}, {HS}, {EXPORTER})
-UNION ALL
-SELECT {lost}, o.{IMPORTER}, o.{HS}, o.{EXPORTER}, o.v
-FROM o SEMI JOIN c USING ({IMPORTER}, {HS}) ANTI JOIN n USING ({IMPORTER}, {HS}, {EXPORTER})""")
+WITH c AS (SELECT {IMPORTER}, {HS} FROM _pairs WHERE {masks['_common']}),
+f AS (SELECT {IMPORTER}, {HS}, {EXPORTER}, min(side) AS side, count(*) AS sides, any_value(v) AS v
+      FROM (SELECT 0 AS side, * FROM ({o}) UNION ALL SELECT 1 AS side, * FROM ({n}))
+      GROUP BY {IMPORTER}, {HS}, {EXPORTER})
+SELECT CASE side WHEN 1 THEN {gained} ELSE {lost} END AS k, f.{IMPORTER}, f.{HS}, f.{EXPORTER} AS supplier,
+       f.v AS supplier_value_usd
+FROM f SEMI JOIN c USING ({IMPORTER}, {HS})
+WHERE sides = 1""")
         sup = dict(con.execute("SELECT k, count(*) FROM _sup GROUP BY k").fetchall())
         counts.update({"supplier_gained": int(sup.get(gained, 0)), "supplier_lost": int(sup.get(lost, 0))})
 
     pair_cols = ", ".join(f"p.{c}" for c in _PAIR_FIELDS if c not in _PAIR)
-    kept_pairs = [f"SELECT {CHANGES.index(k)} AS k, p.{IMPORTER}, p.{HS}, NULL::VARCHAR AS supplier, "
-                  f"NULL::DOUBLE AS supplier_value_usd, {pair_cols} FROM {'_prod' if k in WORLD_CHANGES else '_pairs'} p "
-                  f"WHERE {masks[k]}" for k in pair_kinds + prod_kinds if k in keep]
-    kept_sup = [str(k) for k in (gained, lost) if CHANGES[k] in keep and not world]
-    if kept_sup:
-        kept_pairs.append(f"SELECT s.k, s.{IMPORTER}, s.{HS}, s.supplier, s.supplier_value_usd, {pair_cols} "
-                          f"FROM _sup s JOIN _pairs p USING ({IMPORTER}, {HS}) WHERE s.k IN ({', '.join(kept_sup)})")
-    if not kept_pairs:  # no kind kept: an empty result with the right columns
-        kept_pairs.append(f"SELECT -1 AS k, p.{IMPORTER}, p.{HS}, NULL::VARCHAR AS supplier, "
-                          f"NULL::DOUBLE AS supplier_value_usd, {pair_cols} FROM _pairs p WHERE false")
+    # each kept kind's rows, by kind index: (SELECT, source table)
+    per_kind = {CHANGES.index(k): (f"SELECT {CHANGES.index(k)} AS k, p.{IMPORTER}, p.{HS}, NULL::VARCHAR AS supplier, "
+                                   f"NULL::DOUBLE AS supplier_value_usd, {pair_cols} FROM "
+                                   f"{'_prod' if k in WORLD_CHANGES else '_pairs'} p WHERE ({masks[k]})",
+                                   "_prod" if k in WORLD_CHANGES else "_pairs")
+                for k in pair_kinds + prod_kinds if k in keep}
+    for k in (gained, lost):
+        if CHANGES[k] in keep and not world:
+            per_kind[k] = (f"SELECT s.k, s.{IMPORTER}, s.{HS}, s.supplier, s.supplier_value_usd, {pair_cols} "
+                           f"FROM _sup s JOIN _pairs p USING ({IMPORTER}, {HS}) WHERE s.k = {k}", "_sup")
+    if not per_kind:  # no kind kept: an empty result with the right columns
+        per_kind[-1] = (f"SELECT -1 AS k, p.{IMPORTER}, p.{HS}, NULL::VARCHAR AS supplier, "
+                        f"NULL::DOUBLE AS supplier_value_usd, {pair_cols} FROM _pairs p WHERE false", "_prod")
     change = "CASE k " + " ".join(f"WHEN {i} THEN '{c}'" for i, c in enumerate(CHANGES)) + " END"
-    fd, out = tempfile.mkstemp(prefix="diff-", suffix=".parquet", dir=scratch_dir())
-    os.close(fd)  # a unique name; DuckDB's COPY writes the file
+    select = (f"SELECT {', '.join(c for c in DIFF_FIELDS if c != 'detail')}, {_detail_sql(oy, ny)} AS detail FROM "
+              f"(SELECT {change} AS change, r.*, coalesce(_labels.material, '') AS material "
+              f"FROM (@ROWS@) AS r LEFT JOIN _labels USING ({HS})) ORDER BY {IMPORTER}, {HS}, coalesce(supplier, '')")
     con.execute("SET preserve_insertion_order = true")
-    con.execute(f"""
-COPY (
-WITH r AS ({' UNION ALL '.join(kept_pairs)}),
-c AS (SELECT {change} AS change, r.*, coalesce(_labels.material, '') AS material FROM r LEFT JOIN _labels USING ({HS}))
-SELECT {', '.join(c for c in DIFF_FIELDS if c != 'detail')}, {_detail_sql(oy, ny)} AS detail
-FROM c ORDER BY k, {IMPORTER}, {HS}, coalesce(supplier, '')
-) TO {sql_str(str(out))} (FORMAT parquet, COMPRESSION snappy)""")
-    return ParquetRows(out), counts, pairs
+    return _write_ordered(con, [select.replace("@ROWS@", q) for q in _chunks(con, per_kind, masks)]), counts, pairs
+
+
+_CHUNK_ROWS = 1_000_000
+"""Change rows sorted and written per query: the rows are ordered by kind, importer, hs and supplier, so each kind
+is cut into runs of whole importers of about this many rows and each run is sorted on its own (memory bounded by
+the run, not by the millions of rows of a whole diff)."""
+
+
+def _chunks(con, per_kind: dict[int, tuple[str, str]], masks: Mapping[str, str]) -> list[str]:
+    """The queries giving the change rows: per kind (in :data:`CHANGES` order), runs of importers (each run is then
+    ordered by importer, hs and supplier)."""
+    from scrisk.engine.store import sql_str
+
+    sizes: dict[int, list[tuple[str, int]]] = {}
+    on_pairs = [k for k, (_, src) in per_kind.items() if src == "_pairs"]
+    if on_pairs:
+        got = con.execute(f"SELECT {IMPORTER}, " + ", ".join(f"count(*) FILTER (WHERE {masks[CHANGES[k]]})"
+                                                               for k in on_pairs)
+                          + f" FROM _pairs GROUP BY {IMPORTER} ORDER BY {IMPORTER}").fetchall()
+        for n, k in enumerate(on_pairs):
+            sizes[k] = [(r[0], int(r[n + 1])) for r in got if r[n + 1]]
+    for k, (_, src) in per_kind.items():
+        if src == "_sup":
+            sizes[k] = [(r[0], int(r[1])) for r in con.execute(
+                f"SELECT {IMPORTER}, count(*) FROM _sup WHERE k = {k} GROUP BY {IMPORTER} ORDER BY {IMPORTER}"
+            ).fetchall()]
+    queries = []
+    for k in sorted(per_kind):
+        q, src = per_kind[k]
+        runs: list[tuple[str, str]] = []
+        first, total = None, 0
+        for imp, n in sizes.get(k, []):
+            first = imp if first is None else first
+            total += n
+            if total >= _CHUNK_ROWS:
+                runs.append((first, imp))
+                first, total = None, 0
+        if first is not None:
+            runs.append((first, sizes[k][-1][0]))
+        if len(runs) <= 1 or src == "_prod":  # one query for the kind (products' rows have no importer)
+            queries.append(q)
+            continue
+        alias = "s" if src == "_sup" else "p"
+        for lo, hi in runs:
+            queries.append(f"{q} AND ({alias}.{IMPORTER} BETWEEN {sql_str(lo)} AND {sql_str(hi)})")
+    return queries
+
+
+def _write_ordered(con, queries: list[str]) -> Any:
+    """The rows of ``queries``, one after another and each in its own order, as scratch Parquet files
+    (:class:`~scrisk.serialize.ParquetRows`)."""
+    from scrisk.engine.ingest import scratch_dir
+    from scrisk.engine.store import sql_str
+    from scrisk.serialize import ParquetRows
+
+    fd, base = tempfile.mkstemp(prefix="diff-", dir=scratch_dir())
+    os.close(fd)  # a unique stem; DuckDB's COPY writes the parts
+    parts = [f"{base}-{n:05d}.parquet" for n in range(len(queries))]
+    for q, part in zip(queries, parts):
+        con.execute(f"COPY ({q}) TO {sql_str(part)} (FORMAT parquet, COMPRESSION snappy)")
+    os.unlink(base)
+    return ParquetRows(parts)
 
 
 def diff_vintages(
