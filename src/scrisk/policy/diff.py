@@ -448,18 +448,18 @@ FROM po FULL OUTER JOIN pn ON po.{HS} = pn.{HS}""")
     else:
         o = _pair_flows(con, old, "_o_flows", oy, importers=importers, codes=ocodes)
         n = _pair_flows(con, new, "_n_flows", ny, importers=importers, codes=ncodes)
-        # one grouping of both vintages' (importer, hs, exporter) rows -- each side holds a key once -- rather than
-        # two anti-joins: an aggregation spills to disk under the memory limit and reads each side once
+        # one full outer join of the two vintages' (importer, hs, exporter) rows (each side holds a key once): the
+        # rows of one side only are the suppliers gained and lost; the join's table spills under the memory limit
         con.execute(f"""
 CREATE TEMP TABLE _sup AS
-WITH c AS (SELECT {IMPORTER}, {HS} FROM _pairs WHERE {masks['_common']}),
-f AS (SELECT {IMPORTER}, {HS}, {EXPORTER}, min(side) AS side, count(*) AS sides, any_value(v) AS v
-      FROM (SELECT 0 AS side, * FROM ({o}) UNION ALL SELECT 1 AS side, * FROM ({n}))
-      GROUP BY {IMPORTER}, {HS}, {EXPORTER})
-SELECT CASE side WHEN 1 THEN {gained} ELSE {lost} END AS k, f.{IMPORTER}, f.{HS}, f.{EXPORTER} AS supplier,
+WITH c AS (SELECT {IMPORTER}, {HS} FROM _pairs WHERE {masks['_common']}), o AS ({o}), n AS ({n}),
+f AS (SELECT coalesce(o.{IMPORTER}, n.{IMPORTER}) AS {IMPORTER}, coalesce(o.{HS}, n.{HS}) AS {HS},
+             coalesce(o.{EXPORTER}, n.{EXPORTER}) AS {EXPORTER}, o.v IS NULL AS gained, coalesce(o.v, n.v) AS v
+      FROM o FULL OUTER JOIN n USING ({IMPORTER}, {HS}, {EXPORTER})
+      WHERE o.v IS NULL OR n.v IS NULL)
+SELECT CASE WHEN gained THEN {gained} ELSE {lost} END AS k, f.{IMPORTER}, f.{HS}, f.{EXPORTER} AS supplier,
        f.v AS supplier_value_usd
-FROM f SEMI JOIN c USING ({IMPORTER}, {HS})
-WHERE sides = 1""")
+FROM f SEMI JOIN c USING ({IMPORTER}, {HS})""")
         sup = dict(con.execute("SELECT k, count(*) FROM _sup GROUP BY k").fetchall())
         counts.update({"supplier_gained": int(sup.get(gained, 0)), "supplier_lost": int(sup.get(lost, 0))})
 
