@@ -553,7 +553,8 @@ def _select(schema: "pa.Schema", fmt: str) -> str:
 WRITER_MEMORY = "2GB"
 """The memory limit of the text writers when no ``--memory-limit`` is set. Left at DuckDB's default (80 % of the
 machine), its ordered writer holds chunks that finish out of order in memory: 3.4 GB for the 11.6M rows (3.6 GB
-of CSV) of a diff of two 10M-row years, against 1.0 GB at 2 GB in the same time; at 1 GB it is half as fast."""
+of CSV) of a diff of two 10M-row years, against 1.0 GB at 2 GB in the same time; at 1 GB it takes half as long
+again."""
 
 
 def _writer_config() -> dict[str, Any]:
