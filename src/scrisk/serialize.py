@@ -424,7 +424,9 @@ class ParquetRows:
 
     def sql(self) -> str:
         """The rows as a DuckDB table function (files in order; read with ``preserve_insertion_order``)."""
-        return "read_parquet([" + ", ".join("'" + p.replace("'", "''") + "'" for p in self.paths) + "])"
+        from scrisk.engine.store import sql_list
+
+        return f"read_parquet({sql_list(self.paths)})"
 
 
 def _as_source(data: Any, columns: Sequence[str] | None) -> "pa.Table | pa.RecordBatchReader":
@@ -559,15 +561,9 @@ again."""
 
 def _writer_config() -> dict[str, Any]:
     """DuckDB settings of the text writers: the engine's (``--memory-limit``, temp directory, threads)."""
-    from scrisk.engine.store import settings
+    from scrisk.engine.store import engine_config
 
-    s = settings()
-    config: dict[str, Any] = {"preserve_insertion_order": True, "memory_limit": s.memory_limit or WRITER_MEMORY}
-    if s.temp_directory:
-        config["temp_directory"] = s.temp_directory
-    if s.threads:
-        config["threads"] = s.threads
-    return config
+    return {**engine_config(default_memory_limit=WRITER_MEMORY), "preserve_insertion_order": True}
 
 
 def _duckdb_copy(source: "pa.Table | pa.RecordBatchReader", fmt: str, path: str) -> None:

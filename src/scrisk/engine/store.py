@@ -140,18 +140,24 @@ def settings() -> EngineSettings:
     return _settings
 
 
-def connect() -> "duckdb.DuckDBPyConnection":
-    """Open an in-memory DuckDB connection with the engine settings applied."""
-    import duckdb
-
+def engine_config(default_memory_limit: str | None = None) -> dict[str, str]:
+    """The DuckDB configuration of the engine settings (``default_memory_limit`` when no limit is set)."""
     config: dict[str, str] = {}
     s = _settings
-    if s.memory_limit:
-        config["memory_limit"] = s.memory_limit
+    if s.memory_limit or default_memory_limit:
+        config["memory_limit"] = s.memory_limit or default_memory_limit
     if s.temp_directory:
         config["temp_directory"] = s.temp_directory
     if s.threads:
         config["threads"] = str(s.threads)
+    return config
+
+
+def connect() -> "duckdb.DuckDBPyConnection":
+    """Open an in-memory DuckDB connection with the engine settings applied."""
+    import duckdb
+
+    config = engine_config()
     try:
         con = duckdb.connect(":memory:", config=config)
     except duckdb.Error as exc:

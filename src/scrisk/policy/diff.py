@@ -464,7 +464,7 @@ FROM f SEMI JOIN c USING ({IMPORTER}, {HS})""")
         counts.update({"supplier_gained": int(sup.get(gained, 0)), "supplier_lost": int(sup.get(lost, 0))})
 
     pair_cols = ", ".join(f"p.{c}" for c in _PAIR_FIELDS if c not in _PAIR)
-    # each kept kind's rows, by kind index: (SELECT, source table)
+    # each kept kind's rows, by kind index: (SELECT, the table its runs are counted in; '' for none)
     per_kind = {CHANGES.index(k): (f"SELECT {CHANGES.index(k)} AS k, p.{IMPORTER}, p.{HS}, NULL::VARCHAR AS supplier, "
                                    f"NULL::DOUBLE AS supplier_value_usd, {pair_cols} FROM "
                                    f"{'_prod' if k in WORLD_CHANGES else '_pairs'} p WHERE ({masks[k]})",
@@ -476,7 +476,7 @@ FROM f SEMI JOIN c USING ({IMPORTER}, {HS})""")
                            f"FROM _sup s JOIN _pairs p USING ({IMPORTER}, {HS}) WHERE s.k = {k}", "_sup")
     if not per_kind:  # no kind kept: an empty result with the right columns
         per_kind[-1] = (f"SELECT -1 AS k, p.{IMPORTER}, p.{HS}, NULL::VARCHAR AS supplier, "
-                        f"NULL::DOUBLE AS supplier_value_usd, {pair_cols} FROM _pairs p WHERE false", "_prod")
+                        f"NULL::DOUBLE AS supplier_value_usd, {pair_cols} FROM _pairs p WHERE false", "")
     change = "CASE k " + " ".join(f"WHEN {i} THEN '{c}'" for i, c in enumerate(CHANGES)) + " END"
     select = (f"SELECT {', '.join(c for c in DIFF_FIELDS if c != 'detail')}, {_detail_sql(oy, ny)} AS detail FROM "
               f"(SELECT {change} AS change, r.*, coalesce(_labels.material, '') AS material "
@@ -522,7 +522,7 @@ def _chunks(con, per_kind: dict[int, tuple[str, str]], masks: Mapping[str, str])
                 first, total = None, 0
         if first is not None:
             runs.append((first, sizes[k][-1][0]))
-        if len(runs) <= 1 or src == "_prod":  # one query for the kind (products' rows have no importer)
+        if len(runs) <= 1 or src not in ("_pairs", "_sup"):  # one query (products' rows have no importer)
             queries.append(q)
             continue
         alias = "s" if src == "_sup" else "p"
