@@ -19,7 +19,8 @@ CLEAN = [("2022", "156", "410", "811292", "1500.5", "   12.000"), ("2022", "392"
          ("2022", "842", "410", "71120", "0.729", "0.308"), ("2022", "490", "156", "854231", "3e2", "")]
 TRICKY = {
     "t": ["2022.0", " 2022", "20x2", "1850", "", "2e03", "+202"],
-    "i": ["0842", " 842", "842.0", "+842", "999", "0", "S19", "", "4"],
+    "i": ["0842", " 842", "842.0", "+842", "999", "0", "S19", "", "4", "410", "97", "097"],
+    "j": ["156", "0", "000", "97", "490", "158", "0410"],
     "k": ["1234", "1234567", "12 345", "+12345", "12345.0", "8542", "", "0x1234"],
     "v": ["-1", "1_000", "inf", "nan", "abc", "", "1e999", " 5", "1.", ".5"],
     "q": ["-1", "N/A", "nan", "-", "x", "1e999"],
@@ -66,6 +67,16 @@ def test_any_dirty_field_gives_the_exact_readers_accounting(tmp_path_factory, fi
     row = dict(zip("tijkvq", CLEAN[0]))
     row[field] = token
     p = _write(tmp_path_factory.mktemp("scan") / "BACI_HS17_Y2022_V202601.csv", CLEAN[1:] + [tuple(row[c] for c in "tijkvq")])
+    _same(p)
+
+
+@pytest.mark.parametrize("pair", [("840", "842"), ("158", "490"), ("056", "58"), ("4", "004")])
+def test_two_codes_of_one_country_are_self_trade_as_in_the_exact_reader(tmp_path, pair):
+    # BACI numbers some countries twice (USA 840 and 842, TWN 158 and 490): a flow between them is self-trade
+    row = ("2022", pair[0], pair[1], "811292", "10", "1")
+    p = _write(tmp_path / "BACI_HS17_Y2022_V202601.csv", CLEAN + [row])
+    t = read_flows([p])
+    assert t.report.rows_rejected == 1 and t.report.rows_accepted == len(CLEAN)
     _same(p)
 
 

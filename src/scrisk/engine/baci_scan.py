@@ -56,9 +56,8 @@ class ScanOutcome:
     reason : str
         Why the exact reader is needed when not ``clean``.
     value_usd, years, repeated_keys
-        Only from a counting scan (``out=None``): the accepted value, the
-        distinct years, and how many (year, exporter, importer, hs) keys
-        (hashed) occur more than once.
+        The accepted value, the distinct years, and how many (year, month,
+        exporter, importer, hs) keys (hashed) occur more than once.
     """
 
     clean: bool
@@ -190,11 +189,15 @@ def scan_baci(
     col_of = {role: f"c{list(header).index(name)}" for role, name in roles.items() if name is not None}
     # country codes: an ENUM of the codes as written (a cast is an exact match, NULL for anything else) indexing
     # lists of ISO3 codes and kinds -- a lookup per row, no join
-    cmap = country_map_rows(mapper)
+    # lists of ISO3 codes and their numbers -- a lookup per row, no join. Only codes the exact reader accepts
+    # (kind 2, a world or regional aggregate, is rejected) are in the ENUM: any other code casts to NULL and
+    # fails the row. Codes naming one country (4 and 004) share its number.
+    cmap = [(raw, iso) for raw, iso, kind in country_map_rows(mapper) if kind != 2]
     con.execute("DROP TYPE IF EXISTS _raw_code")
-    con.execute("CREATE TYPE _raw_code AS ENUM (" + ", ".join(sql_str(r) for r, _, _ in cmap) + ")")
-    isos = "[" + ", ".join(sql_str(iso) for _, iso, _ in cmap) + "]"
-    kinds = "[" + ", ".join(str(int(k)) for _, _, k in cmap) + "]"
+    con.execute("CREATE TYPE _raw_code AS ENUM (" + (", ".join(sql_str(r) for r, _ in cmap) or "''") + ")")
+    isos = "[" + ", ".join(sql_str(iso) for _, iso in cmap) + "]"
+    number = {iso: n for n, iso in enumerate(sorted({iso for _, iso in cmap}))}
+    nums = "[" + ", ".join(str(number[iso]) for _, iso in cmap) + "]"
     t, i, j, k, v = (col_of[r] for r in "tijkv")
     q = col_of.get("q")
     # v and q are parsed as numbers by the scan itself: a field that is not a number makes the scan fail (and
@@ -243,8 +246,7 @@ def scan_baci(
              AND length({k}) BETWEEN 5 AND 6 AND regexp_full_match({k}, '[0-9]+')
              AND {v} >= 0 AND {v} * 1000.0 <= {MAX_VALUE_USD!r}
              AND {qty_ok}
-             AND {kinds}[ci + 1] <> 2 AND {kinds}[cj + 1] <> 2 AND ci <> cj
-             AND {isos}[ci + 1] <> {isos}[cj + 1]) IS TRUE AS _ok
+             AND {nums}[ci + 1] <> {nums}[cj + 1]) IS TRUE AS _ok
         FROM (SELECT *, enum_code(TRY_CAST({i} AS _raw_code)) AS ci, enum_code(TRY_CAST({j} AS _raw_code)) AS cj
               FROM {source}) AS r
         {where}
@@ -252,25 +254,30 @@ def scan_baci(
     if _has_byte(path, b"_"):
         # DuckDB reads 1_000 as a number; the exact reader does not
         return ScanOutcome(clean=False, reason="an underscore in the file")
+    # counting only: rows, rows failing, accepted value, years and repeated keys in one pass, grouped by the key's hash (a
+    # collision only sends the file to the exact reader)
+    counts = ("SELECT coalesce(sum(n), 0), coalesce(sum(bad), 0), coalesce(fsum(v), 0), list(DISTINCT y ORDER BY y), "
+              "count(*) FILTER (WHERE n > 1) FROM (SELECT count(*) AS n, count(*) FILTER (WHERE NOT _ok) AS bad, "
+              "fsum(value_usd) AS v, any_value(year) AS y FROM ({rows}) GROUP BY hash(year, month, exporter, importer, hs))")
     try:
         if out is None:
-            # one pass: rows grouped by their key's hash (a collision only sends the file to the exact reader)
-            rows, bad, value, seen, repeated = con.execute(
-                "SELECT coalesce(sum(n), 0), coalesce(sum(bad), 0), coalesce(fsum(v), 0), list(DISTINCT y ORDER BY y), "
-                "count(*) FILTER (WHERE n > 1) FROM (SELECT count(*) AS n, count(*) FILTER (WHERE NOT _ok) AS bad, "
-                "fsum(value_usd) AS v, any_value(year) AS y "
-                f"FROM ({query}) GROUP BY hash(year, month, exporter, importer, hs))"
-            ).fetchone()
-            if bad:
-                return ScanOutcome(clean=False, rows=int(rows), reason=f"{bad} row(s) need the exact reader's reasons")
-            return ScanOutcome(clean=True, rows=int(rows), value_usd=float(value),
-                               years=tuple(int(y) for y in seen or () if y is not None), repeated_keys=int(repeated))
-        con.execute(f"COPY ({query}) TO {sql_str(str(out))} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 1000000)")
+            found = con.execute(counts.format(rows=query)).fetchone()
+        else:
+            con.execute(f"COPY ({query}) TO {sql_str(str(out))} "
+                        "(FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 1000000)")
+            # over the written file a grouping of the key alone is cheaper than the grouped counts
+            written = f"read_parquet({sql_str(str(out))})"
+            bad, rows, value, seen = con.execute(
+                "SELECT count(*) FILTER (WHERE NOT _ok), count(*), coalesce(fsum(value_usd), 0), "
+                f"list(DISTINCT year ORDER BY year) FROM {written}").fetchone()
+            repeated = 0 if bad else con.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {written} GROUP BY hash(year, month, exporter, importer, hs) "
+                "HAVING count(*) > 1)").fetchone()[0]
+            found = rows, bad, value, seen, repeated
     except duckdb.Error as exc:
         return ScanOutcome(clean=False, reason=f"not a plain CSV for the parallel scan ({str(exc).splitlines()[0][:160]})")
-    bad, rows = con.execute(
-        f"SELECT count(*) FILTER (WHERE NOT _ok), count(*) FROM read_parquet({sql_str(str(out))})"
-    ).fetchone()
+    rows, bad, value, seen, repeated = found
     if bad:
         return ScanOutcome(clean=False, rows=int(rows), reason=f"{bad} row(s) need the exact reader's reasons")
-    return ScanOutcome(clean=True, rows=int(rows))
+    return ScanOutcome(clean=True, rows=int(rows), value_usd=float(value),
+                       years=tuple(int(y) for y in seen or () if y is not None), repeated_keys=int(repeated))

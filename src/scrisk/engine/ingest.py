@@ -193,13 +193,7 @@ def _scan_one(con, path: Path, options, cache, *, keep_rows: bool = True) -> Fas
         if out is not None:
             out.unlink(missing_ok=True)
         return None
-    if out is None:
-        value, years, dups = outcome.value_usd, outcome.years, outcome.repeated_keys
-    else:
-        value, years = con.execute(
-            f"SELECT coalesce(fsum(value_usd), 0), list(DISTINCT year ORDER BY year) FROM read_parquet({sql_str(str(out))})"
-        ).fetchone()
-        dups = _repeated_keys(con, out)
+    value, years, dups = outcome.value_usd, outcome.years, outcome.repeated_keys
     ff = FastFile(
         label=str(path),
         parquet=out,
