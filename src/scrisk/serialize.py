@@ -538,10 +538,17 @@ def _is_text_column(typ: "pa.DataType") -> bool:
 
 
 def _select(schema: "pa.Schema", fmt: str) -> str:
+    import pyarrow.types as t
+
     cols = []
     for f in schema:
         src = _ident(f.name)
-        if fmt == "csv":
+        if fmt == "csv" and (t.is_floating(f.type) or t.is_integer(f.type)):
+            # numbers stay numbers: DuckDB's writer prints them as the VARCHAR cast does, without the checks a
+            # text column needs; a non-finite float is an empty cell
+            cols.append(f"CASE WHEN isfinite({src}) THEN CAST({src} AS DOUBLE) END AS {src}"
+                        if t.is_floating(f.type) else src)
+        elif fmt == "csv":
             text = _csv_scalar(src, f.type, in_list=False)
             if _is_text_column(f.type):
                 text = _neutralise_sql(text)
