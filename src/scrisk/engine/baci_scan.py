@@ -26,7 +26,7 @@ from typing import Sequence
 from scrisk.engine.store import sql_str
 from scrisk.schema import MAX_QTY_KG, MAX_VALUE_USD
 
-__all__ = ["ScanOutcome", "scan_baci", "country_map_rows", "hs_filter_sql"]
+__all__ = ["ScanOutcome", "scan_baci", "country_map_rows", "hs_filter_sql", "repeated_keys"]
 
 _NA_PAD = 24
 """BACI right-aligns ``NA`` quantities in their column: up to this many spaces before it are read as missing."""
@@ -141,6 +141,16 @@ def _written_forms(hs: Sequence[str]) -> list[str]:
     return list(out)
 
 
+_KEY_HASH = "hash(year, month, exporter, importer, hs)"
+"""A flow's key, hashed: two rows with one key are one flow reported twice."""
+
+
+def repeated_keys(con, rows: str) -> int:
+    """How many key hashes occur more than once in the canonical flows ``rows`` (a table expression); 0: all unique."""
+    return con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {rows} GROUP BY {_KEY_HASH} HAVING count(*) > 1)"
+                       ).fetchone()[0]
+
+
 def scan_baci(
     con,
     path: Path,
@@ -188,10 +198,9 @@ def scan_baci(
     cols = {f"c{k}": name for k, name in enumerate(header)}
     col_of = {role: f"c{list(header).index(name)}" for role, name in roles.items() if name is not None}
     # country codes: an ENUM of the codes as written (a cast is an exact match, NULL for anything else) indexing
-    # lists of ISO3 codes and kinds -- a lookup per row, no join
-    # lists of ISO3 codes and their numbers -- a lookup per row, no join. Only codes the exact reader accepts
-    # (kind 2, a world or regional aggregate, is rejected) are in the ENUM: any other code casts to NULL and
-    # fails the row. Codes naming one country (4 and 004) share its number.
+    # lists of ISO3 codes and country numbers -- a lookup per row, no join. Only codes the exact reader accepts
+    # are in the ENUM (kind 2, a world or regional aggregate, is rejected): any other code casts to NULL and
+    # fails the row. Codes naming one country (4 and 004, 840 and 842) share its number.
     cmap = [(raw, iso) for raw, iso, kind in country_map_rows(mapper) if kind != 2]
     con.execute("DROP TYPE IF EXISTS _raw_code")
     con.execute("CREATE TYPE _raw_code AS ENUM (" + (", ".join(sql_str(r) for r, _ in cmap) or "''") + ")")
@@ -254,14 +263,14 @@ def scan_baci(
     if _has_byte(path, b"_"):
         # DuckDB reads 1_000 as a number; the exact reader does not
         return ScanOutcome(clean=False, reason="an underscore in the file")
-    # counting only: rows, rows failing, accepted value, years and repeated keys in one pass, grouped by the key's hash (a
-    # collision only sends the file to the exact reader)
-    counts = ("SELECT coalesce(sum(n), 0), coalesce(sum(bad), 0), coalesce(fsum(v), 0), list(DISTINCT y ORDER BY y), "
-              "count(*) FILTER (WHERE n > 1) FROM (SELECT count(*) AS n, count(*) FILTER (WHERE NOT _ok) AS bad, "
-              "fsum(value_usd) AS v, any_value(year) AS y FROM ({rows}) GROUP BY hash(year, month, exporter, importer, hs))")
     try:
         if out is None:
-            found = con.execute(counts.format(rows=query)).fetchone()
+            # counting only: rows, rows failing, accepted value, years and repeated keys in one pass, grouped by
+            # the key's hash (a collision only sends the file to the exact reader)
+            found = con.execute(
+                "SELECT coalesce(sum(n), 0), coalesce(sum(bad), 0), coalesce(fsum(v), 0), list(DISTINCT y ORDER BY y), "
+                "count(*) FILTER (WHERE n > 1) FROM (SELECT count(*) AS n, count(*) FILTER (WHERE NOT _ok) AS bad, "
+                f"fsum(value_usd) AS v, any_value(year) AS y FROM ({query}) GROUP BY {_KEY_HASH})").fetchone()
         else:
             con.execute(f"COPY ({query}) TO {sql_str(str(out))} "
                         "(FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 1000000)")
@@ -270,9 +279,7 @@ def scan_baci(
             bad, rows, value, seen = con.execute(
                 "SELECT count(*) FILTER (WHERE NOT _ok), count(*), coalesce(fsum(value_usd), 0), "
                 f"list(DISTINCT year ORDER BY year) FROM {written}").fetchone()
-            repeated = 0 if bad else con.execute(
-                f"SELECT count(*) FROM (SELECT 1 FROM {written} GROUP BY hash(year, month, exporter, importer, hs) "
-                "HAVING count(*) > 1)").fetchone()[0]
+            repeated = 0 if bad else repeated_keys(con, written)
             found = rows, bad, value, seen, repeated
     except duckdb.Error as exc:
         return ScanOutcome(clean=False, reason=f"not a plain CSV for the parallel scan ({str(exc).splitlines()[0][:160]})")

@@ -135,14 +135,6 @@ def _fast_candidate(path: Path, options):
     return src, _columns(src)
 
 
-def _repeated_keys(con, parquet: Path) -> int:
-    """Hashes of (year, month, exporter, importer, hs) seen more than once in a Parquet file (0: every key is unique)."""
-    return con.execute(
-        f"SELECT count(*) FROM (SELECT 1 FROM read_parquet({sql_str(str(parquet))}, hive_partitioning = false) "
-        "GROUP BY hash(year, month, exporter, importer, hs) HAVING count(*) > 1)"
-    ).fetchone()[0]
-
-
 def _scan_one(con, path: Path, options, cache, *, keep_rows: bool = True) -> FastFile | None:
     """Read one input through the cache or the fast path; None when the exact reader is needed.
 
@@ -226,7 +218,7 @@ _PERIOD_PARQUET = {"month": ("TINYINT", "SMALLINT", "INTEGER", "BIGINT"), "hs_re
 def _parquet_one(con, path: Path, options, cache) -> FastFile | None:
     """Use a Parquet file of canonical flows in place when every row passes the checks; None otherwise."""
     from scrisk.countries import CountryTable
-    from scrisk.engine.baci_scan import hs_filter_sql
+    from scrisk.engine.baci_scan import hs_filter_sql, repeated_keys
     from scrisk.io.sniff import container_of
 
     if options.source not in (None, "parquet") or options.columns or container_of(path) != "parquet":
@@ -285,7 +277,7 @@ def _parquet_one(con, path: Path, options, cache) -> FastFile | None:
         con.execute(f"COPY (SELECT year, exporter, importer, hs, value_usd, qty_kg, {month} AS month, "
                     f"{rev} AS hs_revision FROM {src} {where}) "
                     f"TO {sql_str(str(target))} (FORMAT parquet, COMPRESSION zstd)")
-    dups = _repeated_keys(con, target)
+    dups = repeated_keys(con, f"read_parquet({sql_str(str(target))}, hive_partitioning = false)")
     from scrisk.engine.convert import file_dataset_meta
 
     periods, revisions = _periods_revisions(con, target)
