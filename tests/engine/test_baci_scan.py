@@ -115,3 +115,62 @@ def test_a_long_code_list_matches_every_written_form_as_the_exact_reader(tmp_pat
     clean = _write(tmp_path / "clean" / "BACI_HS17_Y2022_V202601.csv", plain)
     t = read_flows([clean], ReadOptions(hs=tuple(listed)))
     assert t.parquet and sorted(t.frame["hs"]) == ["010110", "010111", "010114", "071120"]
+
+
+class _Recording:
+    """A DuckDB connection that records the statements it runs."""
+
+    def __init__(self, con):
+        self.con, self.sql = con, []
+
+    def execute(self, sql, *args):
+        self.sql.append(sql)
+        return self.con.execute(sql, *args)
+
+
+def _count_only(tmp_path, con):
+    from scrisk.engine.baci_scan import scan_baci
+    from scrisk.io.formats import sniff
+    from scrisk.io.formats.baci import _columns, baci_countries
+
+    p = _write(tmp_path / "BACI_HS17_Y2022_V202601.csv", CLEAN)
+    _, src = sniff(p, ReadOptions())
+    mapper, _ = baci_countries(p, ReadOptions(), release="V202601")
+    return scan_baci(con, p, header=src.header, roles=_columns(src), delimiter=",", compression="none",
+                     mapper=mapper, out=None)
+
+
+def test_the_counting_scan_groups_within_its_own_memory_limit_and_restores_the_engines(tmp_path, monkeypatch):
+    from scrisk.engine import baci_scan, store
+
+    monkeypatch.setattr(store, "_settings", store.EngineSettings())
+    con = _Recording(store.connect())
+    before = con.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    out = _count_only(tmp_path, con)
+    assert out.clean and out.rows == len(CLEAN)
+    sets = [s for s in con.sql if "memory_limit" in s and "current_setting" not in s]
+    assert sets == [f"SET memory_limit = '{baci_scan.COUNT_MEMORY}'", "RESET memory_limit"]
+    counting = next(k for k, s in enumerate(con.sql) if "GROUP BY" in s)
+    assert con.sql.index(sets[0]) < counting < con.sql.index(sets[1])
+    assert con.con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == before
+    # a --memory-limit is the user's budget: the scan leaves it alone
+    store.configure(memory_limit="300MB")
+    con = _Recording(store.connect())
+    (tmp_path / "b").mkdir()
+    assert _count_only(tmp_path / "b", con).clean
+    assert not [s for s in con.sql if "memory_limit" in s]
+    assert con.con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "286.1 MiB"
+
+
+def test_running_out_of_memory_is_an_error_not_a_hand_over_to_the_exact_reader(tmp_path, monkeypatch):
+    import duckdb
+
+    from scrisk.engine import store
+
+    # the exact reader would hold the whole file in Python objects: a limit the scan cannot keep is reported
+    monkeypatch.setattr(store, "_settings", store.EngineSettings())
+    store.configure(memory_limit="16MB")
+    rows = [("2022", ("156", "392", "842")[n % 3], "410", f"{100000 + n:06d}", "1.5", "2") for n in range(300_000)]
+    p = _write(tmp_path / "BACI_HS17_Y2022_V202601.csv", rows)
+    with pytest.raises(duckdb.OutOfMemoryException):
+        read_flows([p], keep_rows=False)
