@@ -306,7 +306,7 @@ def scan_baci(
             with _memory_limit(con, COUNT_MEMORY):
                 found = con.execute(
                     "SELECT coalesce(sum(n), 0), coalesce(sum(bad), 0), coalesce(fsum(v), 0), list(DISTINCT y ORDER BY y), "
-                "count(*) FILTER (WHERE n > 1) FROM (SELECT count(*) AS n, count(*) FILTER (WHERE NOT _ok) AS bad, "
+                    "count(*) FILTER (WHERE n > 1) FROM (SELECT count(*) AS n, count(*) FILTER (WHERE NOT _ok) AS bad, "
                     f"fsum(value_usd) AS v, any_value(year) AS y FROM ({query}) GROUP BY {_KEY_HASH})").fetchone()
         else:
             con.execute(f"COPY ({query}) TO {sql_str(str(out))} "
