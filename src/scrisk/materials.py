@@ -826,12 +826,15 @@ def minimal_prefixes(codes: Iterable[str]) -> tuple[str, ...]:
     >>> minimal_prefixes(["854231", "8542", "811292", "85"])
     ('811292', '85')
     """
+    by_len: dict[int, set[str]] = {}
+    for c in codes:
+        by_len.setdefault(len(c), set()).add(c)
     kept: set[str] = set()
-    lengths: set[int] = set()
-    for c in sorted(set(codes), key=lambda x: (len(x), x)):
-        if not any(c[:n] in kept for n in lengths):
-            kept.add(c)
-            lengths.add(len(c))
+    lengths: list[int] = []
+    for n in sorted(by_len):  # shortest first: a code is dropped when a kept shorter code is its prefix
+        same = by_len[n]
+        kept.update({c for c in same if not any(c[:m] in kept for m in lengths)} if lengths else same)
+        lengths.append(n)
     return tuple(sorted(kept))
 
 
