@@ -260,3 +260,68 @@ def test_the_text_writers_take_the_engine_memory_limit_else_their_own(monkeypatc
     store.configure(memory_limit="700MB", temp_directory=str(tmp_path))
     got = serialize._writer_config()
     assert (got["memory_limit"], got["temp_directory"], got["preserve_insertion_order"]) == ("700MB", str(tmp_path), True)
+
+
+# ------------------------------------------------------------------ rows the engine holds (DuckRows)
+
+
+def _engine_rows(tab: pa.Table, *, shuffle: bool = False):
+    """``tab`` (with a ``rank`` column) in an engine table, optionally stored out of order, as DuckRows."""
+    from scrisk.engine.store import DuckRows, connect
+
+    con = connect()
+    con.register("_src", tab)
+    order = "ORDER BY hash(rank)" if shuffle else ""
+    con.execute(f"CREATE TEMP TABLE _rows AS SELECT * FROM _src {order}")
+    con.unregister("_src")
+    return DuckRows(con, "_rows", order="rank")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "jsonl", "parquet"])
+def test_engine_rows_are_written_as_their_arrow_table_is(fmt, example_result):
+    tab = example_result.to_arrow()
+    data = example_result.to_dict()
+    rows = _engine_rows(tab, shuffle=True)
+    got = _bytes(rows, data["meta"], fmt)
+    want = _bytes(tab, data["meta"], fmt)
+    if fmt == "parquet":
+        assert pq.read_table(io.BytesIO(got)).equals(pq.read_table(io.BytesIO(want)))
+    else:
+        assert got == want and len(got) > 1000
+
+
+def test_engine_rows_keep_their_order_and_neutralise_formulas(tmp_path):
+    import duckdb
+    import pyarrow.csv as pcsv
+
+    n = 1_500_000
+    tab = duckdb.sql(f"SELECT i + 1 AS rank, i * 0.5 AS v, '=x' || i::VARCHAR AS detail FROM range({n}) t(i)").arrow()
+    tab = tab.read_all() if isinstance(tab, pa.RecordBatchReader) else tab
+    rows = _engine_rows(tab, shuffle=True)
+    out = tmp_path / "rows.csv"
+    assert write_rows(rows, {"inputs": []}, str(out), "csv") == n
+    got = pcsv.read_csv(out)
+    assert got.column("rank").to_pylist() == list(range(1, n + 1))
+    assert got.column("detail")[4].as_py() == "'=x4"
+    # the rows stay in the engine: the first ones are read alone, and the writer's memory setting is undone
+    assert rows.head(2).column("rank").to_pylist() == [1, 2]
+    assert rows._con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0] is False
+
+
+def test_engine_rows_columns_pick_order_and_fill_missing(example_result):
+    cols = ["hs", "importer", "not_a_field", "flags"]
+    data = example_result.to_dict()
+    rows = _engine_rows(example_result.to_arrow())
+    assert _bytes(rows, data["meta"], "csv", columns=cols).decode() == to_csv(data["rows"], cols)
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+x", "-x", "@SUM(A1)", "\tx", "\rx", "-5", "+1.5e3", "-.5", "-1+2", "",
+                                  "=\u0301x", "\u00a0=x", "KOR", "'=x", "\u00e9=", "1e5", "--1", "-"])
+def test_formula_cells_are_neutralised_as_csv_cell_does(text):
+    import duckdb
+
+    from scrisk.safetext import csv_cell
+    from scrisk.serialize import _neutralise_sql
+
+    got = duckdb.execute(f"SELECT {_neutralise_sql('s')} FROM (SELECT ?::VARCHAR AS s)", [text]).fetchall()[0][0]
+    assert got == csv_cell(text)

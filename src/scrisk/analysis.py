@@ -116,6 +116,12 @@ class AnalysisResult:
             self._table = self._table.to_arrow()
         return self._table
 
+    def rows_source(self):
+        """The ranked rows to stream: the engine's table while they are still there (copied by it), else Arrow."""
+        if self._table is not None and hasattr(self._table, "copy_to"):
+            return self._table
+        return self.to_arrow()
+
     def head_rows(self, n: int | None) -> list[dict[str, Any]]:
         """The first ``n`` ranked rows (all when None) as dicts of Python values, read without building Arrow."""
         if self._table is not None and hasattr(self._table, "head_rows"):

@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 from scrisk.errors import UnreadableFileError, UsageError
-from scrisk.safetext import PLAIN_NUMBER_RE, csv_cell
+from scrisk.safetext import FORMULA_START, PLAIN_NUMBER_RE, csv_cell
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
@@ -429,11 +429,16 @@ class ParquetRows:
         return f"read_parquet({sql_list(self.paths)})"
 
 
+def _engine_rows(data: Any) -> bool:
+    """True for rows held in an open engine table (:class:`scrisk.engine.store.DuckRows`): copied where they are."""
+    return hasattr(data, "copy_to") and hasattr(data, "to_reader")
+
+
 def _as_source(data: Any, columns: Sequence[str] | None) -> "pa.Table | pa.RecordBatchReader":
     """A Table (scanned in parallel by DuckDB) or a RecordBatchReader (streamed once), limited to ``columns``."""
     import pyarrow as pa
 
-    if isinstance(data, ParquetRows):
+    if isinstance(data, ParquetRows) or _engine_rows(data):
         if columns is None or list(columns) == data.schema.names:
             return data
         data = data.to_reader()
@@ -519,12 +524,23 @@ def _has_float(typ: "pa.DataType") -> bool:
     return False
 
 
-_FORMULA_RE = r"^[=+\-@\t\r]"  # FORMULA_START as an RE2 class
+def _starts_formula_sql(text: str) -> str:
+    """DuckDB condition: ``text`` begins with one of :data:`scrisk.safetext.FORMULA_START` (a byte prefix test each).
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> cond = _starts_formula_sql("s")
+    >>> duckdb.sql(f"SELECT s, {cond} FROM (VALUES ('=1+1'), ('KOR'), (chr(9) || 'x'), ('')) v(s)").fetchall()
+    [('=1+1', True), ('KOR', False), ('\\tx', True), ('', False)]
+    """
+    chars = [f"chr({ord(c)})" if not c.isprintable() else "'" + c.replace("'", "''") + "'" for c in FORMULA_START]
+    return "(" + " OR ".join(f"starts_with({text}, {c})" for c in chars) + ")"
 
 
 def _neutralise_sql(text: str) -> str:
     '''DuckDB expression: :func:`scrisk.safetext.csv_cell` over a text expression (a formula start gets a quote).'''
-    return (f"(CASE WHEN regexp_matches({text}, '{_FORMULA_RE}') AND NOT regexp_full_match({text}, "
+    return (f"(CASE WHEN {_starts_formula_sql(text)} AND NOT regexp_full_match({text}, "
             f"'{PLAIN_NUMBER_RE}') THEN chr(39) || {text} ELSE {text} END)")
 
 
@@ -582,6 +598,9 @@ def _duckdb_copy(source: "pa.Table | pa.RecordBatchReader", fmt: str, path: str)
     options = {"csv": "FORMAT csv, HEADER true, QUOTE '\"', ESCAPE '\"', NULLSTR ''",
                "json": "FORMAT json, ARRAY true",
                "jsonl": "FORMAT json"}[fmt] + ", PRESERVE_ORDER true"
+    if _engine_rows(source):  # rows in an engine table: copied by the engine that holds them, never through Arrow
+        source.copy_to(select, path, options, memory_limit=WRITER_MEMORY)
+        return
     con = duckdb.connect(config=_writer_config())
     try:
         if isinstance(source, ParquetRows):
@@ -612,7 +631,7 @@ def _count_rows(source: "pa.Table | pa.RecordBatchReader") -> tuple["pa.Table | 
     """Return the source and a one-item list that holds its row count once the source has been read."""
     import pyarrow as pa
 
-    if isinstance(source, (pa.Table, ParquetRows)):
+    if isinstance(source, (pa.Table, ParquetRows)) or _engine_rows(source):
         return source, [source.num_rows]
     reader = source
     counter = [0]
@@ -630,7 +649,7 @@ def _write_parquet(source: "pa.Table | pa.RecordBatchReader", meta: Mapping[str,
 
     import pyarrow as pa
 
-    reader = source.to_reader() if isinstance(source, (pa.Table, ParquetRows)) else source
+    reader = source.to_reader() if isinstance(source, (pa.Table, ParquetRows)) or _engine_rows(source) else source
     meta_json = json.dumps(jsonable(meta), ensure_ascii=False, allow_nan=False).encode("utf-8")
     schema = reader.schema.with_metadata({**(reader.schema.metadata or {}), META_KEY: meta_json})
     n = 0
@@ -697,10 +716,11 @@ def write_rows(
 
     Parameters
     ----------
-    table_or_batches : pyarrow.Table, pyarrow.RecordBatchReader or ParquetRows
+    table_or_batches : pyarrow.Table, pyarrow.RecordBatchReader, ParquetRows or DuckRows
         The rows (a list of row dicts is accepted too, for small results).
         A reader is consumed once, batch by batch; :class:`ParquetRows`
-        are copied by DuckDB from their file.
+        are copied by DuckDB from their file, and rows the engine holds in a
+        table (:class:`scrisk.engine.store.DuckRows`) by that engine.
     meta : dict
         The result's provenance: the json ``meta``, the parquet schema
         metadata ``b"scrisk"``; its ``inputs`` are never overwritten. csv

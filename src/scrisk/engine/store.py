@@ -271,8 +271,10 @@ class DuckRows:
         import weakref
 
         self._con = con
+        self._name, self._order = name, order
         self._query = f"SELECT * FROM {name} ORDER BY {order}"
-        self.num_rows = int(con.execute(f"SELECT count(*) FROM {name}").fetchone()[0])
+        # results are fetched to the end: a result left open blocks the relations the other methods read through
+        self.num_rows = int(con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
         self._close = weakref.finalize(self, con.close)
         self._arrow = None
 
@@ -293,6 +295,48 @@ class DuckRows:
             self._arrow = arrow_table(self._con.sql(self._query))
             self._close()
         return self._arrow
+
+    @property
+    def schema(self) -> "pa.Schema":
+        """The rows' Arrow schema (no row is read)."""
+        if self._arrow is not None:
+            return self._arrow.schema
+        return arrow_table(self._con.sql(self._query + " LIMIT 0")).schema
+
+    def head(self, n: int | None) -> "pa.Table":
+        """The first ``n`` rows (all when None) as a :class:`pyarrow.Table`, reading no more than those."""
+        if n is None or self._arrow is not None:
+            tab = self.to_arrow()
+            return tab if n is None else tab.slice(0, n)
+        return arrow_table(self._con.sql(f"{self._query} LIMIT {int(n)}"))
+
+    def to_reader(self, batch_rows: int = 1 << 17) -> "pa.RecordBatchReader":
+        """The rows as Arrow batches, streamed from the engine (none held in Python at once)."""
+        if self._arrow is not None:
+            return self._arrow.to_reader()
+        return self._con.sql(self._query).to_arrow_reader(batch_rows)
+
+    def copy_to(self, select: str, path: str, options: str, *, memory_limit: str | None = None) -> None:
+        """``COPY`` the rows, in order, through the projection ``select`` to ``path`` on the engine's connection.
+
+        The rows go from the engine's table to the file without passing through
+        Arrow or Python. ``memory_limit`` applies while copying when the
+        engine has none of its own (``--memory-limit``).
+        """
+        if self._arrow is not None:
+            raise RuntimeError("the rows were moved to Arrow; copy those")
+        target = sql_str(path)
+        limit = memory_limit and not settings().memory_limit
+        run = lambda sql: self._con.execute(sql).fetchall()  # noqa: E731
+        run("SET preserve_insertion_order = true")
+        if limit:
+            run(f"SET memory_limit = {sql_str(memory_limit)}")
+        try:
+            run(f"COPY (SELECT {select} FROM {self._name} AS _rows ORDER BY _rows.{self._order}) TO {target} ({options})")
+        finally:
+            run("SET preserve_insertion_order = false")
+            if limit:
+                run("RESET memory_limit")
 
 
 def frame_to_arrow(frame: "pd.DataFrame") -> "pa.Table":
