@@ -539,3 +539,75 @@ def test_clear_removes_entries_index_and_abandoned_work_folders(tmp_path, no_rac
     assert not (root / "stat-index.json").exists() and not abandoned.exists() and not killed.exists()
     assert own.is_dir()  # a running process keeps its work folder
     assert cache.clear() == 0
+
+
+# ------------------------------------------------------------------ tables derived from cached inputs
+
+
+def _derived_setup(tmp_path):
+    import duckdb
+
+    src = tmp_path / "flows.parquet"
+    duckdb.sql("SELECT 2024 AS year, 'CHN' AS exporter, 5.0::DOUBLE AS v UNION ALL "
+               "SELECT 2024, 'JPN', 3.0").write_parquet(str(src))
+    return src, InputCache(tmp_path / "c"), duckdb.connect()
+
+
+def _query(src: Path, extra: str = "") -> str:
+    return f"SELECT year, sum(v) AS v{extra} FROM read_parquet('{src}') GROUP BY year"
+
+
+def test_a_derived_table_is_kept_under_its_query_values_and_inputs(tmp_path):
+    src, cache, con = _derived_setup(tmp_path)
+
+    def got(query, fingerprint=None):
+        """True when ``_t`` came from the cache."""
+        con.execute("DROP TABLE IF EXISTS _t")
+        return cache_mod.cached_table(con, "_t", query, cache=cache, inputs=[src], fingerprint=fingerprint or {})[0]
+
+    assert got(_query(src)) is False and got(_query(src)) is True
+    assert con.sql("SELECT v FROM _t").fetchall() == [(8.0,)]
+    assert got(_query(src, ", count(*) AS n")) is False  # another query
+    assert got(_query(src), {"friends": ["JPN"]}) is False and got(_query(src), {"friends": ["USA"]}) is False
+    assert got(_query(src), {"friends": ["JPN"]}) is True
+    # the input's content changed (same path): computed again, with the new figures
+    import duckdb
+
+    duckdb.sql("SELECT 2024 AS year, 'CHN' AS exporter, 1.0::DOUBLE AS v").write_parquet(str(src))
+    assert got(_query(src)) is False and con.sql("SELECT v FROM _t").fetchall() == [(1.0,)]
+    # no cache, or no input file the key can name: computed, nothing stored
+    assert cache_mod.cached_table(con, "_u", _query(src), cache=None, inputs=[src], fingerprint={}) == (False, None)
+    assert cache_mod.cached_table(con, "_w", _query(src), cache=cache, inputs=[], fingerprint={}) == (False, None)
+
+
+def test_a_table_derived_from_a_kept_table_is_keyed_by_that_entry_without_hashing_it(tmp_path, monkeypatch):
+    src, cache, con = _derived_setup(tmp_path)
+    hit, first = cache_mod.cached_table(con, "_t", _query(src), cache=cache, inputs=[src], fingerprint={})
+    assert not hit and first.name == "accepted.parquet"
+    hashed = []
+    real = InputCache.content_hash
+    monkeypatch.setattr(InputCache, "content_hash", lambda self, p, **kw: hashed.append(p) or real(self, p, **kw))
+    q = "SELECT v * 2 AS v2 FROM _t"
+    assert cache_mod.cached_table(con, "_r", q, cache=cache, inputs=[first], fingerprint={})[0] is False
+    con.execute("DROP TABLE _r")
+    hit, second = cache_mod.cached_table(con, "_r", q, cache=cache, inputs=[first], fingerprint={})
+    assert hit and second != first and not hashed
+    assert cache.info()["entries"] == 2
+    assert any(r["input"].startswith("derived from ") for r in cache.info()["rows"])
+
+
+def test_a_kept_table_removed_between_lookup_and_read_is_computed(tmp_path, monkeypatch):
+    src, cache, con = _derived_setup(tmp_path)
+    cache_mod.cached_table(con, "_t", _query(src), cache=cache, inputs=[src], fingerprint={})
+    con.execute("DROP TABLE _t")
+    real_get = InputCache.get
+
+    def get_then_evict(self, key):
+        entry = real_get(self, key)
+        if entry is not None:
+            Path(entry.path_accepted).unlink()  # another process evicted it
+        return entry
+
+    monkeypatch.setattr(InputCache, "get", get_then_evict)
+    hit, _ = cache_mod.cached_table(con, "_t", _query(src), cache=cache, inputs=[src], fingerprint={})
+    assert hit is False and con.sql("SELECT v FROM _t").fetchall() == [(8.0,)]

@@ -77,6 +77,7 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "CacheEntry",
     "InputCache",
+    "cached_table",
     "default_cache_root",
     "options_fingerprint",
     "parse_byte_size",
@@ -621,6 +622,45 @@ class InputCache:
             return None
         return self._key_of(paths, digests, options_fingerprint)
 
+    def derived_key(self, paths: Iterable[Path], fingerprint: str) -> str | None:
+        """The key of a result computed from ``paths`` (entries of this cache, or other files) by ``fingerprint``.
+
+        A file that is an entry of this cache is named by its entry's key
+        (entries never change once published, so nothing is hashed); any other
+        file by its content hash. None when the cache is off or a path is not a
+        regular file.
+
+        Examples
+        --------
+        >>> import tempfile, pyarrow as pa; work = Path(tempfile.mkdtemp())
+        >>> f = work / "a.csv"; _ = f.write_text("x")
+        >>> c = InputCache(work / "c")
+        >>> e = c.put(c.key(f, "opts"), pa.table({"a": [1]}), {})
+        >>> k = c.derived_key([e.path_accepted], "indicators1")
+        >>> k == c.derived_key([e.path_accepted], "indicators1"), k == c.derived_key([e.path_accepted], "other")
+        (True, False)
+        >>> shutil.rmtree(work)
+        """
+        paths = [Path(p) for p in paths]
+        if not self._probe() or not paths:
+            return None
+        entries = os.path.realpath(self.root / _ENTRIES)
+        names: list[str] = []
+        for p in paths:
+            real = os.path.realpath(p)
+            folder, name = os.path.split(real)
+            if os.path.dirname(folder) == entries and re.fullmatch(r"[0-9a-f]{16,128}", os.path.basename(folder)):
+                names.append(f"entry:{os.path.basename(folder)}/{name}")
+                continue
+            digest = self.content_hash(Path(real))
+            if digest is None:
+                return None
+            names.append(digest)
+        key = self._key_of(paths, names, fingerprint)
+        if key is not None:  # `scrisk cache info` says what the entry is computed from
+            self._key_inputs[key]["path"] = "derived from " + self._key_inputs[key]["path"]
+        return key
+
     def _key_of(self, path: Path | list[Path], digest: str | list[str] | None, options_fingerprint: str) -> str | None:
         if digest is None:
             return None
@@ -1061,3 +1101,73 @@ class InputCache:
             raise UnreadableFileError(f"cannot remove {len(failed)} cache entries (removed {removed}); "
                                       "check the folder's permissions", path=str(self.root / _ENTRIES))
         return removed
+
+
+#: Version of the derived tables kept in the cache (:func:`cached_table`); bump it when what they hold changes
+#: in a way their query text does not show.
+DERIVED_FORMAT = 1
+
+
+def cached_table(con, name: str, query: str, *, cache: "InputCache | None", inputs: Iterable[str | Path],
+                 fingerprint: Mapping[str, Any]) -> tuple[bool, Path | None]:
+    """Create the temporary table ``name`` from ``query``, or from the cache when the same query ran on the same inputs.
+
+    The key is :meth:`InputCache.derived_key` of the Parquet ``inputs`` the
+    query reads and of a fingerprint of the query text, ``fingerprint`` (the
+    values of the tables the query joins that are not in its text), the
+    DuckDB version and :data:`DERIVED_FORMAT`. On a miss the table is built
+    and stored (a failure to store only means the next run computes it
+    again). Returns whether the table came from the cache, and the cache file
+    that holds it (None when it is not stored): a table computed from this one
+    names it in its own ``inputs``.
+
+    Examples
+    --------
+    >>> import duckdb, tempfile; work = Path(tempfile.mkdtemp())
+    >>> src = work / "flows.parquet"
+    >>> duckdb.sql("SELECT 2024 AS year, 5.0::DOUBLE AS v").write_parquet(str(src))
+    >>> c, q = InputCache(work / "c"), f"SELECT year, sum(v) AS v FROM read_parquet('{src}') GROUP BY year"
+    >>> con = duckdb.connect()
+    >>> cached_table(con, "_t", q, cache=c, inputs=[src], fingerprint={})[0], con.sql("SELECT * FROM _t").fetchall()
+    (False, [(2024, 5.0)])
+    >>> con.execute("DROP TABLE _t").fetchall()
+    []
+    >>> hit, stored = cached_table(con, "_t", q, cache=c, inputs=[src], fingerprint={})
+    >>> hit, con.sql("SELECT * FROM _t").fetchall(), stored.name
+    (True, [(2024, 5.0)], 'accepted.parquet')
+    >>> shutil.rmtree(work)
+    """
+    import duckdb
+
+    key = None
+    if cache is not None:
+        fp = options_fingerprint({"derived": DERIVED_FORMAT, "query": query, "duckdb": duckdb.__version__,
+                                  "values": dict(fingerprint)})
+        key = cache.derived_key([Path(p) for p in inputs], fp)
+    entry = cache.get(key) if key is not None else None
+    if entry is not None:
+        try:
+            con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM read_parquet('{_sql_path(entry.path_accepted)}')"
+                        ).fetchall()
+            return True, Path(entry.path_accepted)
+        except duckdb.IOException:  # evicted by another process between get and read: compute it
+            pass
+    con.execute(f"CREATE TEMP TABLE {name} AS {query}").fetchall()
+    if key is None:
+        return False, None
+    target = Path(tempfile.mkstemp(prefix="derived-", suffix=".parquet", dir=cache.tmp_dir())[1])
+    try:
+        con.execute(f"COPY {name} TO '{_sql_path(target)}' (FORMAT parquet, COMPRESSION snappy)").fetchall()
+        rows = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
+    except duckdb.Error:
+        target.unlink(missing_ok=True)
+        return False, None
+    stored = cache.put(key, target, {"kind": "derived", "table": name, "rows": int(rows)})
+    if stored is None:
+        target.unlink(missing_ok=True)
+        return False, None
+    return False, Path(stored.path_accepted)
+
+
+def _sql_path(path: Path | str) -> str:
+    return str(path).replace("'", "''")

@@ -43,7 +43,7 @@ from typing import Any
 from scrisk.engine.store import connect, sql_list, sql_str
 from scrisk.schema import HS_REVISIONS, MAX_QTY_KG, MAX_VALUE_USD, FlowMeta, FlowTable, ReadReport
 
-__all__ = ["load_into_store", "FastFile", "cache_enabled", "set_cache_enabled", "scratch_dir"]
+__all__ = ["load_into_store", "FastFile", "cache_enabled", "set_cache_enabled", "scratch_dir", "input_cache"]
 
 FAST_PATH_VERSION = 2
 """Bump when the fast path's output for the same input changes: cached entries are not reused."""
@@ -108,6 +108,11 @@ class FastFile:
         d.update(parquet=parquet, label=label, years=tuple(int(y) for y in d.get("years", ())),
                  periods=tuple(str(p) for p in d.get("periods", ())))
         return cls(**{k: d[k] for k in (f.name for f in dataclasses.fields(cls)) if k in d})
+
+
+def input_cache():
+    """The cache this process reads and writes (:class:`~scrisk.engine.cache.InputCache`), or None when it is off."""
+    return _cache()
 
 
 def _cache():
