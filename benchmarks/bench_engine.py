@@ -263,7 +263,7 @@ def _screen_modes(tag: str, files: list[Path], work: Path, sc: list[str]) -> tup
     modes = [
         Mode(f"{tag}-first", "scrisk analyze --no-cache",
              [*sc, "analyze", *fs, "-f", "csv", "-o", str(out), "--no-cache"], env=fresh, output=out, ok_codes=(0, 1)),
-        Mode(f"{tag}-cached", "scrisk analyze (cache warm)",
+        Mode(f"{tag}-cached", "scrisk analyze (cache warm: inputs, indicator and ranked rows)",
              [*sc, "analyze", *fs, "-f", "csv", "-o", str(out)], env=warm_cache, output=out, ok_codes=(0, 1)),
         Mode(f"{tag}-duckdb", "DuckDB SQL (baselines/duckdb_screen.py)",
              [PY, str(BASELINES / "duckdb_screen.py"), *fs, "-o", str(out)], output=out),

@@ -198,3 +198,48 @@ def test_real_data_every_pair_ranked(atlas):
         s = block["score"].to_numpy()
         assert np.all(np.diff(s) <= 1e-15)
     assert not math.isnan(rows["score"].iloc[0])
+
+
+# ------------------------------------------------------------------ re-runs from kept indicator rows
+
+
+@pytest.mark.parametrize("options", [
+    {},
+    {"screen": True, "importers": "KOR"},
+    {"sort": "hhi", "top": 7, "hhi_scale": 10000},
+    {"friendly": ["USA", "JPN"], "min_import_usd": 1e6},
+])
+def test_a_rerun_from_kept_rows_equals_a_fresh_run(options, monkeypatch, tmp_path):
+    from scrisk import analysis
+    from scrisk.app import analyze_files
+    from scrisk.engine import ingest
+    from scrisk.engine.cache import InputCache
+
+    monkeypatch.setenv("SCRISK_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(analysis, "KEEP_INDICATORS_ROWS", 0)  # keep them for the bundled example too
+    entries = lambda: InputCache(tmp_path / "cache").info()["entries"]  # noqa: E731
+    analyze_files(None, **options)  # the example is read (exact reader, rows in memory: nothing derived kept)
+    assert entries() == 1
+    kept = analyze_files(None, **options).to_arrow()  # from the cached rows: indicators and ranking kept
+    assert entries() == 3
+    again = analyze_files(None, **options).to_arrow()  # from the kept rows: nothing new
+    assert entries() == 3
+    monkeypatch.setattr(ingest, "_cache_enabled", False)
+    fresh = analyze_files(None, **options).to_arrow()
+    assert again.equals(fresh) and kept.equals(fresh) and fresh.num_rows > 5
+
+
+def test_kept_rows_are_never_those_of_other_options(monkeypatch, tmp_path):
+    from scrisk import analysis
+    from scrisk.app import analyze_files
+    from scrisk.engine import ingest
+
+    monkeypatch.setenv("SCRISK_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(analysis, "KEEP_INDICATORS_ROWS", 0)
+    runs = [{"friendly": ["USA"]}, {"friendly": ["CHN"]}, {"friendly": ["USA"], "sort": "top_share"}, {"year": 2022}]
+    analyze_files(None)
+    kept = [analyze_files(None, **o).to_arrow() for o in runs for _ in range(2)][1::2]
+    monkeypatch.setattr(ingest, "_cache_enabled", False)
+    for o, k in zip(runs, kept):
+        assert k.equals(analyze_files(None, **o).to_arrow()), o
+    assert kept[0].column("friendly_share") != kept[1].column("friendly_share")
