@@ -309,8 +309,9 @@ def scan_baci(
                     "count(*) FILTER (WHERE n > 1) FROM (SELECT count(*) AS n, count(*) FILTER (WHERE NOT _ok) AS bad, "
                     f"fsum(value_usd) AS v, any_value(year) AS y FROM ({query}) GROUP BY {_KEY_HASH})").fetchone()
         else:
-            con.execute(f"COPY ({query}) TO {sql_str(str(out))} "
-                        "(FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 1000000)")
+            # DuckDB's own row-group size: measured paired in one process on a 10M-row year, the scan is 5 % faster
+            # than with row groups of a million rows and its peak 50-100 MB lower (fewer rows buffered per thread)
+            con.execute(f"COPY ({query}) TO {sql_str(str(out))} (FORMAT parquet, COMPRESSION snappy)")
             # over the written file a grouping of the key alone is cheaper than the grouped counts
             written = f"read_parquet({sql_str(str(out))})"
             bad, rows, value, seen = con.execute(
