@@ -914,6 +914,8 @@ def resolve_hs(
     ('811231',)
     >>> resolve_hs(None, None)
     ()
+    >>> resolve_hs(None, ["8112.92", "3707.90.0010"])
+    ('3707900010', '811292')
     """
     reg = _default(baskets)
     rev = normalize_revision(revision)
@@ -926,6 +928,8 @@ def resolve_hs(
                              "the basket")
         codes.extend(got)
     for h in _split(hs):
+        if re.fullmatch(r"\d{4}\.\d{2}(\.\d{2}){0,2}|\d{4}\.\d{2}\.\d{4}", h):
+            h = h.replace(".", "")  # the nomenclature's notation, 8112.92
         if not h.isdigit() or not (2 <= len(h) <= 12) or len(h) % 2:
             raise UsageError(f"--hs {h!r} is not an HS code; give 2, 4, 6 or more digits, e.g. --hs 811292 or --hs 8542")
         codes.append(h)

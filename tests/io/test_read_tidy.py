@@ -66,6 +66,25 @@ def test_auto_detected_headers_and_units(tmp_path):
     assert t.meta.hs_headings == ("8542",)
 
 
+
+def test_dotted_and_spaced_hs_notation_is_read_as_digits(tmp_path):
+    # national customs files and tariff schedules write codes as the nomenclature does
+    p = tmp_path / "customs.csv"
+    p.write_text(
+        "year,exporter,importer,hs,value_usd\n"
+        "2024,CHN,KOR,8112.92,10\n"
+        "2024,JPN,KOR,3707.90.0010,7\n"  # US-style tariff line
+        "2024,JPN,KOR,2811 11 00,3\n"  # EU CN with spaces
+        "2024,AUS,KOR,2606.00,2\n"  # HS 260600, not the heading 2606
+        "2024,USA,KOR,811292.0,1\n"  # a float-formatted code
+        "2024,USA,KOR,2811.1,1\n"  # a float-damaged code: which subheading cannot be told
+    )
+    t = read_flows([p], ReadOptions(hs=("8112", "3707", "2811", "2606")))
+    assert sorted(zip(t.frame["exporter"], t.frame["hs"])) == [
+        ("AUS", "260600"), ("CHN", "811292"), ("JPN", "28111100"), ("JPN", "3707900010"), ("USA", "811292")]
+    assert dict(t.report.reasons) == {"malformed HS code": 1}
+    assert t.report.rows_read == t.report.rows_accepted + t.report.rows_rejected == 6
+
 def test_kusd_and_tonnes_and_single_year(tmp_path):
     p = tmp_path / "x.csv"
     p.write_text("origin;dest;product;v;q\nCHN;KOR;811292;1.5;2\n")

@@ -35,6 +35,7 @@ __all__ = [
     "parse_period",
     "parse_month",
     "parse_revision",
+    "hs_text",
     "normalise_hs",
     "CountryMapper",
     "judge",
@@ -266,10 +267,37 @@ class HSParse:
     """With ``aggregates``: the HS4 headings of the codes longer than four digits (whatever else their row says)."""
 
 
+#: The HS nomenclature's and tariff schedules' notation: a heading, a dot (or a space), the subheading's two digits,
+#: then optionally national digits in pairs or as one group of four (8112.92, 8112.92.10.00, 8112.92.1000, 8112 92 00).
+_HS_NOTATION = r"^\d{4}\.\d{2}(\.\d{2}){0,2}$|^\d{4}\.\d{2}\.\d{4}$|^\d{4} \d{2}( \d{2}){0,2}$"
+
+
+def hs_text(arr) -> pa.Array:
+    """HS codes as plain digits: trimmed, the dotted or spaced notation joined, a float suffix (``.0``) removed.
+
+    A code with a dot after four digits and two digits after it is the nomenclature's notation (``2606.00`` is
+    HS 260600), not a float; ``811292.0`` is a float-formatted code. Anything else is returned trimmed, for
+    :func:`normalise_hs` to judge (``2811.1`` stays malformed: which subheading it was cannot be told).
+
+    Examples
+    --------
+    >>> hs_text(pa.array([" 8112.92 ", "8112 92 00", "3707.90.0010", "811292.0", "2811.1", None])).to_pylist()
+    ['811292', '81129200', '3707900010', '811292', '2811.1', None]
+    """
+    t = trim(arr)
+    dotted = pc.fill_null(pc.match_substring_regex(t, _HS_NOTATION), False)
+    t = pc.if_else(dotted, pc.replace_substring_regex(t, r"[. ]", ""), t)
+    return pc.replace_substring_regex(t, r"\.0+$", "")
+
+
 def normalise_hs(arr, *, aggregates: bool, allow_tariff_lines: bool) -> HSParse:
     """Normalise a text column of HS codes.
 
-    * surrounding spaces and a trailing ``.0`` (a float-formatted code) are removed;
+    * surrounding spaces are removed; the dotted or spaced notation of the
+      nomenclature and of tariff schedules (``8112.92``, ``8112.92.00``,
+      ``8112.92.1000``, ``8112 92 00``) loses its separators
+      (:func:`hs_text`); then a trailing ``.0`` (a float-formatted code) is
+      removed;
     * 5 digits are a 6-digit code whose leading zero was dropped: padded;
     * 6 digits are kept; 8-10 digits are national tariff lines, kept as-is
       when ``allow_tariff_lines``;
@@ -286,8 +314,11 @@ def normalise_hs(arr, *, aggregates: bool, allow_tariff_lines: bool) -> HSParse:
     ...                  aggregates=True, allow_tariff_lines=True)
     >>> h.codes.to_pylist(), h.aggregate.tolist(), h.malformed.tolist()
     (['071120', '811292', '8542', '3707900010', None, None], [False, False, False, False, False, True], [False, False, False, False, True, False])
+    >>> normalise_hs(pa.array(["8112.92", "2606.00", "3707.90.0010", "2811.1"]), aggregates=True,
+    ...              allow_tariff_lines=True).codes.to_pylist()
+    ['811292', '260600', '3707900010', None]
     """
-    t = pc.replace_substring_regex(trim(arr), r"\.0+$", "")
+    t = hs_text(arr)
     digits = _np(pc.match_substring_regex(t, r"^\d+$")).astype(bool)
     length = _np(pc.utf8_length(t)).astype(np.int64)
     ok = digits & ((length == 5) | (length == 6))
@@ -322,7 +353,7 @@ def batch_hs_codes(col) -> pa.Array:
 
     Four digits (an HS4 heading, see :func:`normalise_hs`) are not padded.
     """
-    t = pc.replace_substring_regex(trim(col), r"\.0+$", "")
+    t = hs_text(col)
     return pc.if_else(pc.equal(pc.utf8_length(t), 4), t, pc.utf8_lpad(t, 6, "0"))
 
 
