@@ -290,12 +290,13 @@ def hs_text(arr) -> pa.Array:
     return pc.replace_substring_regex(t, r"\.0+$", "")
 
 
-def normalise_hs(arr, *, aggregates: bool, allow_tariff_lines: bool) -> HSParse:
+def normalise_hs(arr, *, aggregates: bool, allow_tariff_lines: bool, notation: bool = True) -> HSParse:
     """Normalise a text column of HS codes.
 
-    * surrounding spaces are removed; the dotted or spaced notation of the
-      nomenclature and of tariff schedules (``8112.92``, ``8112.92.00``,
-      ``8112.92.1000``, ``8112 92 00``) loses its separators
+    * surrounding spaces are removed; with ``notation`` (the default; BACI,
+      a fixed layout of plain digits, turns it off), the dotted or spaced
+      notation of the nomenclature and of tariff schedules (``8112.92``,
+      ``8112.92.00``, ``8112.92.1000``, ``8112 92 00``) loses its separators
       (:func:`hs_text`); then a trailing ``.0`` (a float-formatted code) is
       removed;
     * 5 digits are a 6-digit code whose leading zero was dropped: padded;
@@ -318,7 +319,7 @@ def normalise_hs(arr, *, aggregates: bool, allow_tariff_lines: bool) -> HSParse:
     ...              allow_tariff_lines=True).codes.to_pylist()
     ['811292', '260600', '3707900010', None]
     """
-    t = hs_text(arr)
+    t = hs_text(arr) if notation else pc.replace_substring_regex(trim(arr), r"\.0+$", "")
     digits = _np(pc.match_substring_regex(t, r"^\d+$")).astype(bool)
     length = _np(pc.utf8_length(t)).astype(np.int64)
     ok = digits & ((length == 5) | (length == 6))

@@ -190,7 +190,7 @@ def read_baci_text(src: TextSource, options, *, mapper: CountryMapper, countries
     scan = scan_csv(src, make_keep(cols["t"], cols["k"], options.years, options.hs))
     tab = scan.table
     years, year_bad = parse_year(tab[cols["t"]])
-    hs = normalise_hs(tab[cols["k"]], aggregates=False, allow_tariff_lines=False)
+    hs = normalise_hs(tab[cols["k"]], aggregates=False, allow_tariff_lines=False, notation=False)  # as the fast scan
     value, vmiss, vinv = parse_number(tab[cols["v"]])
     if cols["q"]:
         qty, _qmiss, qinv = parse_number(tab[cols["q"]])
