@@ -260,7 +260,7 @@ def test_case10_one_loader_gives_file_line_and_suggestions_for_every_kind(tmp_pa
         load_profiles(prof)
     assert ei.value.one_line() == (f"{prof}:4: unknown key 'qty_unti' in profiles.kcs; did you mean 'qty_unit'? "
                                    "(allowed: year, exporter, importer, hs, value, qty, value_unit, qty_unit, "
-                                   "encoding, source, hs_revision, columns)")
+                                   "encoding, decimal, source, hs_revision, columns)")
     groups = tmp_path / "g.toml"
     groups.write_text('[groups.ASEANX]\nmembers = ["IDN"]\nas_of = "2024"\nsourc = "x"\n')
     with pytest.raises(ConfigError) as ei:

@@ -220,3 +220,33 @@ def test_profile_from_scrisk_toml_in_cwd(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     t = read_flows([p], ReadOptions(profile="mine"))
     assert t.years == (2020,)
+
+
+def test_decimal_comma_file_with_grouped_thousands(tmp_path):
+    p = tmp_path / "eu.csv"
+    p.write_text(
+        "year;exporter;importer;hs;value_usd;qty_kg\n"
+        "2024;CHN;DEU;811292;1.234,5;10,25\n"
+        "2024;JPN;DEU;370790;2 000;\n"
+        "2024;USA;DEU;281111;1\u00a0000\u00a0000,75;1\n"  # no-break spaces between groups
+        "2024;KOR;DEU;854231;1.5;1\n"  # a dot that groups nothing: not a number in this file
+    )
+    t = read_flows([p], ReadOptions(decimal=","))
+    got = dict(zip(frame_of(t)["exporter"], frame_of(t)["value_usd"]))
+    assert got == {"CHN": 1234.5, "JPN": 2000.0, "USA": 1000000.75}
+    assert frame_of(t).set_index("exporter").loc["CHN", "qty_kg"] == 10.25
+    assert dict(t.report.reasons) == {"non-numeric value": 1}
+    # read with the default decimal point, the same file loses its grouped values: reported, never misread
+    t = read_flows([p])
+    assert t.report.rows_accepted == 1 and frame_of(t)["value_usd"].tolist() == [1.5]
+    with pytest.raises(UsageError, match="decimal"):
+        ReadOptions(decimal=";")
+
+
+def test_decimal_comma_from_a_profile(tmp_path):
+    prof = tmp_path / "p.toml"
+    prof.write_text('[profiles.destatis]\ndecimal = ","\nvalue_unit = "usd"\n', encoding="utf-8")
+    p = tmp_path / "x.csv"
+    p.write_text("year;exporter;importer;hs;value_usd\n2024;CHN;DEU;811292;12,5\n")
+    t = read_flows([p], ReadOptions(profile="destatis", profiles=prof))
+    assert frame_of(t)["value_usd"].tolist() == [12.5]

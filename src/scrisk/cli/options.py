@@ -103,6 +103,10 @@ YearOpt = Annotated[
 EncodingOpt = Annotated[
     Optional[str], typer.Option("--encoding", help="Text encoding: utf-8, utf-8-sig, cp949, shift_jis (default: detected).")
 ]
+DecimalOpt = Annotated[
+    Optional[str], typer.Option("--decimal", help="Decimal mark of values and quantities in tidy and customs files: "
+                                "'.' (default) or ',' (1.234,5 and 1 234,5 read as 1234.5; BACI is always '.').")
+]
 ProfileOpt = Annotated[
     Optional[str], typer.Option("--profile", help="Named column-mapping profile from --profiles FILE (TOML) or scrisk.toml.")
 ]
@@ -202,6 +206,7 @@ def reader_options(
     value_unit: str | None = None,
     years: list[int] | None = None,
     encoding: str | None = None,
+    decimal: str | None = None,
     profile: str | None = None,
     profiles: Path | None = None,
     comtrade_side: str | None = None,
@@ -242,6 +247,7 @@ def reader_options(
         years=tuple(years or ()),
         hs=tuple(hs or ()),
         encoding=encoding,
+        decimal=decimal,
         profile=profile,
         profiles=profiles,
         comtrade_side=comtrade_side or "both",
@@ -257,6 +263,7 @@ READER_FLAGS: dict[str, Any] = {
     "columns": ColumnsOpt,
     "value_unit": ValueUnitOpt,
     "encoding": EncodingOpt,
+    "decimal": DecimalOpt,
     "profile": ProfileOpt,
     "profiles": ProfilesOpt,
     "comtrade_side": ReporterSideOpt,

@@ -113,20 +113,35 @@ def blank(arr) -> np.ndarray:
     return _np(pc.equal(pc.utf8_length(trim(arr)), 0))
 
 
-def parse_number(arr) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+#: A number written with a decimal comma: thousands grouped by dots or (no-break) spaces, or not grouped at all.
+_COMMA_NUMBER = r"^[-+]?(\d{1,3}([. \x{00A0}\x{202F}]\d{3})+|\d+)(,\d+)?([eE][-+]?\d+)?$"
+
+
+def parse_number(arr, *, decimal: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Parse a text column as float.
 
     Returns ``(values, missing, invalid)``: values are NaN where missing
     (empty, NA, N/A, NaN, null, none, -) or invalid (anything else that is
-    not a finite decimal number).
+    not a finite decimal number). With ``decimal=","`` the column uses the
+    decimal comma: ``1.234,5`` and ``1 234,5`` are 1234.5, and a dot
+    anywhere but between groups of three digits makes the value invalid
+    (``1.5`` cannot be told from a mistyped ``1,5``).
 
     Examples
     --------
     >>> v, missing, invalid = parse_number(pa.array(["  1.5", "NA", "abc", "-2", "1e999"]))
     >>> [float(x) for x in v[[0, 3]]], missing.tolist(), invalid.tolist()
     ([1.5, -2.0], [False, True, False, False, False], [False, False, True, False, True])
+    >>> v, missing, invalid = parse_number(pa.array(["1.234,5", "1 234 567", "0,25", "1.5", "-"]), decimal=",")
+    >>> [float(x) for x in v[:3]], missing.tolist(), invalid.tolist()
+    ([1234.5, 1234567.0, 0.25], [False, False, False, False, True], [False, False, False, True, False])
     """
     t = trim(arr)
+    if decimal == ",":
+        comma = pc.fill_null(pc.match_substring_regex(t, _COMMA_NUMBER), False)
+        plain = pc.replace_substring(pc.replace_substring_regex(t, r"[. \x{00A0}\x{202F}]", ""), ",", ".")
+        # any other text keeps its dots poisoned (NUL never parses) so that no decimal point slips through
+        t = pc.if_else(comma, plain, pc.replace_substring(t, ".", "\x00"))
     missing = _np(pc.is_in(pc.utf8_upper(t), value_set=pa.array(_MISSING_NUMBER)))
     usable = pc.if_else(pa.array(~missing), t, pa.scalar(None, pa.string()))
     try:

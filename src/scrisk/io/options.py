@@ -38,6 +38,12 @@ class ReadOptions:
         the scan).
     encoding : str or None
         Text encoding; None detects utf-8 / utf-8-sig / cp949 / shift_jis.
+    decimal : str or None
+        Decimal mark of values and quantities in tidy and customs files:
+        ``"."`` (None, the default) or ``","``, where ``1.234,5`` and
+        ``1 234,5`` (thousands grouped by dots or spaces) are 1234.5 and a
+        value with a dot in any other place is rejected as non-numeric.
+        BACI release files always use ``"."``.
     profile : str or None
         Name of a column-mapping profile in ``profiles``.
     profiles : Path or None
@@ -85,6 +91,7 @@ class ReadOptions:
     years: tuple[int, ...] = ()
     hs: tuple[str, ...] = ()
     encoding: str | None = None
+    decimal: str | None = None
     profile: str | None = None
     profiles: Path | None = None
     comtrade_side: str = "both"
@@ -103,6 +110,8 @@ class ReadOptions:
         check_years(self.years)
         if self.encoding is not None:
             check_encoding(self.encoding)
+        if self.decimal not in (None, ".", ","):
+            raise UsageError(f"--decimal {self.decimal!r}: the decimal mark is '.' or ','")
 
 
 #: Years a trade record can carry (HS exists since 1988; SITC-era data goes back further).

@@ -14,8 +14,8 @@ A profile file holds one table per data source::
 
 Keys: the canonical names ``year, exporter, importer, hs, value, qty``
 (file column names; ``year`` may instead be an integer), plus
-``value_unit`` (usd|kusd), ``qty_unit`` (kg|t), ``encoding``, ``source``
-and ``hs_revision``. A ``columns`` sub-table may hold the column keys
+``value_unit`` (usd|kusd), ``qty_unit`` (kg|t), ``encoding``, ``decimal`` (. or ,),
+``source`` and ``hs_revision``. A ``columns`` sub-table may hold the column keys
 instead. Options given explicitly (``--columns``, ``--value-unit``,
 ``--year``, ``--encoding``...) override the profile.
 
@@ -37,7 +37,7 @@ from scrisk.errors import ConfigError, UsageError
 __all__ = ["load_profiles", "resolve_options", "COLUMN_KEYS", "DEFAULT_PROFILE_FILE", "Profile", "ProfileFile"]
 
 COLUMN_KEYS = ("year", "exporter", "importer", "hs", "value", "qty", "month", "revision")
-_OPTION_KEYS = ("value_unit", "qty_unit", "encoding", "source", "hs_revision")
+_OPTION_KEYS = ("value_unit", "qty_unit", "encoding", "decimal", "source", "hs_revision")
 DEFAULT_PROFILE_FILE = "scrisk.toml"
 
 
@@ -58,6 +58,7 @@ class Profile(ProfileColumns):
     value_unit: Optional[Literal["usd", "kusd"]] = None
     qty_unit: Optional[Literal["kg", "t"]] = None
     encoding: Optional[StrictStr] = None
+    decimal: Optional[Literal[".", ","]] = None
     source: Optional[Literal["baci", "baci-zip", "comtrade", "tidy", "parquet"]] = None
     hs_revision: Optional[StrictStr] = None
     columns: Optional[ProfileColumns] = None

@@ -274,9 +274,9 @@ def judge_tidy(scan: Scan, spec: TidySpec, mapper: CountryMapper, *, label: str,
         extra.append((rbad, R.BAD_REVISION, lambda p: [f"HS revision {t!r} is not one of HS1992..HS2022 (or H0..H6)"
                                                         for t in _take(tab[c["revision"]], p)]))
     hs = normalise_hs(tab[c["hs"]], aggregates=True, allow_tariff_lines=True)
-    value, vmiss, vinv = parse_number(tab[c["value"]])
+    value, vmiss, vinv = parse_number(tab[c["value"]], decimal=options.decimal)
     if "qty" in c:
-        qty, _qm, qinv = parse_number(tab[c["qty"]])
+        qty, _qm, qinv = parse_number(tab[c["qty"]], decimal=options.decimal)
     else:
         qty, qinv = np.full(n, np.nan), np.zeros(n, dtype=bool)
     side = {k: (tab[c[k]] if k in c else pa.array([spec.constants[k]] * n, type=pa.string()))
