@@ -34,7 +34,7 @@ def read_summary(table: FlowTable) -> dict[str, Any]:
     rejected = {k: float(v) for k, v in r.value_usd_rejected.items() if v > 0}
     rejected_value = sum(rejected.values())
     defect_value = sum(v for k, v in rejected.items() if is_defect(k))
-    total = float(r.value_usd_accepted) + rejected_value
+    total = r.value_usd_total
     share = (lambda v: float(v) / total if total > 0 else 0.0)
     defects = {k: int(v) for k, v in sorted(r.reasons.items()) if is_defect(k)}
     return {

@@ -249,6 +249,22 @@ class ReadReport:
     rejected: "pd.DataFrame" = None  # type: ignore[assignment]  # a property below: built on first access
     files: list[dict[str, Any]] = field(default_factory=list)
 
+    @property
+    def value_usd_total(self) -> float:
+        """The input value shares are taken of: accepted plus rejected value, a negative rejected value left out.
+
+        A negative value is itself a defect, not trade taken out of the
+        analysis: it neither adds to nor subtracts from the input's value, so
+        no share exceeds 100 %.
+
+        Examples
+        --------
+        >>> ReadReport(value_usd_accepted=95.0, value_usd_rejected={"unknown country": 5.0, "negative value": -3.0}
+        ...            ).value_usd_total
+        100.0
+        """
+        return float(self.value_usd_accepted) + sum(float(v) for v in self.value_usd_rejected.values() if v > 0)
+
     def check(self) -> None:
         """Raise AssertionError if the row counts do not add up."""
         if self.rows_accepted + self.rows_rejected != self.rows_read:

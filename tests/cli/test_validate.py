@@ -55,7 +55,7 @@ def test_defects_exit_1_and_quarantine(monkeypatch, capsys, dirty, tmp_path):
     r = json.loads(out)
     assert r["rows_read"] == r["rows_accepted"] + r["rows_rejected"] == 5
     assert r["reasons"] == {"malformed HS code": 1, "negative value": 1, "unknown country code": 1}
-    assert r["unknown_codes"] == [{"code": "XXQ", "value_usd": 7.0, "share": pytest.approx(7.0 / 1505.0)}]
+    assert r["unknown_codes"] == [{"code": "XXQ", "value_usd": 7.0, "share": pytest.approx(7.0 / 1510.0)}]  # the -5 is no share
     assert "wrote 3 rejected rows" in err
     rows = list(csv.DictReader(q.open(encoding="utf-8")))
     assert [(x["line"], x["reason"]) for x in rows] == [

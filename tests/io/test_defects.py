@@ -62,6 +62,23 @@ def test_each_defect_once(defects_file):
     assert t.report.value_usd_accepted == pytest.approx(103_000.0)
 
 
+def test_a_negative_value_is_no_share_of_the_input_value(defects_file):
+    """Shares are of accepted + rejected value, the negative value left out: accepted + rejected shares sum to 1."""
+    res = validate_files([defects_file])
+    d = res.to_dict()
+    rep = res.table.report
+    positive = sum(v for v in rep.value_usd_rejected.values() if v > 0)
+    assert d["value_usd_total"] == pytest.approx(103_000.0 + positive)
+    by = {r["reason"]: r for r in d["rows"]}
+    assert by["negative value"]["value_usd"] == -5000.0  # what the file says is kept
+    assert by["negative value"]["value_share"] is None
+    shares = [r["value_share"] for r in d["rows"] if r["value_share"] is not None]
+    assert all(0 <= s <= 1 for s in shares)
+    assert rep.value_usd_accepted / d["value_usd_total"] + sum(shares) == pytest.approx(1.0)
+    read = d["meta"]["read"]  # the provenance block takes its shares of the same total
+    assert read["value_share_rejected"] == pytest.approx(positive / d["value_usd_total"])
+
+
 def test_quarantine_holds_each_rejected_row(defects_file, tmp_path):
     q = tmp_path / "bad.csv"
     res = validate_files([defects_file], quarantine=q)

@@ -558,7 +558,7 @@ def unknown_notes(report: ReadReport, limit: int = 10) -> list[str]:
     """One note listing unmapped country codes or names with their share of the input value."""
     if not report.unknown_codes:
         return []
-    total = report.value_usd_accepted + sum(report.value_usd_rejected.values())
+    total = report.value_usd_total
     parts = [f"{code!r} {v / total:.2%}" if total else f"{code!r}" for code, v in list(report.unknown_codes.items())[:limit]]
     more = len(report.unknown_codes) - limit
     return [f"unmapped countries (share of input value): {', '.join(parts)}" + (f" and {more} more" if more > 0 else "")]
@@ -566,8 +566,8 @@ def unknown_notes(report: ReadReport, limit: int = 10) -> list[str]:
 
 def defect_share(report: ReadReport) -> tuple[float, float]:
     """``(defect value USD, share of the input value)`` rejected as defects (see :mod:`scrisk.io.reasons`)."""
-    total = report.value_usd_accepted + sum(report.value_usd_rejected.values())
-    bad = sum(v for k, v in report.value_usd_rejected.items() if R.is_defect(k))
+    total = report.value_usd_total
+    bad = sum(v for k, v in report.value_usd_rejected.items() if R.is_defect(k) and v > 0)
     return bad, (bad / total if total else 0.0)
 
 

@@ -100,7 +100,8 @@ class ValidationResult:
         defects), ``rows_read``, ``rows_accepted``, ``rows_rejected``,
         ``reasons`` {reason: rows}, ``defects``, ``structural``,
         ``value_usd_accepted``, ``value_usd_rejected`` {reason: USD},
-        ``value_usd_total``, ``unknown_codes`` [{code, value_usd, share}],
+        ``value_usd_total`` (accepted plus rejected value, a negative value left out: see
+        :attr:`scrisk.schema.ReadReport.value_usd_total`), ``unknown_codes`` [{code, value_usd, share}],
         ``years``, ``hs_revision``, ``source_format``, ``files`` (per file),
         ``rows`` (one per reason: reason, kind, rows, value_usd, value_share)
         and ``quarantine``.
@@ -109,8 +110,8 @@ class ValidationResult:
 
         t = self.table
         rep = t.report
-        total = rep.value_usd_accepted + sum(rep.value_usd_rejected.values())
-        share = (lambda v: v / total if total > 0 else None)
+        total = rep.value_usd_total
+        share = (lambda v: v / total if total > 0 and v >= 0 else None)  # a negative value is no share of trade
         opts = self.options or ReadOptions()
         params = {k: getattr(opts, k) for k in _PARAMETERS}
         meta = output_meta(t, **params, quarantine=str(self.quarantine) if self.quarantine else None)
