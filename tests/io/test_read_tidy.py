@@ -236,11 +236,41 @@ def test_decimal_comma_file_with_grouped_thousands(tmp_path):
     assert got == {"CHN": 1234.5, "JPN": 2000.0, "USA": 1000000.75}
     assert frame_of(t).set_index("exporter").loc["CHN", "qty_kg"] == 10.25
     assert dict(t.report.reasons) == {"non-numeric value": 1}
-    # read with the default decimal point, the same file loses its grouped values: reported, never misread
+    # read with the default decimal point, the same file loses its comma values: reported, never misread; 2 000
+    # reads the same under either mark
     t = read_flows([p])
-    assert t.report.rows_accepted == 1 and frame_of(t)["value_usd"].tolist() == [1.5]
+    assert dict(zip(frame_of(t)["exporter"], frame_of(t)["value_usd"])) == {"JPN": 2000.0, "KOR": 1.5}
+    assert dict(t.report.reasons) == {"non-numeric value": 2}
+    assert all("--decimal ," in d for d in t.report.rejected["detail"])
     with pytest.raises(UsageError, match="decimal"):
         ReadOptions(decimal=";")
+
+
+def test_thousands_grouped_by_commas_with_the_decimal_point(tmp_path):
+    """1,234.5 and 12,345,678 read the same under either mark; 1,234 needs --decimal . (or , for 1.234)."""
+    p = tmp_path / "us.csv"
+    p.write_text(
+        "year,exporter,importer,hs,value_usd,qty_kg\n"
+        '2024,CHN,USA,811292,"1,234.5","10,250"\n'
+        '2024,JPN,USA,370790,"12,345,678",\n'
+        '2024,KOR,USA,281111,"1,234",1\n'  # 1234 or 1.234: not guessed
+        '2024,DEU,USA,854231,"12,34.5",1\n'  # groups of three digits only
+        "2024,FRA,USA,854231,1 500.25,1\n"
+    )
+    t = read_flows([p])
+    got = dict(zip(frame_of(t)["exporter"], frame_of(t)["value_usd"]))
+    assert got == {"JPN": 12345678.0, "FRA": 1500.25}
+    # "10,250" kg is one group, as ambiguous as "1,234": CHN's row goes for its quantity
+    assert dict(t.report.reasons) == {"non-numeric value": 2, "non-numeric or negative quantity": 1}
+    detail = dict(zip(t.report.rejected["line"], t.report.rejected["detail"]))
+    assert all("--decimal ." in detail[k] and "--decimal ," in detail[k] for k in (2, 4))
+    assert t.report.rows_read == t.report.rows_accepted + t.report.rows_rejected == 5
+    # with the mark given, commas group thousands
+    t = read_flows([p], ReadOptions(decimal="."))
+    got = dict(zip(frame_of(t)["exporter"], frame_of(t)["value_usd"]))
+    assert got == {"CHN": 1234.5, "JPN": 12345678.0, "KOR": 1234.0, "FRA": 1500.25}
+    assert frame_of(t).set_index("exporter").loc["CHN", "qty_kg"] == 10250.0
+    assert dict(t.report.reasons) == {"non-numeric value": 1}
 
 
 def test_decimal_comma_from_a_profile(tmp_path):

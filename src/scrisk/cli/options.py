@@ -105,7 +105,9 @@ EncodingOpt = Annotated[
 ]
 DecimalOpt = Annotated[
     Optional[str], typer.Option("--decimal", help="Decimal mark of values and quantities in tidy and customs files: "
-                                "'.' (default) or ',' (1.234,5 and 1 234,5 read as 1234.5; BACI is always '.').")
+                                "'.' (commas group thousands: 1,234 is 1234) or ',' (1.234,5 and 1 234,5 read as 1234.5). "
+                                "Without it 1,234.5 and 12,345,678 are read and 1,234 is rejected as ambiguous; BACI "
+                                "is always '.'.")
 ]
 ProfileOpt = Annotated[
     Optional[str], typer.Option("--profile", help="Named column-mapping profile from --profiles FILE (TOML) or scrisk.toml.")

@@ -115,6 +115,17 @@ def blank(arr) -> np.ndarray:
 
 #: A number written with a decimal comma: thousands grouped by dots or (no-break) spaces, or not grouped at all.
 _COMMA_NUMBER = r"^[-+]?(\d{1,3}([. \x{00A0}\x{202F}]\d{3})+|\d+)(,\d+)?([eE][-+]?\d+)?$"
+#: A number written with a decimal point and thousands grouped by commas or (no-break) spaces (``--decimal .``).
+_POINT_GROUPED = r"^[-+]?\d{1,3}((,\d{3})+|([ \x{00A0}\x{202F}]\d{3})+)(\.\d*)?$"
+#: The grouped forms that read the same whatever the file's decimal mark (no ``--decimal``): grouped by spaces, by
+#: two or more commas (``12,345,678``: a decimal comma comes once), or by commas before a decimal point
+#: (``1,234.5``). ``1,234`` is not among them: it is 1.234 in a file written with the decimal comma.
+_POINT_GROUPED_SURE = (r"^[-+]?\d{1,3}(([ \x{00A0}\x{202F}]\d{3})+(\.\d*)?|(,\d{3}){2,}(\.\d*)?|,\d{3}\.\d*)$")
+
+
+_MARK_HINT = ("; give --decimal , if the file writes 1.234,5, or --decimal . if commas group thousands "
+              "(1,234 for 1234)")
+"""The fix named beside a value with a comma that is not a number under the decimal mark given (or none)."""
 
 
 def parse_number(arr, *, decimal: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -125,7 +136,11 @@ def parse_number(arr, *, decimal: str | None = None) -> tuple[np.ndarray, np.nda
     not a finite decimal number). With ``decimal=","`` the column uses the
     decimal comma: ``1.234,5`` and ``1 234,5`` are 1234.5, and a dot
     anywhere but between groups of three digits makes the value invalid
-    (``1.5`` cannot be told from a mistyped ``1,5``).
+    (``1.5`` cannot be told from a mistyped ``1,5``). With ``decimal="."``
+    commas or spaces group thousands (``1,234`` is 1234). With no
+    ``decimal`` the grouped forms that read the same under either mark are
+    numbers (``1,234.5``, ``12,345,678``, ``1 234``), and ``1,234``, 1234
+    or 1.234 depending on the file, is invalid.
 
     Examples
     --------
@@ -135,8 +150,18 @@ def parse_number(arr, *, decimal: str | None = None) -> tuple[np.ndarray, np.nda
     >>> v, missing, invalid = parse_number(pa.array(["1.234,5", "1 234 567", "0,25", "1.5", "-"]), decimal=",")
     >>> [float(x) for x in v[:3]], missing.tolist(), invalid.tolist()
     ([1234.5, 1234567.0, 0.25], [False, False, False, False, True], [False, False, False, True, False])
+    >>> v, missing, invalid = parse_number(pa.array(["1,234.5", "12,345,678", "1,234", "1,5", "12,34.5"]))
+    >>> [float(x) for x in v[:2]], invalid.tolist()
+    ([1234.5, 12345678.0], [False, False, True, True, True])
+    >>> float(parse_number(pa.array(["1,234"]), decimal=".")[0][0])
+    1234.0
     """
     t = trim(arr)
+    if decimal != ",":
+        grouped = pc.fill_null(pc.match_substring_regex(t, _POINT_GROUPED if decimal == "." else _POINT_GROUPED_SURE),
+                               False)
+        if pc.any(grouped).as_py():
+            t = pc.if_else(grouped, pc.replace_substring_regex(t, r"[, \x{00A0}\x{202F}]", ""), t)
     if decimal == ",":
         comma = pc.fill_null(pc.match_substring_regex(t, _COMMA_NUMBER), False)
         plain = pc.replace_substring(pc.replace_substring_regex(t, r"[. \x{00A0}\x{202F}]", ""), ",", ".")
@@ -669,7 +694,8 @@ def judge(c: Candidate, *, label: str, source_format: str, encoding: str | None)
         R.MALFORMED_HS,
         lambda p: [f"HS code {t!r} is not 6 digits (or 8-10 for a tariff line)" for t in _take_text(c.raw_hs, p)],
     )
-    v.reject(c.value_invalid, R.NON_NUMERIC_VALUE, lambda p: [f"value {t!r} is not a number" for t in _take_text(c.raw_value, p)])
+    v.reject(c.value_invalid, R.NON_NUMERIC_VALUE,
+             lambda p: [f"value {t!r} is not a number" + (_MARK_HINT if "," in str(t) else "") for t in _take_text(c.raw_value, p)])
     v.reject(c.value < 0, R.NEGATIVE_VALUE, lambda p: [f"value {t} is negative" for t in _take_text(c.raw_value, p)])
     too_large = c.value > R.MAX_VALUE_USD
     if too_large.any():
@@ -679,7 +705,7 @@ def judge(c: Candidate, *, label: str, source_format: str, encoding: str | None)
         c.value[too_large] = np.nan  # counted as a rejected row of unknown value: no sum of values overflows
     qty_bad = c.qty_invalid | (c.qty < 0) | (c.qty > R.MAX_QTY_KG)
     v.reject(qty_bad, R.BAD_QUANTITY, lambda p: [f"quantity {t!r} is not a number >= 0 (at most {R.MAX_QTY_KG:.0e} kg)"
-                                                 for t in _take_text(c.raw_qty, p)])
+                                                 + (_MARK_HINT if "," in str(t) else "") for t in _take_text(c.raw_qty, p)])
 
     def unknown_detail(pos):
         out = []

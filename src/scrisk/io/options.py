@@ -40,10 +40,13 @@ class ReadOptions:
         Text encoding; None detects utf-8 / utf-8-sig / cp949 / shift_jis.
     decimal : str or None
         Decimal mark of values and quantities in tidy and customs files:
-        ``"."`` (None, the default) or ``","``, where ``1.234,5`` and
-        ``1 234,5`` (thousands grouped by dots or spaces) are 1234.5 and a
-        value with a dot in any other place is rejected as non-numeric.
-        BACI release files always use ``"."``.
+        ``","``, where ``1.234,5`` and ``1 234,5`` (thousands grouped by
+        dots or spaces) are 1234.5 and a value with a dot in any other place
+        is rejected as non-numeric; ``"."``, where commas or spaces group
+        thousands (``1,234`` is 1234); or None (the default): a decimal
+        point, and only the grouped forms that read the same under either
+        mark (``1,234.5``, ``12,345,678``, ``1 234``), so ``1,234`` is
+        rejected with the fix named. BACI release files always use ``"."``.
     profile : str or None
         Name of a column-mapping profile in ``profiles``.
     profiles : Path or None
