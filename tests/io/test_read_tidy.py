@@ -85,6 +85,23 @@ def test_dotted_and_spaced_hs_notation_is_read_as_digits(tmp_path):
     assert dict(t.report.reasons) == {"malformed HS code": 1}
     assert t.report.rows_read == t.report.rows_accepted + t.report.rows_rejected == 6
 
+
+def test_spreadsheet_text_guards_on_hs_codes_are_removed(tmp_path):
+    # files prepared for a spreadsheet keep leading zeros with an apostrophe or a ="..." formula
+    p = tmp_path / "sheet.csv"
+    p.write_text(
+        "year,exporter,importer,hs,value_usd\n"
+        "2024,CHN,KOR,'010121,10\n"
+        '2024,JPN,KOR,"=""028111""",7\n'  # the formula, quoted as a CSV writer does
+        "2024,USA,KOR,=\"0101.29\",3\n"  # and in the dotted notation
+        "2024,DEU,KOR,'01A121,1\n"  # a guard around something else is no code
+    )
+    t = read_flows([p])
+    assert sorted(zip(t.frame["exporter"], t.frame["hs"])) == [("CHN", "010121"), ("JPN", "028111"), ("USA", "010129")]
+    assert dict(t.report.reasons) == {"malformed HS code": 1}
+    assert t.report.rows_read == t.report.rows_accepted + t.report.rows_rejected == 4
+
+
 def test_kusd_and_tonnes_and_single_year(tmp_path):
     p = tmp_path / "x.csv"
     p.write_text("origin;dest;product;v;q\nCHN;KOR;811292;1.5;2\n")

@@ -312,6 +312,11 @@ class HSParse:
 _HS_NOTATION = r"^\d{4}\.\d{2}(\.\d{2}){0,2}$|^\d{4}\.\d{2}\.\d{4}$|^\d{4} \d{2}( \d{2}){0,2}$"
 
 
+def _has_guard(t) -> bool:
+    """True when some code starts with a spreadsheet's text guard (``'`` or ``=``)."""
+    return bool(pc.any(pc.fill_null(pc.match_substring_regex(t, r"^['=]"), False)).as_py())
+
+
 def hs_text(arr) -> pa.Array:
     """HS codes as plain digits: trimmed, the dotted or spaced notation joined, a float suffix (``.0``) removed.
 
@@ -323,8 +328,15 @@ def hs_text(arr) -> pa.Array:
     --------
     >>> hs_text(pa.array([" 8112.92 ", "8112 92 00", "3707.90.0010", "811292.0", "2811.1", None])).to_pylist()
     ['811292', '81129200', '3707900010', '811292', '2811.1', None]
+
+    A spreadsheet's guard that keeps a code's leading zero, the text
+    apostrophe (``'010121``) or the formula ``="010121"``, is removed:
+
+    >>> hs_text(pa.array(["'010121", '="010121"', '="0101.21"', "'abc", '="010121', "'010121'"])).to_pylist()
+    ['010121', '010121', '010121', "'abc", '="010121', "'010121'"]
     """
     t = trim(arr)
+    t = pc.replace_substring_regex(t, r'^(?:\'([0-9][0-9. ]*)|="([0-9][0-9. ]*)")$', r"\1\2") if _has_guard(t) else t
     dotted = pc.fill_null(pc.match_substring_regex(t, _HS_NOTATION), False)
     t = pc.if_else(dotted, pc.replace_substring_regex(t, r"[. ]", ""), t)
     return pc.replace_substring_regex(t, r"\.0+$", "")
@@ -337,6 +349,7 @@ def normalise_hs(arr, *, aggregates: bool, allow_tariff_lines: bool, notation: b
       a fixed layout of plain digits, turns it off), the dotted or spaced
       notation of the nomenclature and of tariff schedules (``8112.92``,
       ``8112.92.00``, ``8112.92.1000``, ``8112 92 00``) loses its separators
+      and a spreadsheet's text guard (``'010121``, ``="010121"``) goes
       (:func:`hs_text`); then a trailing ``.0`` (a float-formatted code) is
       removed;
     * 5 digits are a 6-digit code whose leading zero was dropped: padded;
