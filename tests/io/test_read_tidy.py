@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 from io_helpers import frame_of
 
-from scrisk.errors import ColumnMappingError, ConfigError, FormatDetectionError, UsageError
+from scrisk.errors import ColumnMappingError, ConfigError, FormatDetectionError, ScriskError, UsageError
 from scrisk.io import ReadOptions, detect_source, read_flows
 
 BACI_TIDY = dict(exporter="i", importer="j", hs="cmd", value="value")
@@ -297,3 +297,18 @@ def test_decimal_comma_from_a_profile(tmp_path):
     p.write_text("year;exporter;importer;hs;value_usd\n2024;CHN;DEU;811292;12,5\n")
     t = read_flows([p], ReadOptions(profile="destatis", profiles=prof))
     assert frame_of(t)["value_usd"].tolist() == [12.5]
+
+
+def test_headers_spelt_with_units_in_brackets(tmp_path):
+    # a spreadsheet export: BOM, padded and title-cased names, units in brackets, CRLF, a blank line
+    p = tmp_path / "sheet.csv"
+    p.write_bytes(b"\xef\xbb\xbf Year , Exporter ,Importer,HS Code,Value (kUSD),Net weight (kg)\r\n"
+                  b"2024,CHN,KOR,281111,1.5,10\r\n\r\n2024,JPN,KOR,370790,2,\r\n")
+    t = read_flows([p])
+    got = dict(zip(frame_of(t)["exporter"], frame_of(t)["value_usd"]))
+    assert got == {"CHN": 1500.0, "JPN": 2000.0}  # kUSD in the header: thousands, as value_kusd
+    assert frame_of(t).set_index("exporter").loc["CHN", "qty_kg"] == 10.0
+    # a unit the names do not spell is not guessed: the message asks for the mapping
+    p.write_text("year,exporter,importer,hs,Value (1000 USD)\n2024,CHN,KOR,281111,1.5\n")
+    with pytest.raises(ScriskError, match="--columns"):
+        read_flows([p])

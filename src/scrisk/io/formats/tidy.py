@@ -21,6 +21,10 @@ qty        qty_kg, netwgt, net_weight_kg, qty, q, quantity, qty_t
 year       year, t, refyear
 =========  ==============================================================
 
+Headers match in any case and spacing, and as spelt with a unit in
+brackets (``HS Code``, ``Value (USD)``, ``Trade Value (US$)``, ``Value
+(kUSD)``, ``Net weight (kg)``); ``Value (1000 USD)`` is not guessed.
+
 ``reporter``/``partner`` columns are deliberately not guessed: without a
 flow column their orientation is unknown. Map them explicitly (exporter =
 reporter for an export file).
@@ -41,6 +45,8 @@ reporter for an export file).
 """
 
 from __future__ import annotations
+
+import re
 
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,10 +129,26 @@ def _find(header: tuple[str, ...], name: str) -> str | None:
     return None
 
 
+def header_key(name: str) -> str:
+    """A header as the recognised names spell it: lower case, a unit in brackets joined, other marks as ``_``.
+
+    Examples
+    --------
+    >>> [header_key(h) for h in ["HS Code", "Value (USD)", "Trade Value (US$)", "Value (kUSD)", "Net weight (kg)"]]
+    ['hs_code', 'value_usd', 'trade_value_usd', 'value_kusd', 'net_weight_kg']
+    >>> header_key("Value (1000 USD)")  # no recognised name: the unit must be given
+    'value_1000_usd'
+    """
+    key = normalise_name(name).replace("us$", "usd").replace("$", "usd")
+    return re.sub(r"[^0-9a-z\u0080-\uffff]+", "_", key).strip("_")
+
+
 def _auto(header: tuple[str, ...]) -> dict[str, str]:
     norm: dict[str, str] = {}
     for h in header:
         norm.setdefault(normalise_name(h), h)
+    for h in header:  # then as the recognised names spell them: "HS Code" is hs_code, "Value (USD)" value_usd
+        norm.setdefault(header_key(h), h)
     out = {}
     for key, aliases in _AUTO.items():
         for a in aliases:
@@ -182,14 +204,14 @@ def resolve_tidy(header: tuple[str, ...], options, label: str) -> TidySpec:
         )
     value_unit = options.value_unit
     if value_unit is None:
-        value_unit = "kusd" if normalise_name(cols["value"]) == "value_kusd" else "usd"
+        value_unit = "kusd" if header_key(cols["value"]) == "value_kusd" else "usd"
         if normalise_name(cols["value"]) in ("v", "value"):
             notes.append(f"{label}: value column {cols['value']!r} taken as USD (pass --value-unit kusd if in thousands)")
     if value_unit not in VALUE_UNITS:
         raise UsageError(f"--value-unit {value_unit!r}; use usd or kusd")
     qty_unit = options.qty_unit
     if qty_unit is None:
-        qty_unit = "t" if "qty" in cols and normalise_name(cols["qty"]) == "qty_t" else "kg"
+        qty_unit = "t" if "qty" in cols and header_key(cols["qty"]) == "qty_t" else "kg"
     if qty_unit not in QTY_UNITS:
         raise UsageError(f"quantity unit {qty_unit!r}; use kg or t")
     fixed = None
