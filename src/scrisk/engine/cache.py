@@ -87,7 +87,7 @@ __all__ = [
 #: Version of the on-disk layout and of the canonical tables stored in it.
 #: Bump it whenever the readers' output changes without a scrisk version
 #: change: every older entry then misses and is rebuilt.
-CACHE_FORMAT = 5
+CACHE_FORMAT = 6
 
 #: Size limit when neither ``max_bytes`` nor ``$SCRISK_CACHE_MAX_BYTES`` is given.
 DEFAULT_MAX_BYTES = 20 * 1024**3
