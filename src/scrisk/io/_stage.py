@@ -157,11 +157,6 @@ def parse_number(arr, *, decimal: str | None = None) -> tuple[np.ndarray, np.nda
     1234.0
     """
     t = trim(arr)
-    if decimal != ",":
-        grouped = pc.fill_null(pc.match_substring_regex(t, _POINT_GROUPED if decimal == "." else _POINT_GROUPED_SURE),
-                               False)
-        if pc.any(grouped).as_py():
-            t = pc.if_else(grouped, pc.replace_substring_regex(t, r"[, \x{00A0}\x{202F}]", ""), t)
     if decimal == ",":
         comma = pc.fill_null(pc.match_substring_regex(t, _COMMA_NUMBER), False)
         plain = pc.replace_substring(pc.replace_substring_regex(t, r"[. \x{00A0}\x{202F}]", ""), ",", ".")
@@ -173,6 +168,11 @@ def parse_number(arr, *, decimal: str | None = None) -> tuple[np.ndarray, np.nda
         vals = _np(pc.cast(usable, pa.float64())).astype(np.float64)
         ok = ~missing
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        # some value is not a plain number: only now look for thousands grouped under the decimal point
+        if decimal != ",":
+            grouped = pc.fill_null(pc.match_substring_regex(
+                usable, _POINT_GROUPED if decimal == "." else _POINT_GROUPED_SURE), False)
+            usable = pc.if_else(grouped, pc.replace_substring_regex(usable, r"[, \x{00A0}\x{202F}]", ""), usable)
         okm = pc.fill_null(pc.match_substring_regex(usable, _FLOAT_RE), False)
         vals = _np(pc.cast(pc.if_else(okm, usable, pa.scalar(None, pa.string())), pa.float64())).astype(np.float64)
         ok = _np(okm).astype(bool)

@@ -47,7 +47,6 @@ reporter for an export file).
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass, field
 from pathlib import Path
 
